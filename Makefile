@@ -1,0 +1,50 @@
+# Two commands do all set-up on a fresh machine with Python 3.11+:
+#   make docs   build the site into _build/html
+#   make test   run every test (doctests, CLI, full build, HTML checks)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Sphinx options shared by every build: -W turns warnings into errors,
+# --keep-going reports all of them before failing.
+SPHINXOPTS ?= -W --keep-going -q
+
+.PHONY: all venv docs test bench lock clean clean-cache serve
+
+all: docs
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	# Kernels of this environment log errors only: no start-up chatter in build logs.
+	mkdir -p $(VENV)/etc/ipython
+	echo '{"IPKernelApp": {"log_level": "ERROR"}}' > $(VENV)/etc/ipython/ipython_kernel_config.json
+	touch $@
+
+docs: $(STAMP)
+	$(BIN)/python -m glossary_site.build $(SPHINXOPTS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Stock myst-nb against this project's build, in one run (not part of make test).
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py
+
+serve: docs
+	$(BIN)/python -m http.server --directory _build/html 8000
+
+# Re-resolve requirements.lock from pyproject.toml (needs the registry).
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv==0.13.9
+	$(BIN)/uv pip compile pyproject.toml --extra docs --extra test --universal \
+	    --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf _build
+
+clean-cache:
+	rm -rf _build .jupyter_cache

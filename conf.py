@@ -1,0 +1,74 @@
+"""Sphinx configuration: the only one. Build with ``make docs``.
+
+The source directory is ``docs/``; this file sits at the top level and is
+passed with ``-c .`` (see ``glossary_site/build.py``).
+"""
+
+import importlib.util
+import os
+
+# Kernels inherit the environment of this process: keep TensorFlow's C++ log
+# lines and oneDNN's banner off the pages before any kernel starts.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# Figures drawn by kernels: fixed metadata so rebuilds give identical files.
+os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+os.environ.setdefault("PYTHONHASHSEED", "0")
+
+project = "Executable glossary of deep learning · 深度学习术语表"
+author = "The glossary team"
+copyright = "2026, the glossary team"
+language = "en"
+
+extensions = [
+    "myst_nb",
+    "glossary_site",
+]
+
+exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+nitpicky = True
+
+# --- MyST ---------------------------------------------------------------
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_heading_anchors = 2
+
+# --- Execution (myst-nb + jupyter-cache) --------------------------------
+nb_execution_mode = "cache"
+# Outside _build/html, so publishing the site never ships the cache.
+nb_execution_cache_path = os.path.join(os.path.dirname(__file__), "_build", "jupyter_cache")
+nb_execution_timeout = int(os.environ.get("GLOSSARY_CELL_TIMEOUT", "120"))
+# A failing cell is rendered with its traceback instead of aborting Sphinx;
+# glossary_site.execution then reports it as an error naming page and cell,
+# and -W fails the build.
+nb_execution_raise_on_error = False
+nb_execution_show_tb = False
+nb_output_stderr = "error"  # stray stderr on a page is an error, not decoration
+nb_merge_streams = True
+nb_execution_in_temp = False
+
+# --- HTML ---------------------------------------------------------------
+html_theme = "furo"
+html_title = "Deep learning glossary · 深度学习术语表"
+# MathJax 3, served from _static: no request to another host. The files come
+# from the sphinx-mathjax-offline distribution; its extension itself is not
+# used (it does not declare parallel-read safety, which forces serial builds).
+_MATHJAX = os.path.join(
+    os.path.dirname(importlib.util.find_spec("sphinx-mathjax-offline").origin), "static"
+)
+html_static_path = ["docs/_static", _MATHJAX]
+mathjax_path = "mathjax/tex-chtml.js"
+html_last_updated_fmt = None
+html_show_sourcelink = False
+html_copy_source = False
+html_theme_options = {
+    "navigation_with_keys": True,
+}
+
+# --- Partial builds -----------------------------------------------------
+# GLOSSARY_ONLY=dropout,relu builds just those term pages (with the index and
+# the claims page): quick to iterate on one page. `make docs` builds them all.
+glossary_only = [s for s in os.environ.get("GLOSSARY_ONLY", "").split(",") if s]
+if glossary_only:
+    from glossary_examples.registry import TERMS
+
+    exclude_patterns += [f"glossary/{t.slug}.md" for t in TERMS if t.slug not in glossary_only]

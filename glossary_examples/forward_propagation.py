@@ -1,0 +1,171 @@
+"""Forward propagation (正向传播): computing a network's output from its input, layer after layer, in one direction.
+
+Each layer takes the previous layer's output, computes its weighted sums
+``Z = A_prev W + b`` and applies its activation, ``A = g(Z)``; nothing flows
+back. Forward propagation only *reads* the weights: ``predict`` leaves every
+weight as it was. Changing the weights is the job of training, which runs a
+forward pass, then backpropagation, then an update.
+
+>>> trace = numpy_trace(np.zeros((1, 3)))  # a zero input: Z1 = b1, Z2 = tanh(b1) W2 + b2
+>>> list(trace)
+['X', 'Z1', 'A1', 'Z2', 'A2']
+>>> bool(np.allclose(trace["Z1"], WEIGHTS["b1"]))
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .report import table
+from .runtime import keras, tf
+
+#: The example network 3 → 4 (tanh) → 1 (sigmoid); weights rounded to one decimal to read the trace.
+_rng = np.random.default_rng(5)
+WEIGHTS = {
+    "W1": np.round(_rng.normal(size=(3, 4)), 1),
+    "b1": np.round(_rng.normal(size=4) * 0.5, 1),
+    "W2": np.round(_rng.normal(size=(4, 1)), 1),
+    "b2": np.round(_rng.normal(size=1) * 0.5, 1),
+}
+#: Two examples, one per row.
+X = np.array([[1.0, 0.0, -1.0], [0.5, 2.0, 0.0]], dtype="float32")
+
+
+def sigmoid(z):
+    """The logistic function 1 / (1 + e^-z)."""
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def numpy_trace(x, w=WEIGHTS) -> dict[str, np.ndarray]:
+    """Forward propagation by hand, keeping every intermediate (one example per row)."""
+    x = np.asarray(x, dtype="float64")
+    z1 = x @ w["W1"] + w["b1"]  # layer 1: weighted sums
+    a1 = np.tanh(z1)  # layer 1: activations
+    z2 = a1 @ w["W2"] + w["b2"]  # layer 2: weighted sum
+    a2 = sigmoid(z2)  # layer 2: the output
+    return {"X": x, "Z1": z1, "A1": a1, "Z2": z2, "A2": a2}
+
+
+def keras_network():
+    """The same network in Keras, with Z and A as separate layers; returns (model, tracer).
+
+    ``model`` maps X to A2. ``tracer`` is a ``keras.Model`` with the same
+    layers whose outputs are every intermediate: Z1, A1, Z2, A2.
+    """
+    k = keras()
+    inputs = k.Input((3,), name="X")
+    z1 = k.layers.Dense(4, name="Z1")(inputs)
+    a1 = k.layers.Activation("tanh", name="A1")(z1)
+    z2 = k.layers.Dense(1, name="Z2")(a1)
+    a2 = k.layers.Activation("sigmoid", name="A2")(z2)
+    model = k.Model(inputs, a2)
+    model.set_weights([WEIGHTS[n].astype("float32") for n in ("W1", "b1", "W2", "b2")])
+    tracer = k.Model(inputs, [z1, a1, z2, a2])
+    return model, tracer
+
+
+def check_against_numpy() -> dict[str, float]:
+    """Every intermediate of the NumPy trace equals the Keras layer's output (asserted)."""
+    _, tracer = keras_network()
+    by_keras = dict(zip(("Z1", "A1", "Z2", "A2"), tracer.predict(X, verbose=0)))
+    by_numpy = numpy_trace(X)
+    result = {}
+    for name, value in by_keras.items():
+        np.testing.assert_allclose(value, by_numpy[name], rtol=1e-5, atol=1e-6)
+        result[f"max |Keras - NumPy|, {name} {value.shape}"] = float(
+            np.abs(value - by_numpy[name]).max())
+    return result
+
+
+def weights_after(action: str) -> dict[str, object]:
+    """Largest change of any weight after a forward pass, or after one training step."""
+    k, t = keras(), tf()
+    model, _ = keras_network()
+    before = [w.copy() for w in model.get_weights()]
+    if action == "forward":
+        model.predict(X, verbose=0)  # forward propagation, three ways
+        model(X)
+        model(X, training=True)
+    else:  # one training step: forward pass, backward pass, update
+        y = np.array([[1.0], [0.0]], dtype="float32")
+        optimizer = k.optimizers.SGD(learning_rate=0.1)
+        with t.GradientTape() as tape:
+            loss = k.losses.BinaryCrossentropy()(y, model(X, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    after = model.get_weights()
+    changes = [float(np.abs(a - b).max()) for a, b in zip(after, before)]
+    if action == "forward":
+        for a, b in zip(after, before):
+            np.testing.assert_array_equal(a, b)
+    return {"weights compared": sum(w.size for w in before), "largest change": max(changes)}
+
+
+def plot_trace():
+    """Every intermediate of the forward pass for the two examples, as annotated tiles."""
+    import matplotlib.pyplot as plt
+
+    trace = numpy_trace(X)
+    titles = {
+        "X": "input X",
+        "Z1": "Z1 = X W1 + b1",
+        "A1": "A1 = tanh(Z1)",
+        "Z2": "Z2 = A1 W2 + b2",
+        "A2": "A2 = sigmoid(Z2)",
+    }
+    fig, axes = plt.subplots(1, 5, figsize=(9, 3.2), layout="constrained",
+                             gridspec_kw={"width_ratios": [1, 1, 1, 1, 1]})
+    for ax, (name, values) in zip(axes, trace.items()):
+        tiles = values.T  # one column per example, one row per unit
+        image = ax.imshow(tiles, cmap="RdBu_r", vmin=-2.5, vmax=2.5, aspect="equal")
+        for (i, j), v in np.ndenumerate(tiles):
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=8,
+                    color="white" if abs(v) > 1.6 else "black")
+        ax.set_xticks(range(tiles.shape[1]), [f"ex {j + 1}" for j in range(tiles.shape[1])],
+                      fontsize=8)
+        ax.set_yticks(range(tiles.shape[0]), [f"unit {i + 1}" for i in range(tiles.shape[0])],
+                      fontsize=8)
+        ax.set_title(titles[name], fontsize=9)
+    fig.colorbar(image, ax=axes, shrink=0.7, label="value")
+    fig.suptitle("Forward propagation: left to right, each step uses only the step before",
+                 fontsize=10)
+    return fig
+
+
+def figures() -> dict:
+    """The page's figures, by name (for ``run --save-figures``)."""
+    return {"trace": plot_trace()}
+
+
+def show_example() -> None:
+    """The weights, then the forward pass step by step."""
+    with np.printoptions(precision=4, suppress=True):
+        for name, value in WEIGHTS.items():
+            print(f"{name} {value.shape}:\n{value}")
+        print()
+        for name, value in numpy_trace(X).items():
+            print(f"{name} {value.shape}:\n{value}")
+        _, tracer = keras_network()
+        print(f"\nKeras, output of layer A2: {tracer.predict(X, verbose=0)[-1][:, 0]}")
+
+
+def show_weights_unchanged() -> None:
+    """A forward pass changes no weight; one training step does."""
+    for action, label in (("forward", "after predict and two calls"),
+                          ("train", "after one training step")):
+        result = weights_after(action)
+        print(f"{label}: largest change of any of the {result['weights compared']} "
+              f"weights = {result['largest change']:.4g}")
+
+
+def show_cross_check() -> None:
+    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
+    print(table(check_against_numpy()))
+
+
+def main() -> None:
+    """Print what the page shows, in page order."""
+    show_example()
+    show_weights_unchanged()
+    show_cross_check()

@@ -1,0 +1,218 @@
+"""Learning rate (学习率): the step size α that multiplies the gradient in θ := θ − α ∇J(θ).
+
+The learning rate is a hyperparameter, ``keras.optimizers.SGD(learning_rate=α)``.
+It fixes how far each step goes *per unit of gradient*, not how much the
+cost falls: the fall depends on the gradient and the curvature as well, and
+with too large an α the cost rises.
+
+On the cost J(θ) = θ², whose gradient is 2θ, one step from θ = 1:
+
+>>> [round(1.0 - a * 2 * 1.0, 10) for a in (0.1, 0.5, 1.5)]    # θ after one step
+[0.8, 0.0, -2.0]
+>>> [round(1.0 - (1.0 - a * 2 * 1.0) ** 2, 10) for a in (0.1, 0.5, 1.5)]    # fall of J
+[0.36, 1.0, -3.0]
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .claims import ClaimCheck
+from .report import table
+from .runtime import full_batch_loop, keras, seed
+
+N = 200
+STEPS = 50
+RATES = (0.003, 0.03, 0.3, 0.9, 1.05)  # from much too small to too large
+CLAIM_RATES = (0.01, 0.1, 0.3, 0.5, 0.9, 1.05)
+CLAIM_STEPS = (1, 10)  # the iterations at which the fall of the cost is measured
+TOLERANCE = 0.1  # "the fall equals α": within 10 % of α
+
+
+def task_data(n: int = N, seed_value: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """y = 3x + 1 + noise, with x standardised exactly (mean 0, variance 1).
+
+    Then the mean-squared-error cost of ŷ = w x + b has the Hessian 2·I, so
+    every step multiplies the distance to the optimum by |1 − 2α|.
+    """
+    rng = np.random.default_rng(seed_value)
+    x = rng.normal(size=n)
+    x = (x - x.mean()) / x.std()
+    return x, 3.0 * x + 1.0 + 0.5 * rng.normal(size=n)
+
+
+def cost(theta, x, y) -> float:
+    """J(w, b) = mean (w x + b − y)², Keras's ``MeanSquaredError``."""
+    return float(np.mean((theta[0] * x + theta[1] - y) ** 2))
+
+
+def gradient(theta, x, y) -> np.ndarray:
+    """[∂J/∂w, ∂J/∂b] = [mean 2 err · x, mean 2 err]."""
+    err = theta[0] * x + theta[1] - y
+    return np.array([np.mean(2 * err * x), np.mean(2 * err)])
+
+
+def numpy_gd(lr: float, steps: int = STEPS, start=(0.0, 0.0)) -> dict[str, np.ndarray]:
+    """Batch gradient descent with learning rate ``lr``: costs, parameters and gradients.
+
+    ``costs[t]`` is J before step t + 1; ``thetas[t]`` and ``grads[t]`` likewise.
+    """
+    x, y = task_data()
+    theta = np.array(start, dtype="float64")
+    thetas, grads, costs = [], [], []
+    for _ in range(steps + 1):
+        g = gradient(theta, x, y)
+        thetas.append(theta)
+        grads.append(g)
+        costs.append(cost(theta, x, y))
+        theta = theta - lr * g
+    return {"costs": np.array(costs), "thetas": np.array(thetas), "grads": np.array(grads)}
+
+
+def minimum_cost() -> float:
+    """The cost at the least-squares optimum."""
+    x, y = task_data()
+    best = np.linalg.lstsq(np.stack([x, np.ones_like(x)], axis=1), y, rcond=None)[0]
+    return cost(best, x, y)
+
+
+@functools.cache
+def keras_losses(rates=RATES, steps: int = STEPS) -> dict[float, np.ndarray]:
+    """The loss before each step of Keras SGD on a ``Dense(1)`` model, for each learning rate.
+
+    One model and one optimizer, reset to the same initial weights (0, 0)
+    for every rate; only ``optimizer.learning_rate`` changes.
+    """
+    k = keras()
+    x, y = (v.reshape(-1, 1).astype("float32") for v in task_data())
+    seed(0)
+    model = k.Sequential([k.Input((1,)), k.layers.Dense(1, kernel_initializer="zeros")])
+    optimizer = k.optimizers.SGD()
+    optimizer.build(model.trainable_variables)
+    loss_fn = k.losses.MeanSquaredError()
+    loop = full_batch_loop()
+    initial = model.get_weights()
+    out = {}
+    for lr in rates:
+        model.set_weights(initial)
+        optimizer.learning_rate = lr
+        losses = []
+        for _ in range(steps + 1):
+            losses.append(float(loss_fn(y, model(x))))
+            loop(model, optimizer, loss_fn, x, y, 1)
+        out[lr] = np.array(losses)
+    return out
+
+
+def steps_to_converge(costs: np.ndarray, target: float = 1e-3) -> int | str:
+    """The first step at which the excess cost J − J* is below ``target`` × its start.
+
+    >>> steps_to_converge(np.array([1.0, 0.1, 0.0001]) + minimum_cost())
+    2
+    """
+    excess = costs - minimum_cost()
+    below = np.flatnonzero(excess < target * excess[0])
+    return int(below[0]) if below.size else f"not in {len(costs) - 1}"
+
+
+def check_against_numpy() -> dict[str, object]:
+    """Keras's ``SGD(learning_rate=α)`` follows NumPy's θ − α ∇J step for step, for every α."""
+    out = {}
+    for lr, keras_curve in keras_losses().items():
+        numpy_curve = numpy_gd(lr)["costs"]
+        np.testing.assert_allclose(keras_curve, numpy_curve, rtol=1e-4)
+        out[f"α = {lr}: loss after {STEPS} steps (NumPy, Keras)"] = [
+            float(numpy_curve[-1]), float(keras_curve[-1])]
+    return out
+
+
+def check_learning_rate_definition() -> ClaimCheck:
+    """Claim: the learning rate is the amount by which the cost is minimised in each iteration.
+
+    Measured on the regression cost for several α: the fall of the cost
+    J(θ_t) − J(θ_t+1) at iterations CLAIM_STEPS, and the step θ_t+1 − θ_t
+    compared with −α ∇J(θ_t). Holds if the fall is within TOLERANCE of α every time;
+    wrong if it is not while the step is exactly −α × gradient (α is the step
+    size per unit of gradient); conditions otherwise.
+    """
+    evidence: dict[str, object] = {}
+    falls_match, worst_ratio_error, rises = [], 0.0, []
+    for lr in CLAIM_RATES:
+        run = numpy_gd(lr, steps=max(CLAIM_STEPS))
+        fall = -np.diff(run["costs"])  # fall[t - 1] = J(θ_{t-1}) − J(θ_t)
+        measured = [float(fall[t - 1]) + 0.0 for t in CLAIM_STEPS]  # + 0.0: no "-0"
+        evidence[f"α = {lr}: fall of J at iterations {CLAIM_STEPS}"] = measured
+        falls_match += [abs(f - lr) <= TOLERANCE * lr for f in measured]
+        rises.append(bool((fall < 0).any()))
+        # the step θ_t+1 − θ_t against −α ∇J(θ_t), relative to the largest step
+        steps, scaled = np.diff(run["thetas"], axis=0), -lr * run["grads"][:-1]
+        gap = np.abs(steps - scaled).max() / np.abs(scaled).max()
+        worst_ratio_error = max(worst_ratio_error, float(gap))
+    evidence["iterations where the fall equals α (within 10 %)"] = (
+        f"{sum(falls_match)} of {len(falls_match)}")
+    evidence["rates at which the cost rose"] = [r for r, up in zip(CLAIM_RATES, rises) if up]
+    evidence["largest gap between the step and −α·gradient (relative)"] = worst_ratio_error
+    step_is_alpha_gradient = worst_ratio_error < 1e-9
+    if all(falls_match):
+        verdict = "holds"
+    elif step_is_alpha_gradient:
+        verdict = "wrong"
+    else:
+        verdict = "conditions"
+    return ClaimCheck("learning-rate-definition", verdict, evidence)
+
+
+def plot_learning_rates():
+    """Left: Keras loss curves for several α. Right: the fall of J per iteration vs α."""
+    import matplotlib.pyplot as plt
+
+    j_min = minimum_cost()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
+    for lr, losses in keras_losses().items():
+        ax1.plot(np.arange(len(losses)), losses - j_min, lw=1.5, label=f"α = {lr}")
+    # below 1e-5 the float32 loss minus the minimum is rounding noise: not shown
+    ax1.set(yscale="log", ylim=(1e-5, 1e11), xlabel="step", ylabel="loss − minimum loss",
+            title="Keras SGD, Dense(1), MSE")
+    ax1.legend(loc="upper left", fontsize=8, ncol=2)
+    rates = np.linspace(0.0, 1.1, 111)
+    for t, style in zip(CLAIM_STEPS, ("-", "--")):
+        fall = [numpy_gd(a, steps=t)["costs"][t - 1] - numpy_gd(a, steps=t)["costs"][t]
+                for a in rates]
+        ax2.plot(rates, fall, style, lw=2, label=f"measured fall at iteration {t}")
+    ax2.plot(rates, rates, "k:", lw=1.5, label="claim: fall = α")
+    ax2.axhline(0, color="gray", lw=0.5)
+    ax2.set(xlabel="learning rate α", ylabel="J before − J after", ylim=(-3, 11),
+            title="Fall of the cost in one iteration")
+    ax2.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def figures() -> dict:
+    """The page's figures, by name (for ``run --save-figures``)."""
+    return {"learning-rates": plot_learning_rates()}
+
+
+def show_example() -> None:
+    """The same gradient descent with each learning rate: where it ends, how fast."""
+    j_min = minimum_cost()
+    start = numpy_gd(0.1)["costs"][0]
+    print(f"minimum cost J* = {j_min:.4f}; start (w, b) = (0, 0), J = {start:.4f}")
+    print(f"{'α':>7}{'|1 − 2α|':>10}{f'J after {STEPS} steps':>20}"
+          f"{'steps to 0.1 % excess':>24}")
+    for lr in RATES:
+        costs = numpy_gd(lr)["costs"]
+        print(f"{lr:>7}{abs(1 - 2 * lr):>10.3g}{costs[-1]:>20.4g}{steps_to_converge(costs)!s:>24}")
+
+
+def show_cross_check() -> None:
+    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
+    print(table(check_against_numpy()))
+
+
+def main() -> None:
+    """Print what the page shows, in page order."""
+    show_example()
+    show_cross_check()
+    print(check_learning_rate_definition())

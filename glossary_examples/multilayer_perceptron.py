@@ -1,0 +1,211 @@
+"""Multilayer perceptron (多层感知器): fully connected layers in a row, each unit fed by every unit of the layer before.
+
+One fully connected (dense) layer with ``n_in`` inputs and ``n_out`` units
+has a kernel of shape ``(n_in, n_out)``, one weight per connection, and a
+bias of shape ``(n_out,)``: ``n_in·n_out + n_out`` parameters. Keras's
+``Dense`` layer computes ``activation(dot(input, kernel) + bias)``. Stacking
+such layers with a non-linear activation in between gives an MLP, which can
+compute functions no single layer can, such as XOR.
+
+>>> dense_parameter_count(784, 64)
+50240
+>>> relu = lambda z: np.maximum(z, 0.0)
+>>> h = dense_numpy(XOR_X, [[1, 1], [1, 1]], [0, -1], relu)  # the hidden layer of the XOR net
+>>> (h @ np.array([1.0, -2.0])).tolist()  # output layer: h1 - 2 h2 is XOR
+[0.0, 1.0, 1.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .report import table
+from .runtime import full_batch_loop, keras, seed
+
+XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
+XOR_Y = np.array([0, 1, 1, 0], dtype="float32")
+STEPS = 500  # full-batch Adam steps on the 4 XOR examples
+LEARNING_RATE = 0.05
+
+#: Activations in NumPy, by their Keras names.
+ACTIVATIONS = {
+    "linear": lambda z: z,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
+    "tanh": np.tanh,
+    "softmax": lambda z: np.exp(z - z.max(-1, keepdims=True))
+    / np.exp(z - z.max(-1, keepdims=True)).sum(-1, keepdims=True),
+}
+
+
+def dense_parameter_count(inputs: int, units: int) -> int:
+    """Weights of a fully connected layer: one per (input, unit) pair, plus one bias per unit."""
+    return inputs * units + units
+
+
+def dense_numpy(x, kernel, bias, activation=ACTIVATIONS["linear"]) -> np.ndarray:
+    """A dense layer in NumPy: ``activation(x @ kernel + bias)``, one example per row."""
+    return activation(np.asarray(x) @ np.asarray(kernel, dtype="float64") + np.asarray(bias))
+
+
+def dense_shapes(inputs: int = 4, units: int = 3) -> dict[str, object]:
+    """What Keras stores for ``Dense(units)`` on ``inputs`` numbers."""
+    k = keras()
+    seed(0)
+    layer = k.layers.Dense(units)
+    layer.build((None, inputs))
+    return {
+        "layer": f"Dense({units}) on {inputs} inputs",
+        "kernel shape (inputs, units)": str(tuple(layer.kernel.shape)),
+        "bias shape (units,)": str(tuple(layer.bias.shape)),
+        "connections (inputs · units)": inputs * units,
+        "parameters, layer.count_params()": layer.count_params(),
+        "parameters, inputs · units + units": dense_parameter_count(inputs, units),
+    }
+
+
+def check_against_numpy(n: int = 16, inputs: int = 4, units: int = 5, seed_value: int = 0):
+    """``keras.layers.Dense`` equals ``activation(x @ kernel + bias)`` for each activation.
+
+    Random inputs, Keras's own random kernel and a random non-zero bias (Keras
+    starts biases at 0, which would test nothing); asserted with
+    ``np.testing.assert_allclose`` before the largest differences are returned.
+    """
+    k = keras()
+    rng = np.random.default_rng(seed_value)
+    x = rng.normal(size=(n, inputs)).astype("float32")
+    result: dict[str, object] = {}
+    for name, g in ACTIVATIONS.items():
+        seed(seed_value)
+        layer = k.layers.Dense(units, activation=name)
+        layer.build((None, inputs))
+        layer.bias.assign(rng.normal(size=units).astype("float32"))
+        kernel, bias = layer.get_weights()
+        by_keras = layer(x).numpy()
+        by_numpy = dense_numpy(x, kernel, bias, g)
+        np.testing.assert_allclose(by_keras, by_numpy, rtol=1e-5, atol=1e-6)
+        result[f"max |Keras - NumPy|, {name}"] = float(np.abs(by_keras - by_numpy).max())
+    return result
+
+
+# --- XOR -----------------------------------------------------------------------
+
+
+def hand_built_xor():
+    """An MLP 2 → 2 ReLU → 1 whose weights are set by hand to compute XOR exactly.
+
+    Hidden unit 1 is ``relu(x1 + x2)``, hidden unit 2 is ``relu(x1 + x2 - 1)``
+    (on only for (1, 1)); the output ``h1 - 2 h2`` is 0, 1, 1, 0.
+    """
+    k = keras()
+    model = k.Sequential([k.Input((2,)), k.layers.Dense(2, activation="relu"), k.layers.Dense(1)])
+    model.set_weights([
+        np.array([[1, 1], [1, 1]], dtype="float32"), np.array([0, -1], dtype="float32"),
+        np.array([[1], [-2]], dtype="float32"), np.array([0], dtype="float32"),
+    ])
+    return model
+
+
+@functools.cache
+def trained_on_xor(hidden: int):
+    """Train ``hidden`` tanh units → 1 sigmoid unit on XOR (``hidden=0``: no hidden layer).
+
+    Binary cross-entropy, full-batch Adam: the algorithm of ``model.fit`` with
+    ``batch_size=4``, compiled into one TensorFlow loop.
+    """
+    k = keras()
+    seed(0)
+    hidden_layers = [k.layers.Dense(hidden, activation="tanh")] if hidden else []
+    model = k.Sequential([k.Input((2,)), *hidden_layers, k.layers.Dense(1, activation="sigmoid")])
+    optimizer = k.optimizers.Adam(LEARNING_RATE)
+    optimizer.build(model.trainable_variables)
+    full_batch_loop()(model, optimizer, k.losses.BinaryCrossentropy(), XOR_X, XOR_Y[:, None], STEPS)
+    return model
+
+
+def xor_results() -> dict[str, np.ndarray]:
+    """Outputs on the 4 XOR inputs: no hidden layer, a trained MLP, the hand-built MLP."""
+    return {
+        "no hidden layer (trained)": trained_on_xor(0).predict(XOR_X, verbose=0)[:, 0],
+        "MLP 2-4-1 (trained)": trained_on_xor(4).predict(XOR_X, verbose=0)[:, 0],
+        "MLP 2-2-1 (hand-built)": hand_built_xor().predict(XOR_X, verbose=0)[:, 0],
+    }
+
+
+def correct(outputs: np.ndarray, margin: float = 0.01) -> int:
+    """How many of the 4 XOR outputs are on the right side of 0.5, by at least ``margin``.
+
+    An output of 0.5 decides nothing, so it counts as wrong for either label.
+
+    >>> correct(np.array([0.1, 0.9, 0.8, 0.4]))
+    4
+    >>> correct(np.array([0.5, 0.5, 0.5, 0.5]))
+    0
+    """
+    right_side = np.where(XOR_Y > 0.5, outputs - 0.5, 0.5 - outputs)
+    return int(np.sum(right_side >= margin))
+
+
+# --- Plots ---------------------------------------------------------------------
+
+
+def plot_xor():
+    """Decision regions on the XOR square: one layer vs two trained/hand-built MLPs."""
+    import matplotlib.pyplot as plt
+
+    grid = np.linspace(-0.5, 1.5, 161, dtype="float32")
+    g1, g2 = np.meshgrid(grid, grid)
+    points = np.stack([g1.ravel(), g2.ravel()], axis=1)
+    models = {
+        "No hidden layer": trained_on_xor(0),
+        "MLP 2-4-1, trained": trained_on_xor(4),
+        "MLP 2-2-1, hand-built": hand_built_xor(),
+    }
+    fig, axes = plt.subplots(1, 3, figsize=(9, 3.2), layout="constrained", sharey=True)
+    for ax, (title, model) in zip(axes, models.items()):
+        out = model.predict(points, verbose=0)[:, 0].reshape(g1.shape)
+        shown = np.clip(np.round(out, 3), 0, 1)  # rounding hides float noise around 0.5
+        image = ax.contourf(g1, g2, shown, levels=np.linspace(0, 1, 11), cmap="RdBu_r")
+        if out.max() - out.min() > 0.01:
+            ax.contour(g1, g2, out, levels=[0.5], colors="k", linewidths=1.5)
+        else:
+            ax.text(0.5, 0.5, "output 0.5\neverywhere", ha="center", va="center", fontsize=10)
+        for label, marker, color in ((1, "o", "C1"), (0, "s", "C0")):
+            pts = XOR_X[XOR_Y == label]
+            ax.scatter(pts[:, 0], pts[:, 1], s=90, c=color, marker=marker, edgecolors="k",
+                       zorder=3, label=f"XOR = {label}")
+        n = correct(model.predict(XOR_X, verbose=0)[:, 0])
+        ax.set(xlabel="x1", aspect="equal", title=f"{title}: {n}/4")
+    axes[0].set_ylabel("x2")
+    axes[0].legend(loc="lower center", fontsize=8, ncol=2)
+    fig.colorbar(image, ax=axes, label="output (clipped to 0..1)", shrink=0.9)
+    return fig
+
+
+def figures() -> dict:
+    """The page's figures, by name (for ``run --save-figures``)."""
+    return {"xor": plot_xor()}
+
+
+def show_example() -> None:
+    """A dense layer's shapes, then XOR with and without a hidden layer."""
+    print(table(dense_shapes()))
+    print()
+    print(f"{'x1':>3} {'x2':>3} {'XOR':>4}", *(f"{name:>26}" for name in xor_results()))
+    results = list(xor_results().values())
+    for i, ((a, b), y) in enumerate(zip(XOR_X, XOR_Y)):
+        print(f"{a:>3.0f} {b:>3.0f} {y:>4.0f}", *(f"{r[i]:>26.3f}" for r in results))
+    print(f"{'correct':>12}", *(f"{str(correct(r)) + '/4':>26}" for r in results))
+
+
+def show_cross_check() -> None:
+    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
+    print(table(check_against_numpy()))
+
+
+def main() -> None:
+    """Print what the page shows, in page order."""
+    show_example()
+    show_cross_check()

@@ -1,0 +1,275 @@
+"""Parameters vs hyperparameters (参数与超参数): parameters are learned by training, hyperparameters are chosen.
+
+The parameters of a network are the numbers ``fit`` adjusts by gradient
+descent: every weight and bias (``model.trainable_weights``; their count is
+``model.count_params()``). The hyperparameters are everything set in code
+before training and left alone by it: the learning rate, batch size, number
+of epochs, number of layers, units per layer, activation, regularisation
+strength. They are chosen by comparing trained models on held-out data.
+
+A Dense layer with ``n`` inputs and ``u`` units has ``n * u`` weights and
+``u`` biases:
+
+>>> dense_param_count(4, [16, 16, 1])
+369
+>>> 4 * 16 + 16 + 16 * 16 + 16 + 16 * 1 + 1
+369
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from .report import table
+from .runtime import keras, seed
+
+# The hyperparameters of the example, all chosen here, before training.
+INPUTS = 4
+UNITS = (16, 16)  # hidden layers and units per layer
+ACTIVATION = "relu"
+L2 = 1e-4  # regularisation strength of the kernel's L2 penalty
+LEARNING_RATE = 0.1
+BATCH_SIZE = 32
+EPOCHS = 5
+# The sweep: the same model trained with each learning rate, nothing else changed.
+RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+N_TRAIN = 1024
+N_HELD_OUT = 512
+
+
+def dense_param_count(inputs: int, units) -> int:
+    """Parameters of a stack of Dense layers: ``n * u`` weights + ``u`` biases per layer.
+
+    >>> dense_param_count(784, [10])
+    7850
+    """
+    total, n = 0, inputs
+    for u in units:
+        total += n * u + u
+        n = u
+    return total
+
+
+def task_data(seed_value: int = 0) -> dict[str, np.ndarray]:
+    """Training and held-out examples of y = sin(2 x1) + x2 x3 + noise, x in [-1, 1]^4."""
+    rng = np.random.default_rng(seed_value)
+
+    def draw(n):
+        x = rng.uniform(-1.0, 1.0, size=(n, INPUTS)).astype("float32")
+        y = np.sin(2 * x[:, :1]) + x[:, 1:2] * x[:, 2:3] + 0.1 * rng.normal(size=(n, 1))
+        return x, y.astype("float32")
+
+    x_train, y_train = draw(N_TRAIN)
+    x_held_out, y_held_out = draw(N_HELD_OUT)
+    return {"x_train": x_train, "y_train": y_train,
+            "x_held_out": x_held_out, "y_held_out": y_held_out}
+
+
+def build_model(units=UNITS, activation: str = ACTIVATION, l2: float = L2,
+                learning_rate: float = LEARNING_RATE, seed_value: int = 0):
+    """A compiled MLP; every argument is a hyperparameter."""
+    k = keras()
+    seed(seed_value)
+    hidden = [k.layers.Dense(u, activation=activation,
+                             kernel_regularizer=k.regularizers.L2(l2)) for u in units]
+    model = k.Sequential([k.Input((INPUTS,)), *hidden, k.layers.Dense(1)])
+    model.compile(optimizer=k.optimizers.SGD(learning_rate=learning_rate), loss="mse")
+    return model
+
+
+def hyperparameters_of(model, batch_size: int, epochs: int) -> dict[str, object]:
+    """The hyperparameters, read back from the model and optimizer objects.
+
+    Batch size and epochs are arguments of ``fit``, not stored in the model,
+    so they are passed in.
+    """
+    hidden = model.layers[:-1]
+    return {
+        "hidden layers": len(hidden),
+        "units per layer": [layer.units for layer in hidden],
+        "activation": hidden[0].activation.__name__,
+        "L2 strength": float(hidden[0].kernel_regularizer.l2),
+        # stored as float32: 0.1 reads back as 0.10000000149, so round
+        "learning rate": float(f"{float(model.optimizer.learning_rate):.6g}"),
+        "batch size": batch_size,
+        "epochs": epochs,
+    }
+
+
+@functools.cache
+def _model_and_initial_weights():
+    """The example model, compiled once, and a copy of its initial parameters."""
+    model = build_model()
+    return model, [w.copy() for w in model.get_weights()]
+
+
+@functools.cache
+def train(learning_rate: float = LEARNING_RATE) -> dict:
+    """Train the example model with ``learning_rate``; record what ``fit`` changed.
+
+    Every run starts from the same initial parameters (``set_weights``) and
+    sees the same batches (the data are in random order already, and
+    ``shuffle=False``); only the learning rate differs. Reusing one compiled
+    model saves building and tracing a new one per run. Losses are mean
+    squared errors without the L2 penalty, ``inf`` if training diverged.
+    """
+    d = task_data()
+    model, initial = _model_and_initial_weights()
+    model.set_weights(initial)
+    model.optimizer.learning_rate = learning_rate
+    before = model.get_weights()
+    hyper_before = hyperparameters_of(model, BATCH_SIZE, EPOCHS)
+    model.fit(d["x_train"], d["y_train"], batch_size=BATCH_SIZE, epochs=EPOCHS,
+              shuffle=False, verbose=0)
+
+    def mse(x, y):
+        value = float(np.mean((model(x).numpy() - y) ** 2))
+        return value if math.isfinite(value) else math.inf
+
+    return {
+        "weights before": before,
+        "weights after": model.get_weights(),
+        "hyperparameters before": hyper_before,
+        "hyperparameters after": hyperparameters_of(model, BATCH_SIZE, EPOCHS),
+        "training loss": mse(d["x_train"], d["y_train"]),
+        "held-out loss": mse(d["x_held_out"], d["y_held_out"]),
+    }
+
+
+def learning_rate_sweep(rates=RATES) -> dict[float, dict[str, float]]:
+    """Training and held-out loss after EPOCHS epochs, for each learning rate."""
+    return {r: {"training": train(r)["training loss"], "held-out": train(r)["held-out loss"]}
+            for r in rates}
+
+
+def numpy_forward(weights: list[np.ndarray], x: np.ndarray, activation: str = ACTIVATION):
+    """The MLP in NumPy from its parameters alone: ``g(x W + b)`` per hidden layer."""
+    g = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh}[activation]
+    h = x
+    for kernel, bias in zip(weights[:-2:2], weights[1:-2:2]):
+        h = g(h @ kernel + bias)
+    return h @ weights[-2] + weights[-1]
+
+
+def check_against_numpy() -> dict[str, object]:
+    """The parameter formula equals ``count_params``; NumPy reproduces ``predict``.
+
+    For several architectures, ``dense_param_count`` is asserted equal to
+    Keras's count. Then the trained example model: a NumPy forward pass that
+    uses only ``model.get_weights()`` (the parameters) and the chosen
+    activation (a hyperparameter) is asserted equal to ``model.predict``.
+    """
+    k = keras()
+    result: dict[str, object] = {}
+    for units in [(16, 16), (64,), (8, 8, 8, 8), (100, 10)]:
+        model = build_model(units=units)
+        formula = dense_param_count(INPUTS, [*units, 1])
+        assert formula == model.count_params(), (units, formula, model.count_params())
+        result[f"hidden {list(units)}: formula, count_params"] = [formula, model.count_params()]
+
+    model, _ = _model_and_initial_weights()
+    model.set_weights(train()["weights after"])
+    x = task_data()["x_held_out"]
+    by_keras = model.predict(x, verbose=0)
+    by_numpy = numpy_forward(model.get_weights(), x)
+    np.testing.assert_allclose(by_numpy, by_keras, rtol=1e-4, atol=1e-5)
+    result["trained model: max |NumPy - predict|"] = float(np.abs(by_numpy - by_keras).max())
+
+    seed(0)
+    with_norm = k.Sequential([k.Input((INPUTS,)), k.layers.Dense(8),
+                              k.layers.BatchNormalization(), k.layers.Dense(1)])
+    trainable = sum(int(np.prod(w.shape)) for w in with_norm.trainable_weights)
+    frozen = sum(int(np.prod(w.shape)) for w in with_norm.non_trainable_weights)
+    assert trainable + frozen == with_norm.count_params()
+    result["with BatchNormalization: trainable, non-trainable, count_params"] = [
+        trainable, frozen, with_norm.count_params()]
+    return result
+
+
+def plot_sweep():
+    """Held-out and training loss against the learning rate."""
+    import matplotlib.pyplot as plt
+
+    sweep = learning_rate_sweep()
+    rates = np.array(list(sweep))
+    held = np.array([v["held-out"] for v in sweep.values()])
+    trained = np.array([v["training"] for v in sweep.values()])
+    ok = np.isfinite(held)
+    best = rates[ok][np.argmin(held[ok])]
+    ceiling = 1.3 * max(held[ok].max(), trained[np.isfinite(trained)].max())
+
+    fig, ax = plt.subplots(figsize=(9, 3.2), layout="constrained")
+    ax.plot(rates[ok], held[ok], "o-", label="held-out loss")
+    ax.plot(rates[ok], trained[ok], "s--", label="training loss")
+    if not ok.all():
+        ax.plot(rates[~ok], np.full((~ok).sum(), ceiling), "rx", ms=10, mew=2,
+                label="diverged (loss not finite)")
+    ax.axvline(best, color="k", ls=":", lw=1, label=f"best held-out: {best:g}")
+    ax.axhline(float(task_data()["y_held_out"].var()), color="gray", ls="-.", lw=1,
+               label="always predicting the mean")
+    ax.set(xscale="log", yscale="log", xlabel="learning rate (a hyperparameter)",
+           ylabel="mean squared error",
+           title=f"Same model, data and initial weights; {EPOCHS} epochs of SGD")
+    ax.legend(loc="upper center", fontsize=8)
+    return fig
+
+
+def figures() -> dict:
+    """The page's figures, by name (for ``run --save-figures``)."""
+    return {"learning-rate-sweep": plot_sweep()}
+
+
+def show_parameter_count() -> None:
+    """Each layer's parameters by the formula, and Keras's count."""
+    model = build_model()
+    n = INPUTS
+    for i, layer in enumerate(model.layers, start=1):
+        kernel, bias = layer.kernel, layer.bias
+        u = layer.units
+        print(f"layer {i}  kernel {str(tuple(kernel.shape)):<9} bias {str(tuple(bias.shape)):<6}"
+              f" {n} * {u} + {u} = {n * u + u}")
+        n = u
+    print(f"formula total:        {dense_param_count(INPUTS, [*UNITS, 1])}")
+    print(f"model.count_params(): {model.count_params()}")
+    print(f"model.trainable_weights: {len(model.trainable_weights)} tensors")
+
+
+def show_fit_effect() -> None:
+    """What ``fit`` changed: the parameters, and not the hyperparameters."""
+    run = train()
+    changed = [float(np.abs(a - b).max()) for a, b in zip(run["weights after"], run["weights before"])]
+    names = [f"layer {i // 2 + 1} {'bias' if i % 2 else 'kernel'}" for i in range(len(changed))]
+    print("parameters, largest change during fit:")
+    print(table({name: value for name, value in zip(names, changed)}, indent="  "))
+    print("hyperparameters, before fit -> after fit:")
+    before, after = run["hyperparameters before"], run["hyperparameters after"]
+    print(table({k: f"{before[k]} -> {after[k]}" for k in before}, indent="  "))
+    print(f"every parameter tensor changed: {all(c > 0 for c in changed)}")
+    print(f"every hyperparameter unchanged: {before == after}")
+
+
+def show_sweep() -> None:
+    """The learning-rate sweep as a table; the best rate by held-out loss."""
+    sweep = learning_rate_sweep()
+    print(f"{'learning rate':>13}  {'training loss':>13}  {'held-out loss':>13}")
+    for rate, losses in sweep.items():
+        cells = [f"{v:13.4f}" if math.isfinite(v) else f"{'diverged':>13}" for v in losses.values()]
+        print(f"{rate:>13g}  {cells[0]}  {cells[1]}")
+    best = min(sweep, key=lambda r: sweep[r]["held-out"])
+    print(f"best learning rate by held-out loss: {best:g}")
+
+
+def show_cross_check() -> None:
+    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
+    print(table(check_against_numpy()))
+
+
+def main() -> None:
+    """Print what the page shows, in page order."""
+    show_parameter_count()
+    show_fit_effect()
+    show_sweep()
+    show_cross_check()

@@ -1,0 +1,289 @@
+"""Supervised learning (有监督学习): learning a mapping from inputs to desired outputs from labelled examples.
+
+Each training example is a pair: an input object x and its desired output y,
+the label or *supervision signal*. Training adjusts the model so that its
+outputs agree with the labels, as measured by the loss. The goal is correct
+outputs for new inputs, so the result is judged on held-out examples. All the
+information about the task is in the pairing of inputs with labels: shuffle
+the labels and there is nothing left to generalise from.
+
+>>> x = np.array([[0.0, 0.0], [1.5, 1.5], [0.5, -1.0]])
+>>> true_label(x).tolist()
+[1, 0, 1]
+>>> round(binary_cross_entropy(np.array([1.0, 0.0]), np.array([2.0, -1.0])), 4)
+0.2201
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .report import table
+from .runtime import keras, seed, tf
+
+RADIUS = float(np.sqrt(8 / np.pi))  # the disc covers half of the square [-2, 2]²
+N_TRAIN, N_TEST = 200, 1000
+HIDDEN = 16
+EPOCHS = 60
+BATCH = 50
+LEARNING_RATE = 0.03
+SHUFFLES = 32  # label permutations in the shuffled-labels experiment
+
+
+def true_label(x: np.ndarray) -> np.ndarray:
+    """The rule the learner has to discover: 1 inside the disc of radius RADIUS, else 0."""
+    return (np.sum(np.asarray(x) ** 2, axis=1) < RADIUS**2).astype("int64")
+
+
+def labelled_data(n: int, seed_value: int) -> tuple[np.ndarray, np.ndarray]:
+    """n input objects, uniform in the square [-2, 2]², each with its label."""
+    x = np.random.default_rng(seed_value).uniform(-2, 2, size=(n, 2)).astype("float32")
+    return x, true_label(x).astype("float32")
+
+
+def shuffled(y: np.ndarray, seed_value: int = 0) -> np.ndarray:
+    """The same labels in a random order: as many 1s and 0s, no longer tied to the inputs."""
+    return np.random.default_rng(seed_value).permutation(y)
+
+
+def binary_cross_entropy(y: np.ndarray, z: np.ndarray) -> float:
+    """The loss that compares the model's outputs with the labels y, from logits z.
+
+    With p = sigmoid(z): −mean(y log p + (1−y) log(1−p)) = mean(log(1 + e^z) − y z).
+    The right-hand form never takes the log of a probability rounded to 0 or 1.
+    """
+    z = np.asarray(z, dtype="float64")
+    return float(np.mean(np.logaddexp(0.0, z) - y * z))
+
+
+def batches(x: np.ndarray, y: np.ndarray, seed_value: int = 0):
+    """A ``tf.data`` pipeline of mini-batches, reshuffled every epoch with a fixed seed."""
+    return tf().data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed_value).batch(BATCH)
+
+
+def classifier(seed_value: int = 0):
+    """A small MLP: 2 inputs -> Dense(16, relu) -> Dense(1, sigmoid)."""
+    k = keras()
+    seed(seed_value)
+    model = k.Sequential([
+        k.Input((2,)),
+        k.layers.Dense(HIDDEN, activation="relu"),
+        k.layers.Dense(1, activation="sigmoid"),
+    ])
+    model.compile(optimizer=k.optimizers.Adam(learning_rate=LEARNING_RATE),
+                  loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+@functools.cache
+def fit_classifier(seed_value: int = 0) -> dict:
+    """Supervised learning in four lines: labelled data, a model, ``fit``, ``predict``.
+
+    200 labelled training examples; 1000 new examples, never used in
+    training, to judge the result.
+    """
+    x, y = labelled_data(N_TRAIN, seed_value=1)
+    x_test, y_test = labelled_data(N_TEST, seed_value=2)
+    model = classifier(seed_value)
+    model.fit(batches(x, y, seed_value), epochs=EPOCHS, shuffle=False, verbose=0)
+    p_test = model.predict(x_test, verbose=0)[:, 0]
+    return {"model": model, "x": x, "y": y, "x_test": x_test, "y_test": y_test,
+            "held-out accuracy": float(np.mean((p_test > 0.5) == y_test))}
+
+
+def _glorot(fan_in: int, fan_out: int):
+    limit = float(np.sqrt(6.0 / (fan_in + fan_out)))
+    return keras().initializers.RandomUniform(-limit, limit)
+
+
+def classifier_copies(copies: int, seed_value: int = 0):
+    """``copies`` independent copies of ``classifier`` side by side, trained in one ``fit``.
+
+    ``EinsumDense`` gives every copy c its own weights: output c is
+    sigmoid(relu(x W1[c] + b1[c]) w2[c] + b2[c]), initialised like ``Dense``
+    (Glorot uniform, zero bias). The loss is the mean of the copies' losses;
+    Adam scales each weight's step by that weight's own gradient size, so no
+    copy is slowed down by sharing the model with the others.
+    """
+    k = keras()
+    seed(seed_value)
+    model = k.Sequential([
+        k.Input((2,)),
+        k.layers.EinsumDense("ab,bkc->akc", output_shape=(copies, HIDDEN), bias_axes="kc",
+                             activation="relu", kernel_initializer=_glorot(2, HIDDEN)),
+        k.layers.EinsumDense("akc,kc->ak", output_shape=(copies,), bias_axes="k",
+                             activation="sigmoid", kernel_initializer=_glorot(HIDDEN, 1)),
+    ])
+    model.compile(optimizer=k.optimizers.Adam(learning_rate=LEARNING_RATE),
+                  loss="binary_crossentropy")
+    return model
+
+
+def copies_logits(model, x: np.ndarray) -> np.ndarray:
+    """Every copy's output before the sigmoid, in NumPy: one column per copy."""
+    w1, b1, w2, b2 = model.get_weights()  # shapes (2, K, H), (K, H), (K, H), (K,)
+    hidden = np.maximum(0.0, np.einsum("ab,bkc->akc", x, w1) + b1)
+    return np.einsum("akc,kc->ak", hidden, w2) + b2
+
+
+@functools.cache
+def shuffle_experiment(seed_value: int = 0) -> dict[str, np.ndarray]:
+    """Copy 0 learns from the real labels, copies 1..SHUFFLES from shuffled labels.
+
+    Same inputs, architecture, initialisation scheme, batches, optimizer and
+    epochs for every copy; only the labels differ. Each copy is judged on the
+    same 1000 held-out examples against their real labels. Index 0 of every
+    returned array is the real-label copy.
+    """
+    x, y = labelled_data(N_TRAIN, seed_value=1)
+    x_test, y_test = labelled_data(N_TEST, seed_value=2)
+    labels = np.stack([y] + [shuffled(y, i) for i in range(SHUFFLES)], axis=1)
+    model = classifier_copies(SHUFFLES + 1, seed_value)
+    model.fit(batches(x, labels, seed_value), epochs=EPOCHS, shuffle=False, verbose=0)
+    p_train = model.predict(x, verbose=0)
+    p_test = model.predict(x_test, verbose=0)
+    logits = copies_logits(model, x_test)
+    np.testing.assert_allclose(1 / (1 + np.exp(-logits)), p_test, rtol=1e-5, atol=1e-6)
+    return {
+        "model": model, "x": x, "labels": labels,
+        "agreement": np.mean(labels == y[:, None], axis=0),
+        "train accuracy": np.mean((p_train > 0.5) == labels, axis=0),
+        "held-out accuracy": np.mean((p_test > 0.5) == y_test[:, None], axis=0),
+        "held-out loss": np.array([binary_cross_entropy(y_test, z) for z in logits.T]),
+        "chance accuracy": float(max(y_test.mean(), 1 - y_test.mean())),
+        "no-information loss": binary_cross_entropy(
+            y_test, np.full(N_TEST, np.log(y.mean() / (1 - y.mean())))),
+    }
+
+
+def show_example() -> None:
+    """A few labelled examples, then predictions for inputs the model never saw."""
+    run = fit_classifier()
+    x, y = run["x"], run["y"]
+    print("training examples (input object x -> desired output y):")
+    for xi, yi in zip(x[:5], y[:5]):
+        print(f"  x = ({xi[0]:+.2f}, {xi[1]:+.2f})  ->  y = {int(yi)}")
+    print(f"  ... {N_TRAIN} examples, {int(y.sum())} labelled 1")
+    new = np.array([[0.0, 0.0], [1.0, -0.5], [1.2, 1.2], [-1.9, 0.3]], dtype="float32")
+    p = run["model"].predict(new, verbose=0)[:, 0]
+    print("\nafter fit, new inputs:")
+    for xi, pi, yi in zip(new, p, true_label(new)):
+        print(f"  x = ({xi[0]:+.2f}, {xi[1]:+.2f})  predicted P(y=1) = {pi:.3f}"
+              f"  -> class {int(pi > 0.5)}   true label {yi}")
+    print(f"\nheld-out accuracy on {N_TEST} new examples: {run['held-out accuracy']:.3f}")
+
+
+def show_shuffled_labels() -> None:
+    """Real labels vs SHUFFLES shuffles of them: training and held-out results."""
+    e = shuffle_experiment()
+    sh = {name: e[name][1:] for name in ("agreement", "train accuracy",
+                                         "held-out accuracy", "held-out loss")}
+    print(table({
+        "real labels: train accuracy": float(e["train accuracy"][0]),
+        "real labels: held-out accuracy": float(e["held-out accuracy"][0]),
+        "real labels: held-out loss": float(e["held-out loss"][0]),
+        f"{SHUFFLES} shuffles: train accuracy, mean": float(sh["train accuracy"].mean()),
+        f"{SHUFFLES} shuffles: held-out accuracy, mean": float(sh["held-out accuracy"].mean()),
+        f"{SHUFFLES} shuffles: held-out accuracy, min, max": [
+            float(sh["held-out accuracy"].min()), float(sh["held-out accuracy"].max())],
+        f"{SHUFFLES} shuffles: held-out loss, mean": float(sh["held-out loss"].mean()),
+        "chance accuracy (majority class share)": e["chance accuracy"],
+        "no-information loss (predict the class share)": e["no-information loss"],
+        "shuffled labels agreeing with the rule, min, max": [
+            float(sh["agreement"].min()), float(sh["agreement"].max())],
+        "correlation: agreement vs held-out accuracy": float(
+            np.corrcoef(sh["agreement"], sh["held-out accuracy"])[0, 1]),
+    }))
+
+
+def numpy_logits(model, x: np.ndarray) -> np.ndarray:
+    """The classifier's output before the sigmoid, z = relu(x W1 + b1) W2 + b2, in NumPy."""
+    w1, b1, w2, b2 = model.get_weights()
+    return (np.maximum(0.0, x @ w1 + b1) @ w2 + b2)[:, 0]
+
+
+def check_against_numpy() -> dict[str, object]:
+    """Keras's loss and accuracy are comparisons of the model's outputs with labels.
+
+    A NumPy forward pass reproduces ``predict``; NumPy's binary cross-entropy
+    and accuracy from it equal what ``evaluate`` reports (``assert_allclose``).
+    Scoring the same outputs against shuffled labels gives a different loss:
+    the loss is defined by the labels.
+    """
+    run = fit_classifier()
+    model, x, y = run["model"], run["x_test"], run["y_test"]
+    z = numpy_logits(model, x)
+    p = model.predict(x, verbose=0)[:, 0]
+    np.testing.assert_allclose(1 / (1 + np.exp(-z)), p, rtol=1e-5, atol=1e-6)
+    keras_loss, keras_acc = model.evaluate(x, y, verbose=0)
+    np_loss, np_acc = binary_cross_entropy(y, z), float(np.mean((p > 0.5) == y))
+    np.testing.assert_allclose(keras_loss, np_loss, rtol=1e-5)
+    np.testing.assert_allclose(keras_acc, np_acc, rtol=1e-6)
+    y_wrong = shuffled(y)
+    wrong_loss, wrong_acc = model.evaluate(x, y_wrong, verbose=0)
+    np.testing.assert_allclose(wrong_loss, binary_cross_entropy(y_wrong, z), rtol=1e-5)
+    return {
+        "max |sigmoid(NumPy z) - predict|": float(np.abs(1 / (1 + np.exp(-z)) - p).max()),
+        "evaluate: loss, accuracy": [float(keras_loss), float(keras_acc)],
+        "NumPy: loss, accuracy": [np_loss, np_acc],
+        "same outputs, shuffled labels: loss, accuracy": [float(wrong_loss), float(wrong_acc)],
+    }
+
+
+def show_cross_check() -> None:
+    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
+    print(table(check_against_numpy()))
+
+
+def plot_supervision():
+    """Learned boundaries with real and shuffled labels; held-out accuracy vs label agreement."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    e = shuffle_experiment()
+    g = np.linspace(-2, 2, 121, dtype="float32")
+    gx, gy = np.meshgrid(g, g)
+    p_grid = e["model"].predict(np.stack([gx.ravel(), gy.ravel()], axis=1), verbose=0)
+    angle = np.linspace(0, 2 * np.pi, 200)
+    fig, axes = plt.subplots(1, 3, figsize=(9, 3.2), layout="constrained",
+                             gridspec_kw={"width_ratios": [1, 1, 1.15]})
+    # The shuffle shown is the typical one: the median held-out accuracy of all shuffles.
+    typical = 1 + int(np.argsort(e["held-out accuracy"][1:])[SHUFFLES // 2])
+    for ax, copy, name in [(axes[0], 0, "real labels"),
+                           (axes[1], typical, f"typical of {SHUFFLES} shuffles")]:
+        p = p_grid[:, copy].reshape(gx.shape)
+        ax.contourf(gx, gy, p > 0.5, levels=[-0.5, 0.5, 1.5],
+                    cmap=ListedColormap(["#fbe3d6", "#d6e6f5"]))
+        ax.contour(gx, gy, p, levels=[0.5], colors="k", linewidths=1.2)
+        y = e["labels"][:, copy]
+        ax.scatter(*e["x"][y == 1].T, s=7, color="C0", label="label 1")
+        ax.scatter(*e["x"][y == 0].T, s=9, color="C1", marker="x", lw=0.8, label="label 0")
+        ax.plot(RADIUS * np.cos(angle), RADIUS * np.sin(angle), "k--", lw=1, label="true rule")
+        ax.set(xlim=(-2, 2), ylim=(-2, 2), aspect="equal", xticks=[-2, 0, 2], yticks=[-2, 0, 2],
+               title=f"{name}\nheld-out accuracy {e['held-out accuracy'][copy]:.0%}")
+        ax.tick_params(labelsize=8)
+    axes[0].legend(loc="lower left", fontsize=6, framealpha=0.9)
+    ax = axes[2]
+    ax.axhline(e["chance accuracy"], color="0.5", ls=":", lw=1, label="chance")
+    ax.plot(e["agreement"][1:], e["held-out accuracy"][1:], "o", color="C3", ms=4,
+            label=f"{SHUFFLES} shuffles")
+    ax.plot(e["agreement"][:1], e["held-out accuracy"][:1], "*", color="C0", ms=11,
+            label="real labels")
+    ax.set(xlabel="training labels agreeing with the rule", ylabel="held-out accuracy",
+           ylim=(0.2, 1.02), title="Accuracy follows the labels")
+    ax.legend(loc="lower right", fontsize=7)
+    return fig
+
+
+def figures() -> dict:
+    """The page's figures, by name (for ``run --save-figures``)."""
+    return {"supervision": plot_supervision()}
+
+
+def main() -> None:
+    """Print what the page shows, in page order."""
+    show_example()
+    show_shuffled_labels()
+    show_cross_check()

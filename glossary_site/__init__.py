@@ -1,0 +1,37 @@
+"""Sphinx extension for the glossary site.
+
+It reads :mod:`glossary_examples.registry`, so term names, Chinese names,
+sections, related terms and claim texts are written once:
+
+- every page ``glossary/<slug>`` gets the label ``<slug>`` (``{ref}`dropout```);
+- ``{glossary-index}`` lists the terms by section with a toctree per section;
+- ``{related-terms}`` links a page's related terms (checked by the build);
+- ``{run-locally}`` shows the command that runs a page's example;
+- ``{claim} <id>`` renders a verdict box (see :mod:`glossary_site.claims`);
+- ``{claims-list}`` lists every claim box of the site.
+"""
+
+from __future__ import annotations
+
+from sphinx.application import Sphinx
+
+from . import autolink, claims, deps, execution, kernels, streams, terms
+
+
+def setup(app: Sphinx) -> dict:
+    streams.install()
+    deps.setup(app)
+    kernels.setup(app)
+    terms.setup(app)
+    autolink.setup(app)
+    execution.setup(app)
+    claims.setup(app)
+    app.add_css_file("glossary.css")
+    # env_version: bump when what the extension stores or reads changes, so
+    # existing doctrees are discarded and every page is read again.
+    return {
+        "version": "1",
+        "env_version": 2,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

@@ -1,0 +1,291 @@
+"""Re-execute a page when, and only when, something its code runs has changed.
+
+jupyter-cache keys a page's outputs on the source of its code cells. That
+misses what the cells *import* (``from glossary_examples import dropout``
+runs ``dropout.py``, which runs ``runtime.py``...), the files a ``{code-cell}``
+``:load:``s, and the installed library versions. So this module:
+
+1. computes a page's *fingerprint*: a hash of every ``glossary_examples``
+   module its code imports, transitively (found by reading the ``import``
+   statements, so no code runs), of its ``:load:`` files, and of
+   ``requirements.lock``;
+2. tells Sphinx these files are dependencies of the page
+   (``env.note_dependency``), so that editing one makes Sphinx re-read the
+   page at all;
+3. keeps, next to the cache, which fingerprint each cached notebook was
+   executed with (``glossary-fingerprints.json``), and before pages are read
+   drops the cache record of a page whose fingerprint changed, through
+   jupyter-cache's own API. myst-nb then finds no match and executes the page.
+
+Prose edits change neither the code cells nor the fingerprint: nothing runs.
+
+It also makes the cache safe to share between ``sphinx-build -j`` processes
+and after a killed build: the database is created, and switched to SQLite's
+write-ahead log, once in the main process before any parallel reader starts
+(two readers creating its tables at once is sphinx-doc/sphinx#12481), and a
+cache record whose notebook cannot be read back is removed rather than
+crashing the next build.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+PACKAGE = "glossary_examples"
+FINGERPRINTS = "glossary-fingerprints.json"
+LOAD_OPTION = re.compile(r"^\s*:?load:\s*(\S+)\s*$", re.M)
+
+
+def package_dir() -> Path:
+    spec = importlib.util.find_spec(PACKAGE)
+    assert spec and spec.submodule_search_locations, f"{PACKAGE} is not importable"
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _imports(tree: ast.AST, package: str | None) -> set[str]:
+    """Absolute names of the ``PACKAGE`` modules a syntax tree imports.
+
+    ``package`` is the package containing the importing module (to resolve
+    relative imports), None for a notebook cell.
+    """
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level and package:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module or ""
+            found.add(module)
+            # `from package import module` imports a module, not a name
+            found |= {f"{module}.{a.name}" for a in node.names}
+    return {n for n in found if n == PACKAGE or n.startswith(PACKAGE + ".")}
+
+
+def _module_file(name: str, root: Path) -> Path | None:
+    parts = name.split(".")[1:]
+    if not parts:
+        return root / "__init__.py"
+    candidate = root.joinpath(*parts).with_suffix(".py")
+    if candidate.is_file():
+        return candidate
+    package = root.joinpath(*parts, "__init__.py")
+    return package if package.is_file() else None
+
+
+def imported_files(code: str, root: Path | None = None) -> list[Path]:
+    """The files of every package module ``code`` imports, directly or not.
+
+    >>> names = [p.name for p in imported_files("from glossary_examples import claims")]
+    >>> names
+    ['__init__.py', 'claims.py', 'report.py']
+    """
+    root = root or package_dir()
+    try:
+        todo = _imports(ast.parse(code), None)
+    except SyntaxError:  # IPython syntax in a cell: fall back to the words themselves
+        todo = set(re.findall(rf"\b{PACKAGE}(?:\.\w+)*", code))
+        todo |= {f"{PACKAGE}.{m}" for m in re.findall(rf"from {PACKAGE} import (\w+)", code)}
+    seen: dict[str, Path] = {}
+    while todo:
+        name = todo.pop()
+        path = _module_file(name, root) if name not in seen else None
+        if path is None:
+            continue
+        seen[name] = path
+        if name != PACKAGE:  # a submodule runs its package's __init__ first
+            todo.add(name.rsplit(".", 1)[0])
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        todo |= _imports(ast.parse(path.read_text(encoding="utf-8")), package)
+    return sorted(set(seen.values()))
+
+
+def code_cells(page_text: str) -> list[tuple[str, str]]:
+    """(options, source) of every ``{code-cell}`` of a MyST page."""
+    cells = re.findall(
+        r"^(`{3,}|~{3,})\{code-cell\}[^\n]*\n(.*?)^\1\s*$", page_text, flags=re.M | re.S
+    )
+    out = []
+    for _, body in cells:
+        options = "\n".join(
+            ln for ln in body.splitlines() if ln.startswith(":")
+        )
+        out.append((options, body))
+    return out
+
+
+def page_dependencies(page: Path, lock: Path | None, root: Path | None = None) -> list[Path]:
+    """Every file whose change must re-execute ``page``.
+
+    ``root`` is the package's folder (default: where it is imported from).
+    """
+    text = page.read_text(encoding="utf-8")
+    files: set[Path] = set()
+    for options, body in code_cells(text):
+        files |= set(imported_files(body, root))
+        for load in LOAD_OPTION.findall(options):
+            files.add((page.parent / load).resolve())
+    if lock is not None and lock.is_file():
+        files.add(lock)
+    return sorted(files)
+
+
+def fingerprint(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+# --- Sphinx side ----------------------------------------------------------
+
+def _is_notebook_page(app: Sphinx, docname: str) -> Path | None:
+    path = Path(app.env.doc2path(docname))
+    if path.suffix != ".md":
+        return None
+    head = path.read_text(encoding="utf-8")[:500]
+    return path if "kernelspec" in head and head.startswith("---") else None
+
+
+def _lock(app: Sphinx) -> Path:
+    return Path(app.confdir) / "requirements.lock"
+
+
+def _cache(app: Sphinx):
+    from jupyter_cache import get_cache
+
+    return get_cache(app.config.nb_execution_cache_path)
+
+
+def _fingerprints_file(app: Sphinx) -> Path:
+    return Path(app.config.nb_execution_cache_path) / FINGERPRINTS
+
+
+def _load_fingerprints(app: Sphinx) -> dict[str, str]:
+    try:
+        return json.loads(_fingerprints_file(app).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_fingerprints(app: Sphinx, data: dict[str, str]) -> None:
+    path = _fingerprints_file(app)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+    os.replace(tmp, path)  # atomic: a killed build leaves the old file or the new one
+
+
+def _read_notebook(app: Sphinx, path: Path):
+    """The notebook myst-nb makes of a page, to ask the cache about it."""
+    from myst_nb.core.read import create_nb_reader
+
+    text = path.read_text(encoding="utf-8")
+    reader = create_nb_reader(str(path), app.env.myst_config, app.env.mystnb_config, text)
+    return reader.read(text)
+
+
+def _cache_record(app: Sphinx, cache, path: Path):
+    try:
+        return cache.match_cache_notebook(_read_notebook(app, path))
+    except KeyError:
+        return None
+
+
+def prepare_cache(app: Sphinx) -> None:
+    """Create the cache once, in WAL mode, and drop records that cannot be read."""
+    from jupyter_cache.cache.db import NbCacheRecord
+
+    if app.config.nb_execution_mode != "cache":
+        return
+    Path(app.config.nb_execution_cache_path).mkdir(parents=True, exist_ok=True)
+    cache = _cache(app)
+    with cache.db.connect() as conn:
+        conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+    for record in cache.list_cache_records():
+        try:
+            cache.get_cache_bundle(record.pk)
+        except Exception as exc:  # noqa: BLE001 - any unreadable record is dropped
+            # expected after a killed build: recover, do not fail the build
+            logger.info("dropping unreadable cache record %s (%s)", record.pk, exc)
+            NbCacheRecord.remove_records([record.pk], cache.db)
+    # jupyter-cache keeps each notebook in executed/<hashkey>/ and refuses to
+    # write into a folder that exists: remove the folders no record owns
+    # (left by a build killed between its database write and its file write).
+    owned = {r.hashkey for r in cache.list_cache_records()}
+    executed = Path(cache.path) / "executed"
+    for folder in executed.iterdir() if executed.is_dir() else []:
+        if folder.name not in owned:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def invalidate_changed(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Before reading: drop the cached outputs of pages whose dependencies changed."""
+    if app.config.nb_execution_mode != "cache":
+        return
+    cache = _cache(app)
+    known = _load_fingerprints(app)
+    env.glossary_pending_fingerprints = {}
+    env.glossary_will_execute = []
+    for docname in docnames:
+        path = _is_notebook_page(app, docname)
+        if path is None:
+            continue
+        current = fingerprint(page_dependencies(path, _lock(app)))
+        env.glossary_pending_fingerprints[docname] = current
+        record = _cache_record(app, cache, path)
+        if record is not None and known.get(record.hashkey) != current:
+            logger.info("%s: dependencies changed, re-executing", docname)
+            cache.remove_cache(record.pk)
+            record = None
+        if record is None:
+            env.glossary_will_execute.append(docname)
+
+
+def note_dependencies(app: Sphinx, doctree) -> None:
+    """Sphinx re-reads a page when a file its code runs changes."""
+    docname = app.env.current_document.docname
+    path = _is_notebook_page(app, docname)
+    if path is None:
+        return
+    for dep in page_dependencies(path, _lock(app)):
+        app.env.note_dependency(str(dep))
+
+
+def record_fingerprints(app: Sphinx, env: BuildEnvironment) -> None:
+    """After reading: remember the fingerprint each cached notebook ran with."""
+    pending = getattr(env, "glossary_pending_fingerprints", {})
+    if app.config.nb_execution_mode != "cache" or not pending:
+        return
+    cache = _cache(app)
+    known = _load_fingerprints(app)
+    for docname, value in pending.items():
+        record = _cache_record(app, cache, Path(app.env.doc2path(docname)))
+        if record is not None:
+            known[record.hashkey] = value
+    live = {r.hashkey for r in cache.list_cache_records()}
+    _save_fingerprints(app, {k: v for k, v in known.items() if k in live})
+    env.glossary_pending_fingerprints = {}
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("builder-inited", prepare_cache)
+    app.connect("env-before-read-docs", invalidate_changed)
+    app.connect("doctree-read", note_dependencies)
+    app.connect("env-updated", record_fingerprints)

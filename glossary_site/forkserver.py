@@ -1,0 +1,134 @@
+"""A warm template for notebook kernels: import the heavy libraries once, fork per page.
+
+Importing TensorFlow costs seconds per process, and stock myst-nb starts a new
+kernel process per page. This server imports TensorFlow, Keras, NumPy,
+matplotlib and ipykernel once, then, for each kernel asked for, forks a child
+that becomes an ordinary ipykernel on the given connection file. Each page so
+still runs in its own new process, with nothing of other pages in it, and
+``fork`` is copy-on-write: children share the imported code's memory.
+
+What the template must not do is start TensorFlow's runtime (its thread pools
+do not survive ``fork``): it only imports. The project's own modules are never
+imported here, so a child always loads them fresh from disk.
+
+Protocol: one JSON request per connection on a Unix socket,
+``{"argv": [...], "env": {...}, "cwd": "..."}`` → ``{"pid": N}``; the
+request ``{"quit": true}`` stops the server. It also stops when the process
+that started it dies, or after ``--idle`` seconds without a request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import sys
+import time
+
+# Imported by the template so that every child starts with them loaded.
+WARM_MODULES = (
+    "numpy",
+    "matplotlib",
+    "tensorflow",
+    "keras",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+)
+
+
+def warm_up() -> None:
+    import importlib
+
+    # TensorFlow imports matplotlib, which fixes its backend from MPLBACKEND on
+    # import; a kernel sets that variable to the inline backend when it starts,
+    # before any user code. Do the same here, or figures would never display.
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+
+    for name in WARM_MODULES:
+        importlib.import_module(name)
+
+
+def become_kernel(request: dict) -> None:
+    """In the forked child: turn into the kernel ``argv`` describes. Never returns."""
+    try:
+        os.setsid()  # own process group: interrupts and kills reach only this kernel
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        # `python -m ipykernel_launcher` puts the working directory first on sys.path.
+        sys.path[0] = request["cwd"]
+        argv = request["argv"]
+        # ipykernel read JPY_PARENT_PID when the template imported it, so say it
+        # here: the kernel exits when the server goes away (and the server when
+        # the build does), so no kernel outlives a killed build.
+        args = [
+            *argv[argv.index("ipykernel_launcher") + 1:],
+            f"--IPKernelApp.parent_handle={os.getppid()}",
+        ]
+        sys.argv = ["ipykernel_launcher", *args]
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance(argv=args)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    except BaseException:  # noqa: BLE001 - report and leave, never return to the server loop
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def serve(path: str, parent: int, idle: float) -> None:
+    warm_up()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    if os.path.exists(path):
+        os.unlink(path)
+    server.bind(path)
+    server.listen(16)
+    server.settimeout(1.0)
+    print("ready", flush=True)
+    last = time.monotonic()
+    try:
+        while os.getppid() == parent and time.monotonic() - last < idle:
+            try:
+                conn, _ = server.accept()
+            except socket.timeout:
+                continue
+            last = time.monotonic()
+            with conn:
+                request = json.loads(conn.makefile("r").readline())
+                if request.get("quit"):
+                    conn.sendall(b'{"quit": true}\n')
+                    return
+                pid = os.fork()
+                if pid == 0:
+                    server.close()
+                    conn.close()
+                    become_kernel(request)
+                conn.sendall((json.dumps({"pid": pid}) + "\n").encode())
+    finally:
+        server.close()
+        if os.path.exists(path):
+            os.unlink(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("socket")
+    parser.add_argument("--parent", type=int, default=os.getppid())
+    parser.add_argument("--idle", type=float, default=600.0)
+    args = parser.parse_args()
+    serve(args.socket, args.parent, args.idle)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Term pages: labels, the index, related terms and the run command."""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx.addnodes import pending_xref
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from glossary_examples import registry
+
+logger = logging.getLogger(__name__)
+
+PAGE_PREFIX = "glossary/"
+
+
+def slug_of(docname: str) -> str | None:
+    """The term slug of a glossary page, or None for other pages."""
+    if docname.startswith(PAGE_PREFIX):
+        return docname[len(PAGE_PREFIX):]
+    return None
+
+
+def built_terms(config) -> list[registry.Term]:
+    """The terms this build includes: all of them, or ``glossary_only``."""
+    only = set(config.glossary_only)
+    return [t for t in registry.TERMS if not only or t.slug in only]
+
+
+def term_link(slug: str, config, text: str | None = None) -> nodes.Node:
+    """A cross-reference to a term's page; an unknown slug fails the build.
+
+    In a partial build (``GLOSSARY_ONLY``) a term left out is plain text.
+    """
+    if config.glossary_only and slug not in config.glossary_only:
+        return nodes.inline(text or slug, text or slug)
+    ref = pending_xref(
+        "", refdomain="std", reftype="ref", reftarget=slug, refexplicit=text is not None,
+        refwarn=True,
+    )
+    ref += nodes.inline(text or slug, text or slug)
+    return ref
+
+
+def register_page_label(app: Sphinx, doctree: nodes.document) -> None:
+    """Give each term page the label ``<slug>``, pointing at its title."""
+    # Titles, the index, related terms, links and claims all come from the
+    # registry: every page must be read again when it changes.
+    app.env.note_dependency(registry.__file__)
+    docname = app.env.current_document.docname
+    slug = slug_of(docname)
+    if slug is None:
+        return
+    try:
+        entry = registry.term(slug)
+    except registry.UnknownTermError as err:
+        logger.error("page %s has no registry entry: %s", docname, err, location=docname)
+        return
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None:
+        logger.error("term page has no title", location=docname)
+        return
+    title = section[0].astext()
+    if title != entry.title:
+        logger.error(
+            "title %r does not match the registry's %r", title, entry.title, location=docname
+        )
+    domain = app.env.domains.standard_domain
+    domain.anonlabels[slug] = docname, section["ids"][0]
+    domain.labels[slug] = docname, section["ids"][0], title
+
+
+class GlossaryIndex(SphinxDirective):
+    """The terms grouped by section, each with its Chinese name and summary."""
+
+    def run(self) -> list[nodes.Node]:
+        included = {t.slug for t in built_terms(self.config)}
+        text = []
+        for section in registry.sections():
+            section_terms = [t for t in registry.terms_in(section.key) if t.slug in included]
+            if not section_terms:
+                continue
+            text += [f"## {section.name} · {section.zh}", ""]
+            text += [
+                "```{toctree}",
+                f":caption: {section.name} · {section.zh}",
+                ":hidden:",
+                "",
+            ]
+            text += [f"{PAGE_PREFIX}{t.slug}" for t in section_terms]
+            text += ["```", ""]
+            for t in section_terms:
+                text.append(f"- {{ref}}`{t.slug}` — {t.summary}")
+            text.append("")
+        return self.parse_text_to_nodes("\n".join(text))
+
+
+class RelatedTerms(SphinxDirective):
+    """Links to the page's related terms, from the registry."""
+
+    def run(self) -> list[nodes.Node]:
+        slug = slug_of(self.env.current_document.docname)
+        if slug is None:
+            raise self.error("related-terms belongs on a glossary page")
+        items = nodes.bullet_list(classes=["related-terms"])
+        for other in registry.term(slug).related:
+            para = nodes.paragraph()
+            para += term_link(other, self.config)
+            para += nodes.Text(f" — {registry.term(other).summary}")
+            items += nodes.list_item("", para)
+        return [items]
+
+
+class RunLocally(SphinxDirective):
+    """The shell command that prints what this page shows."""
+
+    def run(self) -> list[nodes.Node]:
+        slug = slug_of(self.env.current_document.docname)
+        if slug is None:
+            raise self.error("run-locally belongs on a glossary page")
+        commands = (
+            f"python -m glossary_examples run {slug}\n"
+            f"python -m glossary_examples run {slug} --save-figures figures/\n"
+            f"python -m glossary_examples show {slug}"
+        )
+        block = nodes.literal_block(commands, commands, language="console")
+        return [block]
+
+
+def unbuilt_term_as_text(app: Sphinx, env, node, contnode):
+    """In a partial build, a link to a registered term left out is plain text."""
+    only = app.config.glossary_only
+    target = node.get("reftarget", "")
+    if only and node.get("reftype") == "ref" and target not in only:
+        try:
+            registry.term(target)
+        except registry.UnknownTermError:
+            return None  # a genuinely broken link: let Sphinx warn
+        return contnode
+    return None
+
+
+def setup(app: Sphinx) -> None:
+    # Slugs of a partial build (conf.py reads GLOSSARY_ONLY); empty = every term.
+    app.add_config_value("glossary_only", [], "env", types=[list])
+    app.add_directive("glossary-index", GlossaryIndex)
+    app.add_directive("related-terms", RelatedTerms)
+    app.add_directive("run-locally", RunLocally)
+    app.connect("doctree-read", register_page_label)
+    app.connect("missing-reference", unbuilt_term_as_text)

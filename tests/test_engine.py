@@ -1,0 +1,205 @@
+"""The build engine: re-execution, warm and fresh kernels, parallel and killed builds.
+
+Every test works on a temporary copy of the project and reads the build log
+for the pages myst-nb executed (``<page>.md: Executing notebook``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from glossary_examples import registry
+
+from .conftest import build_command, build_env, copy_project, edit, run_build
+
+TWO = {"GLOSSARY_ONLY": "dropout,neuron"}
+EXECUTED = re.compile(r"/docs/(\S+)\.md: Executing notebook")
+
+# Extra pages for the copy: a `:load:`ed file, and a page that asks for a fresh
+# kernel next to one that does not (each prints whether TensorFlow was already
+# imported when the page started: it is in a warm kernel, not in a fresh one).
+LOADED_PAGE = """---
+orphan: true
+file_format: mystnb
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+# Loaded
+
+```{code-cell} ipython3
+:load: ../loaded_example.py
+```
+"""
+KERNEL_PAGE = """---
+orphan: true
+file_format: mystnb
+kernelspec:
+  name: python3
+  display_name: Python 3
+%s---
+# Kernel
+
+```{code-cell} ipython3
+import sys  # %s
+print("tensorflow preloaded:", "tensorflow" in sys.modules)
+```
+"""
+
+
+def build(project: Path, env: dict | None = None) -> set[str]:
+    """Build quietly but for myst-nb's log; return the pages it executed."""
+    result = run_build(project, env={**TWO, **(env or {})}, quiet=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "doing serial read" not in result.stdout + result.stderr
+    return set(EXECUTED.findall(result.stdout + result.stderr))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = copy_project(tmp_path_factory.mktemp("engine") / "p")
+    (root / "loaded_example.py").write_text('print("loaded file, version 1")\n')
+    (root / "docs" / "loaded.md").write_text(LOADED_PAGE)
+    # (different code: the cache would otherwise serve one page's outputs to the other)
+    fresh = "glossary:\n  fresh_kernel: true\n"
+    (root / "docs" / "fresh.md").write_text(KERNEL_PAGE % (fresh, "fresh"))
+    (root / "docs" / "warm.md").write_text(KERNEL_PAGE % ("", "warm"))
+    return root
+
+
+def page_text(project: Path, page: str) -> str:
+    html = project / "_build" / "html" / f"{page}.html"
+    return BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser").get_text()
+
+
+def test_reexecutes_exactly_the_pages_whose_code_changed(project):
+    pages = {"glossary/dropout", "glossary/neuron", "loaded", "fresh", "warm"}
+    assert build(project) == pages, "cold build executes every page"
+    assert build(project) == set(), "no change, no execution"
+
+    edit(project / "docs/glossary/dropout.md", "## Pitfalls\n", "## Pitfalls\n\nEdited prose.\n")
+    assert build(project) == set(), "prose only"
+    assert "Edited prose." in page_text(project, "glossary/dropout")
+
+    edit(project / "docs/glossary/dropout.md", "dropout.show_cross_check()",
+         "dropout.show_cross_check()  # edited cell")
+    assert build(project) == {"glossary/dropout"}, "the page's own code"
+
+    edit(project / "glossary_examples/dropout.py", '"""Print what the page shows',
+         '"""Print what the page shows (edited)')
+    assert build(project) == {"glossary/dropout"}, "the module the page imports"
+
+    edit(project / "glossary_examples/report.py", "def fmt(", "# edited\ndef fmt(")
+    assert build(project) == {"glossary/dropout", "glossary/neuron"}, "a module imported transitively"
+
+    (project / "loaded_example.py").write_text('print("loaded file, version 2")\n')
+    assert build(project) == {"loaded"}, "a :load:ed file"
+    assert "loaded file, version 2" in page_text(project, "loaded")
+
+    with (project / "requirements.lock").open("a") as f:
+        f.write("# a dependency changed\n")
+    assert build(project) == {"glossary/dropout", "glossary/neuron", "loaded", "fresh", "warm"}, (
+        "the locked dependency versions"
+    )
+    assert build(project) == set()
+
+
+def test_a_page_can_ask_for_a_fresh_kernel(project):
+    if not (project / "_build" / "html" / "fresh.html").exists():
+        build(project)
+    assert "tensorflow preloaded: False" in page_text(project, "fresh")
+    assert "tensorflow preloaded: True" in page_text(project, "warm")
+
+
+def cached_records(cache: Path) -> int:
+    db = cache / "global.db"
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return conn.execute("select count(*) from nbcache").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def processes_in(root: Path) -> list[int]:
+    """Processes whose working directory is inside ``root`` (kernels run in docs/)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if str(root) in os.readlink(proc / "cwd"):
+                    found.append(int(proc.name))
+            except OSError:
+                pass
+    return found
+
+
+def test_a_killed_build_leaves_a_cache_the_next_build_completes(tmp_path):
+    project = copy_project(tmp_path / "p")
+    env = {"GLOSSARY_ONLY": "dropout,neuron,relu"}
+    proc = subprocess.Popen(
+        build_command(), cwd=project, env=build_env(project, env), start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    cache = project / "_build" / "jupyter_cache"
+    deadline = time.monotonic() + 300
+    while cached_records(cache) < 1 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert proc.poll() is None, "the build ended before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (project / "_build" / "html").exists(), "no half-written site is published"
+
+    # The fork server and its kernels notice and go away on their own.
+    deadline = time.monotonic() + 30
+    while processes_in(project) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert processes_in(project) == []
+
+    # A record whose notebook file is gone (killed between the two writes).
+    notebooks = sorted(cache.glob("executed/*/base.ipynb"))
+    assert notebooks
+    notebooks[0].unlink()
+
+    result = run_build(project, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for slug in ("dropout", "neuron", "relu"):
+        html = project / "_build" / "html" / "glossary" / f"{slug}.html"
+        assert 'class="cell_output' in html.read_text(encoding="utf-8")
+    with sqlite3.connect(cache / "global.db") as conn:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+def cell_outputs(html: Path) -> list[str]:
+    """Every cell output of a page: text as shown, images by their content-hash name."""
+    doc = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+    outputs = []
+    for out in doc.select("div.cell_output"):
+        outputs.append(out.get_text())
+        outputs += [Path(img["src"]).name for img in out.select("img")]
+    return outputs
+
+
+def test_fresh_kernels_and_warm_kernels_give_identical_outputs(built_site, tmp_path):
+    """A cold build with a fresh kernel per page (stock myst-nb's way) shows
+    exactly what the site built with warm kernels shows: the same text and the
+    same image bytes (image files are named by their content's hash). It is
+    also a second cold build, so this checks that builds are deterministic."""
+    project = copy_project(tmp_path / "p")
+    result = run_build(project, env={"GLOSSARY_KERNELS": "fresh"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    for t in registry.TERMS:
+        warm = cell_outputs(built_site / "glossary" / f"{t.slug}.html")
+        fresh = cell_outputs(project / "_build" / "html" / "glossary" / f"{t.slug}.html")
+        assert fresh == warm, t.slug

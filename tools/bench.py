@@ -1,0 +1,189 @@
+"""Benchmark the build against stock myst-nb, in one run on this machine.
+
+    make bench        (or: .venv/bin/python tools/bench.py)
+
+Builds the same pages, each in its own copy of the project with an empty cache:
+
+(a) baseline: stock myst-nb execution, what a user would pick instead:
+    ``nb_execution_mode = "force"``, a fresh kernel per page, ``-j 2``;
+(b) this project's build (``python -m glossary_site.build``): cold, then a
+    rebuild with no change, then a rebuild after editing one module, counting
+    the pages re-executed against the pages that import that module.
+
+Prints a table and writes ``_build/bench.json``. Peak memory is the largest
+sum over the build's process tree (Sphinx, its parallel readers, the fork
+server and the kernels) of each process's proportional set size, so memory
+that forked processes share is counted once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from glossary_site import deps  # noqa: E402
+
+EDIT_MODULE = "vanishing_gradient"
+EXECUTED = re.compile(r"/docs/(\S+)\.md: Executing notebook")
+# myst-nb's own timing of each page's execution, kernel start-up included
+EXEC_SECONDS = re.compile(r"Executed notebook in ([\d.]+) seconds")
+
+
+def exec_seconds(log: str) -> float:
+    return round(sum(float(s) for s in EXEC_SECONDS.findall(log)), 2)
+
+
+def copy_project(dest: Path) -> Path:
+    ignore = shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__", ".pytest_cache")
+    shutil.copytree(ROOT, dest, ignore=ignore)
+    return dest
+
+
+class PeakMemory:
+    """Samples the summed PSS of a process and its descendants."""
+
+    def __init__(self, pid: int, interval: float = 0.25):
+        self.root = psutil.Process(pid)
+        self.peak = 0
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            total = 0
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+            except psutil.Error:
+                procs = []
+            for p in procs:
+                try:
+                    total += p.memory_full_info().pss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, str, int]:
+    """Run a build; return (seconds, its log, peak memory in bytes). Fails loudly."""
+    full_env = {**os.environ, "PYTHONPATH": str(cwd), **(env or {})}
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    memory = PeakMemory(proc.pid)
+    log, _ = proc.communicate()
+    seconds = time.perf_counter() - start
+    peak = memory.stop()
+    if proc.returncode != 0:
+        sys.exit(f"build failed in {cwd}:\n{log[-4000:]}")
+    return seconds, log, peak
+
+
+def baseline_command(project: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "sphinx", "-b", "html", "-c", str(project),
+        "-d", str(project / "_build" / "doctrees"), "-j", "2",
+        "-D", "nb_execution_mode=force", "-W", "--keep-going",
+        str(project / "docs"), str(project / "_build" / "html"),
+    ]
+
+
+def project_command() -> list[str]:
+    return [sys.executable, "-m", "glossary_site.build", "-W", "--keep-going"]
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="glossary-bench-"))
+    try:
+        base = copy_project(work / "baseline")
+        ours = copy_project(work / "project")
+        pages = sorted((ours / "docs" / "glossary").glob("*.md"))
+
+        print("baseline: stock myst-nb, force, fresh kernel per page, -j 2 ...", flush=True)
+        baseline_cold, baseline_log, baseline_mem = timed(
+            baseline_command(base), base, {"GLOSSARY_KERNELS": "stock"}
+        )
+        print("project: cold build ...", flush=True)
+        cold, cold_log, cold_mem = timed(project_command(), ours)
+        cold_pages = set(EXECUTED.findall(cold_log))
+        print("project: no-change rebuild ...", flush=True)
+        nochange, log, _ = timed(project_command(), ours)
+        nochange_pages = set(EXECUTED.findall(log))
+
+        module = ours / "glossary_examples" / f"{EDIT_MODULE}.py"
+        module.write_text(module.read_text() + "\n# edited by the benchmark\n")
+        expected = sorted(
+            f"glossary/{p.stem}" for p in pages
+            if module in deps.page_dependencies(p, None, root=module.parent)
+        )
+        print(f"project: rebuild after editing {module.name} ...", flush=True)
+        edit_one, log, _ = timed(project_command(), ours)
+        reexecuted = sorted(set(EXECUTED.findall(log)))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    result = {
+        "pages": len(pages),
+        "baseline_cold_s": round(baseline_cold, 2),
+        "cold_s": round(cold, 2),
+        "nochange_s": round(nochange, 2),
+        "edit_one_s": round(edit_one, 2),
+        "edit_one_module": f"glossary_examples/{EDIT_MODULE}.py",
+        "reexecuted_pages": reexecuted,
+        "expected_pages": expected,
+        "cold_executed_pages": len(cold_pages),
+        "nochange_executed_pages": len(nochange_pages),
+        "cold_speedup": round(baseline_cold / cold, 2),
+        # summed over pages (pages run two at a time, so these exceed wall time)
+        "baseline_page_execution_s": exec_seconds(baseline_log),
+        "cold_page_execution_s": exec_seconds(cold_log),
+        "baseline_peak_memory_mb": round(baseline_mem / 2**20),
+        "cold_peak_memory_mb": round(cold_mem / 2**20),
+        "cpus": os.cpu_count(),
+    }
+    out = ROOT / "_build" / "bench.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+
+    rows = [
+        ("baseline cold (stock myst-nb, force, -j 2)", baseline_cold, "1.00×",
+         f"{result['baseline_peak_memory_mb']} MB"),
+        ("cold (empty cache)", cold, f"{baseline_cold / cold:.2f}× faster",
+         f"{result['cold_peak_memory_mb']} MB"),
+        ("no-change rebuild", nochange, f"{baseline_cold / nochange:.1f}× faster", ""),
+        (f"after editing {EDIT_MODULE}.py", edit_one, f"{baseline_cold / edit_one:.1f}× faster", ""),
+    ]
+    print(f"\n{len(pages)} pages, {os.cpu_count()} CPUs")
+    print(f"{'build':<46}{'seconds':>9}  {'vs baseline':<16}{'peak memory':>12}")
+    for name, seconds, ratio, mem in rows:
+        print(f"{name:<46}{seconds:>9.2f}  {ratio:<16}{mem:>12}")
+    print(f"\npage execution summed over pages, kernel start included: baseline "
+          f"{result['baseline_page_execution_s']:.1f} s, this build {result['cold_page_execution_s']:.1f} s")
+    ok = reexecuted == expected
+    print(f"\nre-executed after the edit: {', '.join(reexecuted) or 'none'}")
+    print(f"pages that import it:       {', '.join(expected)}  -> {'match' if ok else 'MISMATCH'}")
+    print(f"written {out}")
+
+
+if __name__ == "__main__":
+    main()

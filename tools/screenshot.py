@@ -1,0 +1,66 @@
+"""Screenshots of built pages in headless Chromium, at desktop and phone widths.
+
+    python tools/screenshot.py glossary/dropout.html index.html --out _build/shots
+
+Needs the ``playwright`` Python package and a Chromium binary (Debian:
+``apt-get install chromium fonts-noto-cjk``; without a CJK font Chinese text
+shows as boxes). Serves ``_build/html`` on a loopback port while it works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+# Chromium's own network traffic fails on a closed network; keep it quiet.
+FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pages", nargs="+", help="paths under _build/html")
+    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "shots")
+    parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--full-page", action="store_true")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    handler = functools.partial(QuietHandler, directory=str(args.html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=args.chromium, args=FLAGS)
+            for name, (w, h) in WIDTHS.items():
+                page = browser.new_page(viewport={"width": w, "height": h})
+                for path in args.pages:
+                    page.goto(base + path, wait_until="networkidle")
+                    page.wait_for_timeout(800)  # MathJax typesets after load
+                    shot = args.out / f"{path.replace('/', '_').replace('.html', '')}-{name}.png"
+                    page.screenshot(path=str(shot), full_page=args.full_page)
+                    print(shot)
+                page.close()
+            browser.close()
+    finally:
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
