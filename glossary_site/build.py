@@ -8,11 +8,14 @@ in ``_build/jupyter_cache`` (set in ``conf.py``) and the HTML in
 The HTML is built into ``_build/html.staging`` and moved into place only when
 the build succeeds, so ``_build/html`` always holds the last good site: a
 failed, interrupted or killed build leaves it as it was. Pages are read (and
-executed) in parallel, one process per core (``-j auto``).
+executed) in parallel, one process per core this process may use
+(:func:`default_jobs`; ``GLOSSARY_JOBS=N`` overrides it).
 """
 
 from __future__ import annotations
 
+import math
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -20,6 +23,62 @@ from pathlib import Path
 from sphinx.cmd.build import build_main
 
 ROOT = Path(__file__).resolve().parent.parent
+# What one reader process and the kernel it drives hold at their peak, bytes
+# (measured: about 0.6 GB with TensorFlow loaded, plus headroom).
+MEMORY_PER_JOB = 1.5 * 2**30
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="ascii") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def cgroup_cpu_limit() -> float | None:
+    """The CPU quota of this process's cgroup, in cores, or None if unlimited."""
+    quota, _, period = _read("/sys/fs/cgroup/cpu.max").partition(" ")  # cgroup v2
+    if not period:  # cgroup v1
+        quota, period = (_read("/sys/fs/cgroup/cpu/cpu.cfs_quota_us"),
+                         _read("/sys/fs/cgroup/cpu/cpu.cfs_period_us"))
+    try:
+        cores = int(quota) / int(period)
+    except ValueError:  # "max", missing files
+        return None
+    return cores if cores > 0 else None
+
+
+def available_memory() -> float | None:
+    """Bytes this process may still use: the cgroup limit or MemAvailable."""
+    limits = []
+    limit, usage = _read("/sys/fs/cgroup/memory.max"), _read("/sys/fs/cgroup/memory.current")
+    if limit.isdigit():
+        limits.append(int(limit) - (int(usage) if usage.isdigit() else 0))
+    for line in _read("/proc/meminfo").splitlines():
+        if line.startswith("MemAvailable:"):
+            limits.append(int(line.split()[1]) * 1024)
+    return min(limits) if limits else None
+
+
+def default_jobs() -> int:
+    """Parallel readers: the cores this process may really use, and memory.
+
+    Not ``-j auto``: Sphinx counts the host's cores, and in a container limited
+    to 2 of a host's 64 it would start 64 readers, each with a TensorFlow
+    kernel, which then share 2 cores and run into the cell timeout.
+    """
+    if os.environ.get("GLOSSARY_JOBS"):
+        return max(1, int(os.environ["GLOSSARY_JOBS"]))
+    cores: float = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+        else (os.cpu_count() or 1)
+    quota = cgroup_cpu_limit()
+    if quota is not None:
+        cores = min(cores, math.ceil(quota))
+    memory = available_memory()
+    if memory is not None:
+        cores = min(cores, memory // MEMORY_PER_JOB)
+    return max(1, int(cores))
 
 
 def sphinx_args(root: Path, outdir: Path, extra: list[str] | None = None) -> list[str]:
@@ -28,7 +87,7 @@ def sphinx_args(root: Path, outdir: Path, extra: list[str] | None = None) -> lis
         "-b", "html",
         "-c", str(root),
         "-d", str(root / "_build" / "doctrees"),
-        "-j", "auto",
+        "-j", str(default_jobs()),
         *(extra or []),
         str(root / "docs"),
         str(outdir),

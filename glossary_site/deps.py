@@ -30,13 +30,16 @@ crashing the next build.
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import importlib.util
 import json
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
@@ -168,10 +171,25 @@ def _lock(app: Sphinx) -> Path:
     return Path(app.confdir) / "requirements.lock"
 
 
-def _cache(app: Sphinx):
+@contextlib.contextmanager
+def _open_cache(app: Sphinx) -> Iterator[Any]:
+    """The build's jupyter-cache, its database connections closed on leaving.
+
+    The main process must hold no open SQLite connection when Sphinx forks its
+    parallel readers (SQLite: never carry a connection across ``fork()``). A
+    reader that inherits one closes it when it is garbage-collected, and that
+    close drops the POSIX locks of the reader's own connection to the same
+    file; two readers then write at once and the database is corrupted
+    ("database disk image is malformed", seen in CI). SQLAlchemy keeps closed
+    sessions' connections open in its pool until the engine is disposed.
+    """
     from jupyter_cache import get_cache
 
-    return get_cache(app.config.nb_execution_cache_path)
+    cache = get_cache(app.config.nb_execution_cache_path)
+    try:
+        yield cache
+    finally:
+        cache.db.dispose()
 
 
 def _fingerprints_file(app: Sphinx) -> Path:
@@ -215,21 +233,21 @@ def prepare_cache(app: Sphinx) -> None:
     if app.config.nb_execution_mode != "cache":
         return
     Path(app.config.nb_execution_cache_path).mkdir(parents=True, exist_ok=True)
-    cache = _cache(app)
-    with cache.db.connect() as conn:
-        conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-    for record in cache.list_cache_records():
-        try:
-            cache.get_cache_bundle(record.pk)
-        except Exception as exc:  # noqa: BLE001 - any unreadable record is dropped
-            # expected after a killed build: recover, do not fail the build
-            logger.info("dropping unreadable cache record %s (%s)", record.pk, exc)
-            NbCacheRecord.remove_records([record.pk], cache.db)
-    # jupyter-cache keeps each notebook in executed/<hashkey>/ and refuses to
-    # write into a folder that exists: remove the folders no record owns
-    # (left by a build killed between its database write and its file write).
-    owned = {r.hashkey for r in cache.list_cache_records()}
-    executed = Path(cache.path) / "executed"
+    with _open_cache(app) as cache:
+        with cache.db.connect() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        for record in cache.list_cache_records():
+            try:
+                cache.get_cache_bundle(record.pk)
+            except Exception as exc:  # noqa: BLE001 - any unreadable record is dropped
+                # expected after a killed build: recover, do not fail the build
+                logger.info("dropping unreadable cache record %s (%s)", record.pk, exc)
+                NbCacheRecord.remove_records([record.pk], cache.db)
+        # jupyter-cache keeps each notebook in executed/<hashkey>/ and refuses to
+        # write into a folder that exists: remove the folders no record owns
+        # (left by a build killed between its database write and its file write).
+        owned = {r.hashkey for r in cache.list_cache_records()}
+        executed = Path(cache.path) / "executed"
     for folder in executed.iterdir() if executed.is_dir() else []:
         if folder.name not in owned:
             shutil.rmtree(folder, ignore_errors=True)
@@ -239,7 +257,11 @@ def invalidate_changed(app: Sphinx, env: BuildEnvironment, docnames: list[str]) 
     """Before reading: drop the cached outputs of pages whose dependencies changed."""
     if app.config.nb_execution_mode != "cache":
         return
-    cache = _cache(app)
+    with _open_cache(app) as cache:
+        _invalidate(app, env, cache, docnames)
+
+
+def _invalidate(app: Sphinx, env: BuildEnvironment, cache: Any, docnames: list[str]) -> None:
     known = _load_fingerprints(app)
     env.glossary_pending_fingerprints = {}
     env.glossary_will_execute = []
@@ -273,13 +295,13 @@ def record_fingerprints(app: Sphinx, env: BuildEnvironment) -> None:
     pending = getattr(env, "glossary_pending_fingerprints", {})
     if app.config.nb_execution_mode != "cache" or not pending:
         return
-    cache = _cache(app)
     known = _load_fingerprints(app)
-    for docname, value in pending.items():
-        record = _cache_record(app, cache, Path(app.env.doc2path(docname)))
-        if record is not None:
-            known[record.hashkey] = value
-    live = {r.hashkey for r in cache.list_cache_records()}
+    with _open_cache(app) as cache:
+        for docname, value in pending.items():
+            record = _cache_record(app, cache, Path(app.env.doc2path(docname)))
+            if record is not None:
+                known[record.hashkey] = value
+        live = {r.hashkey for r in cache.list_cache_records()}
     _save_fingerprints(app, {k: v for k, v in known.items() if k in live})
     env.glossary_pending_fingerprints = {}
 

@@ -50,6 +50,16 @@ def warm_up() -> None:
         importlib.import_module(name)
 
 
+def thread_count() -> int:
+    """Threads of this process as the OS sees them (Python's count misses C threads)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:  # no /proc: trust Python's view
+        import threading
+
+        return threading.active_count()
+
+
 def become_kernel(request: dict) -> None:
     """In the forked child: turn into the kernel ``argv`` describes. Never returns."""
     try:
@@ -86,8 +96,26 @@ def become_kernel(request: dict) -> None:
     os._exit(code)
 
 
-def serve(path: str, parent: int, idle: float) -> None:
+def serve(path: str, parent: int, idle: float, status_fd: int) -> None:
+    # The status line goes on a pipe of its own, closed once written: the
+    # kernels forked later keep the build's stdout and stderr, as stock
+    # kernels do, and never write into a pipe that nobody reads any more
+    # (ipykernel echoes a kernel's fd-level output to its original stdout).
+    status = os.fdopen(status_fd, "w")
+
+    def report(line: str) -> None:
+        status.write(line + "\n")
+        status.close()
+
     warm_up()
+    # fork() copies only the calling thread: a lock another thread holds at that
+    # moment stays locked forever in the child, which then hangs. A library
+    # that started a thread pool on import (a threaded BLAS, say) makes the
+    # template unsafe; say so, and the build uses fresh kernels instead.
+    threads = thread_count()
+    if threads != 1:
+        report(f"unsafe to fork: {threads} threads after import")
+        return
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     if os.path.exists(path):
@@ -95,7 +123,7 @@ def serve(path: str, parent: int, idle: float) -> None:
     server.bind(path)
     server.listen(16)
     server.settimeout(1.0)
-    print("ready", flush=True)
+    report("ready")
     last = time.monotonic()
     try:
         while os.getppid() == parent and time.monotonic() - last < idle:
@@ -126,8 +154,9 @@ def main() -> None:
     parser.add_argument("socket")
     parser.add_argument("--parent", type=int, default=os.getppid())
     parser.add_argument("--idle", type=float, default=600.0)
+    parser.add_argument("--status-fd", type=int, default=1, help="where to say 'ready'")
     args = parser.parse_args()
-    serve(args.socket, args.parent, args.idle)
+    serve(args.socket, args.parent, args.idle, args.status_fd)
 
 
 if __name__ == "__main__":

@@ -133,18 +133,23 @@ class ForkServer:
     def __init__(self) -> None:
         self.dir = tempfile.mkdtemp(prefix="glossary-fork-")
         self.path = os.path.join(self.dir, "server.sock")
+        read_fd, write_fd = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, str(SERVER_SCRIPT), self.path, "--parent", str(os.getpid())],
-            stdout=subprocess.PIPE,
+            [sys.executable, str(SERVER_SCRIPT), self.path, "--parent", str(os.getpid()),
+             "--status-fd", str(write_fd)],
             stdin=subprocess.DEVNULL,
-            text=True,
+            pass_fds=[write_fd],
         )
+        os.close(write_fd)
+        self.status = os.fdopen(read_fd)
 
-    def wait_ready(self, timeout: float = 120.0) -> bool:
-        """True once the template has imported everything and listens."""
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        line = self.process.stdout.readline() if ready else ""
-        return line.strip() == "ready" and os.path.exists(self.path)
+    def wait_ready(self, timeout: float = 120.0) -> str:
+        """Empty once the template has imported everything and listens, else what went wrong."""
+        ready, _, _ = select.select([self.status], [], [], timeout)
+        line = self.status.readline().strip() if ready else f"not ready after {timeout:g} s"
+        if line == "ready" and os.path.exists(self.path):
+            return ""
+        return line or f"exited with status {self.process.poll()}"
 
     def stop(self) -> None:
         try:
@@ -155,8 +160,7 @@ class ForkServer:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
-        if self.process.stdout:
-            self.process.stdout.close()
+        self.status.close()
         for name in os.listdir(self.dir):
             os.unlink(os.path.join(self.dir, name))
         os.rmdir(self.dir)
@@ -203,10 +207,11 @@ def start_server(app, env, docnames) -> None:
     if not will_execute or getattr(app, "glossary_fork_server", None):
         return
     server = ForkServer()
-    if not server.wait_ready():
+    problem = server.wait_ready()
+    if problem:
         server.stop()
-        logger.warning("warm kernels unavailable; starting a fresh kernel per page",
-                       type="glossary", subtype="kernels")
+        logger.warning("warm kernels unavailable (%s); starting a fresh kernel per page",
+                       problem, type="glossary", subtype="kernels")
         return
     app.glossary_fork_server = server
     os.environ[SOCKET_ENV] = server.path

@@ -203,3 +203,42 @@ def test_fresh_kernels_and_warm_kernels_give_identical_outputs(built_site, tmp_p
         warm = cell_outputs(built_site / "glossary" / f"{t.slug}.html")
         fresh = cell_outputs(project / "_build" / "html" / "glossary" / f"{t.slug}.html")
         assert fresh == warm, t.slug
+
+
+def open_files(name: str) -> list[str]:
+    """Files of this process whose name ends with ``name``."""
+    fds = Path("/proc/self/fd")
+    found = []
+    for fd in fds.iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.endswith(name):
+            found.append(target)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_the_main_process_keeps_no_cache_connection_open_when_readers_fork(tmp_path):
+    """Parallel readers are forked from the process that prepared the cache.
+
+    An SQLite connection inherited across fork() and closed in the child
+    drops the locks of the child's own connection: the database got corrupted
+    in CI ("database disk image is malformed"). So after the main process's
+    cache work, not one file of the database may be open in it.
+    """
+    from types import SimpleNamespace
+
+    from glossary_site import deps
+
+    cache_dir = tmp_path / "jupyter_cache"
+    config = SimpleNamespace(nb_execution_cache_path=str(cache_dir), nb_execution_mode="cache")
+    app = SimpleNamespace(config=config)
+    deps.prepare_cache(app)
+    with deps._open_cache(app) as cache:
+        assert cache.list_cache_records() == []
+        assert open_files("global.db"), "the check must see an open connection"
+    assert open_files("global.db") == open_files("global.db-wal") == []
+    with sqlite3.connect(cache_dir / "global.db") as conn:
+        assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
