@@ -245,7 +245,7 @@ def train(batch_size: int) -> dict[str, np.ndarray]:
 
 def loop_vs_fit(batch_size: int = 16) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Weights after one epoch of the compiled loop and of ``model.fit``, same batches."""
-    k, t = keras(), tf()
+    t = tf()
     d = task_data()
     order = shuffled_orders(1)
     x, y = d["x_train"], d["y_train"]

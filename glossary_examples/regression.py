@@ -249,7 +249,7 @@ def show_example() -> None:
     kernel, bias = (w.numpy().ravel()[0] for w in model.weights)
     print(table({
         "training examples": N,
-        f"epochs (len(history.history['loss']))": len(history.history["loss"]),
+        "epochs (len(history.history['loss']))": len(history.history["loss"]),
         "MSE after epoch 1, after the last": [float(history.history["loss"][0]),
                                               float(history.history["loss"][-1])],
         "learned w (kernel), b (bias)": [float(kernel), float(bias)],

@@ -18,7 +18,7 @@ import numpy as np
 
 from .claims import ClaimCheck
 from .report import table
-from .runtime import keras, seed, tf
+from .runtime import keras, minibatch_mse_training, seed, tf
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 DEPTHS = (1, 8)  # hidden layers: a shallow and a deep-ish MLP
@@ -95,25 +95,10 @@ def train(activation: str, depth: int, epochs: int = EPOCHS, batch_size: int = 6
     Everything but the activation is identical between runs: data, batch
     order, initial weights (same seed), optimizer, learning rate, epochs.
     """
-    k, t = keras(), tf()
     x, y = task_data()
     model = mlp(activation, depth)
-    optimizer = k.optimizers.SGD(learning_rate=0.05, momentum=0.9)
-    optimizer.build(model.trainable_variables)
-
-    @t.function
-    def step(xb, yb):
-        with t.GradientTape() as tape:
-            loss = t.reduce_mean(t.square(model(xb, training=True) - yb))
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-
-    losses = []
-    for _ in range(epochs):
-        for i in range(0, len(x), batch_size):
-            step(x[i : i + batch_size], y[i : i + batch_size])
-        losses.append(float(np.mean((model(x).numpy() - y) ** 2) / y.var()))
-    return model, np.array(losses)
+    optimizer = keras().optimizers.SGD(learning_rate=0.05, momentum=0.9)
+    return model, minibatch_mse_training(model, optimizer, x, y, epochs, batch_size)
 
 
 def training_comparison() -> dict[int, dict[str, np.ndarray]]:

@@ -21,7 +21,7 @@ import numpy as np
 
 from .claims import ClaimCheck
 from .report import table
-from .runtime import keras, seed, tf
+from .runtime import keras, minibatch_mse_training, seed, tf
 
 Z = np.linspace(-10, 10, 2001)  # the grid on which identities are checked
 WIDTH, DEPTH, EPOCHS = 32, 2, 40
@@ -135,28 +135,14 @@ def train(activation: str, optimizer: str, batch_size: int = 64):
     the mean squared error divided by the target variance (1.0 = predicting
     the mean).
     """
-    k, t = keras(), tf()
+    k = keras()
     x, y = task_data()
     model = mlp(activation)
     if optimizer == "Adam":
         opt = k.optimizers.Adam(learning_rate=0.01)
     else:
         opt = k.optimizers.SGD(learning_rate=0.05, momentum=0.9)
-    opt.build(model.trainable_variables)
-
-    @t.function
-    def step(xb, yb):
-        with t.GradientTape() as tape:
-            loss = t.reduce_mean(t.square(model(xb, training=True) - yb))
-        grads = tape.gradient(loss, model.trainable_variables)
-        opt.apply_gradients(zip(grads, model.trainable_variables))
-
-    losses = []
-    for _ in range(EPOCHS):
-        for i in range(0, len(x), batch_size):
-            step(x[i : i + batch_size], y[i : i + batch_size])
-        losses.append(float(np.mean((model(x).numpy() - y) ** 2) / y.var()))
-    return model, np.array(losses)
+    return model, minibatch_mse_training(model, opt, x, y, EPOCHS, batch_size)
 
 
 def final_loss(losses: np.ndarray) -> float:

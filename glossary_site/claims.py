@@ -17,7 +17,7 @@ verdict its code computed. ``{claims-list}`` renders every box of the site.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from docutils import nodes
 from docutils.parsers.rst import directives
