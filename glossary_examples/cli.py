@@ -3,6 +3,7 @@
     python -m glossary_examples list
     python -m glossary_examples show dropout
     python -m glossary_examples run dropout [--save-figures DIR]
+    python -m glossary_examples run handwritten-digits --mnist
 
 Exit status: 0 on success, 2 for bad usage or an unknown term (the error names
 the closest term), 1 if an example itself fails.
@@ -19,6 +20,7 @@ from pathlib import Path
 from . import registry
 
 EXIT_USAGE = 2
+MNIST_TERM = "handwritten-digits"  # the one example with a data set to download
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         type=Path,
         help="also draw the page's figures and save them as PNG files in DIR",
+    )
+    run.add_argument(
+        "--mnist",
+        action="store_true",
+        help=f"{MNIST_TERM} only: train the same network on MNIST instead "
+        "(downloads about 11 MB the first time; needs internet)",
     )
     return parser
 
@@ -74,6 +82,14 @@ def _run(slug: str, figure_dir: Path | None) -> int:
     return 0
 
 
+def _run_mnist(slug: str) -> int:
+    if registry.term(slug).slug != MNIST_TERM:
+        print(f"error: --mnist goes with {MNIST_TERM}, not {slug}", file=sys.stderr)
+        return EXIT_USAGE
+    _module(slug).train_on_mnist()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -81,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             return _list()
         if args.command == "show":
             return _show(args.slug)
+        if args.mnist:
+            return _run_mnist(args.slug)
         return _run(args.slug, args.save_figures)
     except registry.UnknownTermError as err:
         print(f"error: {err}", file=sys.stderr)

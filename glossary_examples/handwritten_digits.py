@@ -462,21 +462,22 @@ def load_mnist() -> dict[str, np.ndarray]:
 
 
 def train_on_mnist(epochs: int = MNIST_EPOCHS, data: dict | None = None,
-                   seed_value: int = 0, val_size: int = MNIST_VAL) -> dict:
+                   seed_value: int = 0, val_size: int | None = None) -> dict:
     """The same recipe on MNIST: 784 inputs, wider hidden layers, a few epochs.
 
     Run it yourself (downloads MNIST the first time; a minute or so on a CPU)::
 
-        python -c "from glossary_examples import handwritten_digits as h; h.train_on_mnist()"
+        python -m glossary_examples run handwritten-digits --mnist
 
     ``data`` takes a dict shaped like ``load_mnist()``'s instead of downloading
     (the tests pass one, so this path runs without internet); ``val_size``
-    training images are kept aside for validation. Prints and returns the
+    training images (default ``MNIST_VAL``) are kept aside for validation. Prints and returns the
     held-out accuracy on the test images (MNIST's 10 000).
     """
     from sklearn.model_selection import train_test_split
 
     data = load_mnist() if data is None else data
+    val_size = MNIST_VAL if val_size is None else val_size
     x_train, x_val, y_train, y_val = train_test_split(
         data["x_train"], data["y_train"], test_size=val_size, stratify=data["y_train"],
         random_state=SPLIT_SEED)

@@ -56,3 +56,21 @@ def test_train_on_mnist_learns_from_784_inputs(capsys):
     assert result["accuracy"] == pytest.approx(np.trace(result["confusion"]) / N_TEST)
     # it learns (chance is 10%; measured 91% on these 300 held-out digits)
     assert result["accuracy"] >= 0.85
+
+
+@pytest.mark.usefixtures("offline_mnist")
+def test_the_command_line_option_trains_on_mnist(monkeypatch, capsys):
+    from glossary_examples import cli
+
+    monkeypatch.setattr(hd, "MNIST_VAL", 200)  # the stand-in has 1497 training images
+    assert cli.main(["run", "handwritten-digits", "--mnist"]) == 0
+    printed = capsys.readouterr().out
+    assert "inputs per image                     784" in printed
+    assert "held-out test accuracy" in printed
+
+
+def test_the_mnist_option_belongs_to_the_capstone_only(capsys):
+    from glossary_examples import cli
+
+    assert cli.main(["run", "dropout", "--mnist"]) == 2
+    assert "--mnist goes with handwritten-digits, not dropout" in capsys.readouterr().err
