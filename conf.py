@@ -11,12 +11,12 @@ import os
 # lines and oneDNN's banner off the pages before any kernel starts.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-# One BLAS/OpenMP thread: a threaded BLAS splits sums by the machine's core
-# count (numbers would differ between machines), and the warm-kernel template
-# must hold no thread when it forks (a lock held by a thread is never released
-# in the child).
+# One BLAS/OpenMP thread, whatever the shell says: a threaded BLAS splits sums
+# by the machine's core count (numbers would differ between machines), and the
+# warm-kernel template must hold no thread when it forks (a lock held by a
+# thread is never released in the child).
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+    os.environ[_var] = "1"
 # Figures drawn by kernels: fixed metadata so rebuilds give identical files.
 os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 os.environ.setdefault("PYTHONHASHSEED", "0")

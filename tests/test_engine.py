@@ -11,6 +11,7 @@ import re
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -242,3 +243,22 @@ def test_the_main_process_keeps_no_cache_connection_open_when_readers_fork(tmp_p
     assert open_files("global.db") == open_files("global.db-wal") == []
     with sqlite3.connect(cache_dir / "global.db") as conn:
         assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="a threaded BLAS needs two cores")
+def test_the_template_refuses_to_fork_with_a_thread_alive(tmp_path):
+    """fork() in a process with threads can hang the child: the template says so and quits."""
+    from glossary_site import forkserver
+
+    read_fd, write_fd = os.pipe()
+    sock = tmp_path / "server.sock"
+    proc = subprocess.Popen(
+        [sys.executable, forkserver.__file__, str(sock), "--status-fd", str(write_fd)],
+        pass_fds=[write_fd], env={**os.environ, "OPENBLAS_NUM_THREADS": "2"},
+    )
+    os.close(write_fd)
+    with os.fdopen(read_fd) as status:
+        line = status.readline()
+    assert proc.wait(timeout=120) == 0
+    assert line.startswith("unsafe to fork: "), line
+    assert not sock.exists()
