@@ -9,19 +9,25 @@ sections, related terms and claim texts are written once:
 - ``{run-locally}`` shows the command that runs a page's example;
 - ``{claim} <id>`` renders a verdict box (see :mod:`glossary_site.claims`);
 - ``{claims-list}`` lists every claim box of the site.
+
+The build engine: :mod:`~glossary_site.kernels` (warm kernels),
+:mod:`~glossary_site.deps` (cache invalidation), :mod:`~glossary_site.scheduling`
+(parallel reading page by page), :mod:`~glossary_site.execution` (failures name
+page and cell), :mod:`~glossary_site.streams` (stable stream outputs).
 """
 
 from __future__ import annotations
 
 from sphinx.application import Sphinx
 
-from . import autolink, claims, deps, execution, kernels, streams, terms
+from . import autolink, claims, deps, execution, kernels, scheduling, streams, terms
 
 
 def setup(app: Sphinx) -> dict:
     streams.install()
     deps.setup(app)
     kernels.setup(app)
+    scheduling.setup(app)
     terms.setup(app)
     autolink.setup(app)
     execution.setup(app)
