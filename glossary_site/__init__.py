@@ -12,15 +12,16 @@ sections, related terms and claim texts are written once:
 
 The build engine: :mod:`~glossary_site.kernels` (warm kernels),
 :mod:`~glossary_site.deps` (cache invalidation), :mod:`~glossary_site.scheduling`
-(parallel reading page by page), :mod:`~glossary_site.execution` (failures name
-page and cell), :mod:`~glossary_site.streams` (stable stream outputs).
+(parallel reading page by page), :mod:`~glossary_site.reuse` (no-change builds
+write nothing), :mod:`~glossary_site.execution` (failures name page and cell),
+:mod:`~glossary_site.streams` (stable stream outputs).
 """
 
 from __future__ import annotations
 
 from sphinx.application import Sphinx
 
-from . import autolink, claims, deps, execution, kernels, scheduling, streams, terms
+from . import autolink, claims, deps, execution, kernels, reuse, scheduling, streams, terms
 
 
 def setup(app: Sphinx) -> dict:
@@ -28,6 +29,7 @@ def setup(app: Sphinx) -> dict:
     deps.setup(app)
     kernels.setup(app)
     scheduling.setup(app)
+    reuse.setup(app)
     terms.setup(app)
     autolink.setup(app)
     execution.setup(app)

@@ -7,13 +7,17 @@ in ``_build/jupyter_cache`` (set in ``conf.py``) and the HTML in
 
 The HTML is built into ``_build/html.staging`` and moved into place only when
 the build succeeds, so ``_build/html`` always holds the last good site: a
-failed, interrupted or killed build leaves it as it was. Pages are read (and
+failed, interrupted or killed build leaves it as it was. The staging folder
+starts as a copy of the last good site when that was written by the same
+extension code, configuration and options (:func:`site_key`), so a build in
+which no page changed writes nothing again (:mod:`glossary_site.reuse`). Pages are read (and
 executed) in parallel, one process per core this process may use
 (:func:`default_jobs`; ``GLOSSARY_JOBS=N`` overrides it).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import shutil
@@ -111,15 +115,37 @@ def recover(html: Path) -> None:
         old.rename(html)
 
 
+def site_key(root: Path, extra: list[str]) -> str:
+    """A hash of what shapes the written HTML but Sphinx does not track.
+
+    Sphinx notices changed pages, their dependencies and its configuration,
+    not this project's extension code, static files, pinned versions or the
+    command-line options. A site written under another key is never reused.
+    """
+    digest = hashlib.sha256(repr((sys.version, extra)).encode())
+    files = [root / "conf.py", root / "requirements.lock",
+             *(root / "glossary_site").rglob("*"), *(root / "docs" / "_static").rglob("*")]
+    for path in sorted(f for f in files if f.is_file() and "__pycache__" not in f.parts):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     extra = list(sys.argv[1:] if argv is None else argv)
     html = root / "_build" / "html"
     staging = html.with_name(html.name + ".staging")
+    key_file = html.with_name(html.name + ".key")  # the key the site in html was written with
     recover(html)
     shutil.rmtree(staging, ignore_errors=True)  # left by a killed build
-    status = build_main(sphinx_args(root, staging, extra))
+    key = site_key(root, extra)
+    reuse = html.is_dir() and key_file.is_file() and key_file.read_text() == key
+    if reuse:
+        # copy2 keeps modification times: Sphinx sees the pages as up to date
+        shutil.copytree(html, staging, symlinks=True)
+    status = build_main(sphinx_args(root, staging, [*extra, "-D", f"glossary_reused_site={int(reuse)}"]))
     if status == 0:
         publish(staging, html)
+        key_file.write_text(key)
     else:
         shutil.rmtree(staging, ignore_errors=True)
         print(f"build failed; {html} still holds the last good site", file=sys.stderr)

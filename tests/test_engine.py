@@ -121,6 +121,38 @@ def test_a_page_can_ask_for_a_fresh_kernel(project):
     assert "tensorflow preloaded: True" in page_text(project, "warm")
 
 
+def site_files(html: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file of a built site: modification time and content."""
+    return {str(p.relative_to(html)): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in html.rglob("*") if p.is_file()}
+
+
+def test_a_no_change_build_writes_nothing_and_any_change_rewrites_every_page(project):
+    html = project / "_build" / "html"
+    page = "glossary/neuron.html"
+    build(project)  # up to date, whatever the tests before left
+    before = site_files(html)
+    build(project)
+    after = site_files(html)
+    assert {k: v[1] for k, v in after.items()} == {k: v[1] for k, v in before.items()}
+    assert after[page][0] == before[page][0], "an unchanged page is not written again"
+
+    extra = project / "docs" / "extra.md"
+    extra.write_text("---\norphan: true\n---\n# Extra\n\nProse only.\n")
+    build(project)
+    assert (html / "extra.html").exists()
+    assert (html / page).stat().st_mtime_ns > after[page][0], "a change writes every page"
+    extra.unlink()
+    build(project)
+    assert not (html / "extra.html").exists(), "a removed page leaves the site"
+
+    # Sphinx does not track the extension's code: a site written by other code is not reused
+    written = (html / page).stat().st_mtime_ns
+    edit(project / "glossary_site" / "terms.py", '"""', '"""(edited) ')
+    build(project)
+    assert (html / page).stat().st_mtime_ns > written
+
+
 def cached_records(cache: Path) -> int:
     db = cache / "global.db"
     if not db.exists():
