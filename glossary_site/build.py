@@ -119,6 +119,23 @@ def recover(html: Path) -> None:
         old.rename(html)
 
 
+# sphinx-build options that change what is logged or the exit status, never the HTML
+LOG_ONLY_OPTIONS = frozenset({
+    "-q", "--quiet", "-Q", "--silent", "-v", "-vv", "-vvv", "--verbose", "-W",
+    "--fail-on-warning", "--keep-going", "-T", "--show-traceback", "-N", "--no-color",
+    "--color",
+})
+
+
+def output_options(extra: list[str]) -> list[str]:
+    """The options of ``extra`` that can change the written site.
+
+    >>> output_options(["-W", "--keep-going", "-q", "-D", "language=zh_CN"])
+    ['-D', 'language=zh_CN']
+    """
+    return [a for a in extra if a not in LOG_ONLY_OPTIONS]
+
+
 def site_key(root: Path, extra: list[str]) -> str:
     """A hash of what shapes the written HTML but Sphinx does not track.
 
@@ -126,7 +143,7 @@ def site_key(root: Path, extra: list[str]) -> str:
     not this project's extension code, static files, pinned versions or the
     command-line options. A site written under another key is never reused.
     """
-    digest = hashlib.sha256(repr((sys.version, extra)).encode())
+    digest = hashlib.sha256(repr((sys.version, output_options(extra))).encode())
     files = [root / "conf.py", root / "requirements.lock",
              *(root / "glossary_site").rglob("*"), *(root / "docs" / "_static").rglob("*")]
     for path in sorted(f for f in files if f.is_file() and "__pycache__" not in f.parts):
