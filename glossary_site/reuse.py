@@ -78,9 +78,26 @@ def _write_all_if_changed(app: Sphinx, env: BuildEnvironment) -> list[str]:
     return sorted(env.found_docs)
 
 
+def _mystnb_css_before_pages(app: Sphinx, builder) -> None:
+    """Put myst-nb's stylesheet in place before pages are written, not after.
+
+    Sphinx adds a checksum (``?v=…``) to a stylesheet link only if the file is
+    already in the output folder when the page is written; myst-nb copies its
+    own at ``build-finished``. Without this, pages written into an empty
+    folder would link it without the checksum and pages written into a reused
+    copy with it: the same site, two different texts.
+    """
+    from myst_nb.sphinx_ext import add_global_html_resources
+
+    if builder.format == "html":
+        (builder.outdir / "_static").mkdir(parents=True, exist_ok=True)
+        add_global_html_resources(app, None)
+
+
 def setup(app: Sphinx) -> None:
     # rebuild="": whether the site was reused changes neither the pages nor the environment
     app.add_config_value("glossary_reused_site", False, "", types=[bool])
     app.connect("env-purge-doc", _changed)
     app.connect("env-before-read-docs", _before_read)
     app.connect("env-updated", _write_all_if_changed)
+    app.connect("write-started", _mystnb_css_before_pages)
