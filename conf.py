@@ -15,8 +15,9 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 # by the machine's core count (numbers would differ between machines), and the
 # warm-kernel template must hold no thread when it forks (a lock held by a
 # thread is never released in the child).
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+from glossary_examples import ONE_THREAD_ENV  # noqa: E402 - cheap: the package alone
+
+os.environ.update(ONE_THREAD_ENV)
 # Figures drawn by kernels: fixed metadata so rebuilds give identical files.
 os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 os.environ.setdefault("PYTHONHASHSEED", "0")

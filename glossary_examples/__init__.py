@@ -8,7 +8,10 @@ TensorFlow loads only when an example first needs it
 
 import os as _os
 
-# Before NumPy loads: one BLAS thread, so sums are added in the same order on
-# every machine and `run` prints what the page (built the same way) shows.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    _os.environ.setdefault(_var, "1")
+# The thread counts of BLAS and OpenMP: one thread, so sums are added in the
+# same order on every machine. Set here before NumPy loads (a user's own
+# setting wins), so `run` prints what the page shows; conf.py forces them for
+# the build's kernels.
+ONE_THREAD_ENV = {var: "1" for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+for _var, _value in ONE_THREAD_ENV.items():
+    _os.environ.setdefault(_var, _value)

@@ -471,8 +471,9 @@ def train_on_mnist(epochs: int = MNIST_EPOCHS, data: dict | None = None,
 
     ``data`` takes a dict shaped like ``load_mnist()``'s instead of downloading
     (the tests pass one, so this path runs without internet); ``val_size``
-    training images (default ``MNIST_VAL``) are kept aside for validation. Prints and returns the
-    held-out accuracy on the test images (MNIST's 10 000).
+    training images (default ``MNIST_VAL``) are kept aside for validation.
+    Prints and returns the held-out accuracy on the test images (MNIST's
+    10 000).
     """
     from sklearn.model_selection import train_test_split
 
