@@ -53,6 +53,13 @@ nb_output_stderr = "error"  # stray stderr on a page is an error, not decoration
 nb_merge_streams = True
 nb_execution_in_temp = False
 
+# --- Kernels (glossary_site.kernels) --------------------------------------
+# warm: forked from a template that imported TensorFlow once (the default);
+# fresh: a new Python per page, through the project's kernel spec;
+# stock: jupyter's own kernel spec and provisioner, as plain myst-nb.
+# Anything else stops the build.
+glossary_kernels = os.environ.get("GLOSSARY_KERNELS", "warm")
+
 # --- HTML ---------------------------------------------------------------
 html_theme = "furo"
 html_title = "Deep learning glossary · 深度学习术语表"

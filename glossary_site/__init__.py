@@ -14,17 +14,22 @@ The build engine: :mod:`~glossary_site.kernels` (warm kernels),
 :mod:`~glossary_site.deps` (cache invalidation), :mod:`~glossary_site.scheduling`
 (parallel reading page by page), :mod:`~glossary_site.reuse` (no-change builds
 write nothing), :mod:`~glossary_site.execution` (failures name page and cell),
-:mod:`~glossary_site.streams` (stable stream outputs).
+:mod:`~glossary_site.streams` (stable stream outputs). Every place that
+patches or reaches into Sphinx, myst-nb, jupyter-cache or jupyter_client is in
+:mod:`~glossary_site.upstream`.
 """
 
 from __future__ import annotations
 
 from sphinx.application import Sphinx
 
-from . import autolink, claims, deps, execution, kernels, reuse, scheduling, streams, terms
+from . import autolink, claims, deps, execution, kernels, reuse, scheduling, streams, terms, upstream
 
 
 def setup(app: Sphinx) -> dict:
+    # Every patch of a dependency checks its target first: an upgrade that
+    # moved one stops the build here, with a sentence, not later in silence.
+    upstream.check_targets()
     streams.install()
     deps.setup(app)
     kernels.setup(app)

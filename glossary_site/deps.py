@@ -22,9 +22,12 @@ Prose edits change neither the code cells nor the fingerprint: nothing runs.
 It also makes the cache safe to share between ``sphinx-build -j`` processes
 and after a killed build: the database is created, and switched to SQLite's
 write-ahead log, once in the main process before any parallel reader starts
-(two readers creating its tables at once is sphinx-doc/sphinx#12481), and a
-cache record whose notebook cannot be read back is removed rather than
-crashing the next build.
+(two readers creating its tables at once is sphinx-doc/sphinx#12481); every
+transaction on it is atomic and exclusive, so that readers caching pages at
+the same time never delete each other's records
+(:func:`glossary_site.upstream.serialise_cache_transactions`); and a cache
+record whose notebook cannot be read back is removed rather than crashing the
+next build.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
+
+from . import upstream
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +194,7 @@ def _open_cache(app: Sphinx) -> Iterator[Any]:
     try:
         yield cache
     finally:
-        cache.db.dispose()
+        upstream.close_cache(cache)
 
 
 def _fingerprints_file(app: Sphinx) -> Path:
@@ -210,39 +215,33 @@ def _save_fingerprints(app: Sphinx, data: dict[str, str]) -> None:
     os.replace(tmp, path)  # atomic: a killed build leaves the old file or the new one
 
 
-def _read_notebook(app: Sphinx, path: Path):
-    """The notebook myst-nb makes of a page, to ask the cache about it."""
-    from myst_nb.core.read import create_nb_reader
-
-    text = path.read_text(encoding="utf-8")
-    reader = create_nb_reader(str(path), app.env.myst_config, app.env.mystnb_config, text)
-    return reader.read(text)
-
-
 def _cache_record(app: Sphinx, cache, path: Path):
     try:
-        return cache.match_cache_notebook(_read_notebook(app, path))
+        return cache.match_cache_notebook(upstream.notebook_of_page(app.env, path))
     except KeyError:
         return None
 
 
 def prepare_cache(app: Sphinx) -> None:
-    """Create the cache once, in WAL mode, and drop records that cannot be read."""
-    from jupyter_cache.cache.db import NbCacheRecord
+    """Create the cache once, in WAL mode, and drop records that cannot be read.
 
+    Its transactions are made atomic and exclusive first, in this process, so
+    that the parallel readers forked from it inherit that.
+    """
     if app.config.nb_execution_mode != "cache":
         return
+    upstream.check_notebook_config(app.env)
     Path(app.config.nb_execution_cache_path).mkdir(parents=True, exist_ok=True)
+    upstream.serialise_cache_transactions(app.config.nb_execution_cache_path)
     with _open_cache(app) as cache:
-        with cache.db.connect() as conn:
-            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        upstream.use_write_ahead_log(cache)
         for record in cache.list_cache_records():
             try:
                 cache.get_cache_bundle(record.pk)
             except Exception as exc:  # noqa: BLE001 - any unreadable record is dropped
                 # expected after a killed build: recover, do not fail the build
                 logger.info("dropping unreadable cache record %s (%s)", record.pk, exc)
-                NbCacheRecord.remove_records([record.pk], cache.db)
+                upstream.remove_cache_record(cache, record.pk)
         # jupyter-cache keeps each notebook in executed/<hashkey>/ and refuses to
         # write into a folder that exists: remove the folders no record owns
         # (left by a build killed between its database write and its file write).

@@ -12,9 +12,17 @@ do not survive ``fork``): it only imports. The project's own modules are never
 imported here, so a child always loads them fresh from disk.
 
 Protocol: one JSON request per connection on a Unix socket,
-``{"argv": [...], "env": {...}, "cwd": "..."}`` → ``{"pid": N}``; the
-request ``{"quit": true}`` stops the server. It also stops when the process
-that started it dies, or after ``--idle`` seconds without a request.
+``{"argv": [...], "env": {...}, "cwd": "..."}`` → ``{"pid": N}``;
+``{"status": N}`` → ``{"returncode": code}`` (``null`` while kernel N runs, or
+if it is unknown); ``{"quit": true}`` stops the server. It also stops when the
+process that started it dies, on SIGTERM, or after ``--idle`` seconds without
+a request and without a running kernel. Whenever it stops, it kills the
+kernels still running, so that none outlives the build. Ctrl-C in the
+terminal is the build's to handle: the server ignores SIGINT.
+
+Run it as ``python -P -m glossary_site.forkserver``: with ``-P`` the folder
+it is started from is not put on ``sys.path``, so a library's ``import build``
+can never pick up a project file while the template imports it.
 """
 
 from __future__ import annotations
@@ -65,6 +73,8 @@ def become_kernel(request: dict) -> None:
     try:
         os.setsid()  # own process group: interrupts and kills reach only this kernel
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.chdir(request["cwd"])
         os.environ.clear()
@@ -96,6 +106,39 @@ def become_kernel(request: dict) -> None:
     os._exit(code)
 
 
+class Kernels:
+    """The kernels this server forked: which still run, and how the others ended."""
+
+    def __init__(self) -> None:
+        self.running: set[int] = set()
+        self.returncodes: dict[int, int] = {}
+
+    def reap(self, *_signal_args) -> None:
+        """SIGCHLD: collect every child that ended, at once (a waiting provisioner polls)."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.running.discard(pid)
+            self.returncodes[pid] = os.waitstatus_to_exitcode(status)
+
+    def kill_all(self) -> None:
+        for pid in list(self.running):
+            # the kernel, and what it started in its own group (it called setsid())
+            for kill in (os.kill, os.killpg):
+                try:
+                    kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+
+
+def _stop(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 def serve(path: str, parent: int, idle: float, status_fd: int) -> None:
     # The status line goes on a pipe of its own, closed once written: the
     # kernels forked later keep the build's stdout and stderr, as stock
@@ -116,7 +159,9 @@ def serve(path: str, parent: int, idle: float, status_fd: int) -> None:
     if threads != 1:
         report(f"unsafe to fork: {threads} threads after import")
         return
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    kernels = Kernels()
+    signal.signal(signal.SIGCHLD, kernels.reap)
+    signal.signal(signal.SIGTERM, _stop)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     if os.path.exists(path):
         os.unlink(path)
@@ -126,7 +171,7 @@ def serve(path: str, parent: int, idle: float, status_fd: int) -> None:
     report("ready")
     last = time.monotonic()
     try:
-        while os.getppid() == parent and time.monotonic() - last < idle:
+        while os.getppid() == parent and (kernels.running or time.monotonic() - last < idle):
             try:
                 conn, _ = server.accept()
             except socket.timeout:
@@ -137,13 +182,23 @@ def serve(path: str, parent: int, idle: float, status_fd: int) -> None:
                 if request.get("quit"):
                     conn.sendall(b'{"quit": true}\n')
                     return
+                if "status" in request:
+                    kernels.reap()
+                    reply = {"returncode": kernels.returncodes.get(request["status"])}
+                    conn.sendall((json.dumps(reply) + "\n").encode())
+                    continue
+                # SIGCHLD waits until the child is counted as running
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
                 pid = os.fork()
                 if pid == 0:
                     server.close()
                     conn.close()
                     become_kernel(request)
+                kernels.running.add(pid)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
                 conn.sendall((json.dumps({"pid": pid}) + "\n").encode())
     finally:
+        kernels.kill_all()
         server.close()
         if os.path.exists(path):
             os.unlink(path)
@@ -156,6 +211,7 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=600.0)
     parser.add_argument("--status-fd", type=int, default=1, help="where to say 'ready'")
     args = parser.parse_args()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build handles Ctrl-C, and stops us
     serve(args.socket, args.parent, args.idle, args.status_fd)
 
 

@@ -1,28 +1,29 @@
 """Warm kernels for myst-nb, through jupyter_client's kernel provisioners.
 
-The build's kernel spec ``python3`` (``glossary_site/jupyter/kernels``, put on
-``JUPYTER_PATH`` by ``conf.py``) names the provisioner ``glossary-warm``
-(an entry point of this package). It asks the fork server
-(:mod:`glossary_site.forkserver`), started once per build, for a kernel
-process instead of starting a new Python that imports TensorFlow again.
-Everything else, the connection file, the ports, interrupts on timeout,
-shutdown, is jupyter_client's ``LocalProvisioner`` unchanged.
+The build's kernel spec ``python3`` (``glossary_site/jupyter/kernels``, put
+first on ``JUPYTER_PATH`` by :func:`use_project_kernel_spec`) names the
+provisioner ``glossary-warm`` (an entry point of this package). It asks the
+fork server (:mod:`glossary_site.forkserver`), started once per build, for a
+kernel process instead of starting a new Python that imports TensorFlow
+again. Kernels talk over Unix sockets (jupyter_client's ``ipc`` transport,
+not TCP ports); interrupts on timeout and shutdown are jupyter_client's
+``LocalProvisioner`` unchanged.
 
-A page whose front matter says ``glossary: {fresh_kernel: true}`` gets a
-kernel started the stock way (a new Python process); so does every page with
-``GLOSSARY_KERNELS=fresh`` or when the fork server cannot start.
-``GLOSSARY_KERNELS=stock`` leaves jupyter's own kernel spec and provisioner
-in charge, exactly as plain myst-nb (the benchmark's baseline). Outside this
-project's build the pages name the ordinary ``python3`` kernel, so any
-myst-nb set-up builds them, only slower.
+A page whose front matter says ``glossary: {fresh_kernel: true}`` (or the
+same in block style) gets a kernel started the stock way (a new Python
+process); so does every page with ``GLOSSARY_KERNELS=fresh`` or when the fork
+server cannot start. ``GLOSSARY_KERNELS=stock`` leaves jupyter's own kernel
+spec and provisioner in charge, exactly as plain myst-nb (the benchmark's
+baseline). Outside this project's build the pages name the ordinary
+``python3`` kernel, so any myst-nb set-up builds them, only slower.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -35,13 +36,19 @@ from typing import Any
 
 from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.provisioning import LocalProvisioner
+from sphinx.config import ENUM
+from sphinx.errors import ConfigError
 from sphinx.util import logging
+
+from . import upstream
+from .myst import FrontMatterError, glossary_settings
 
 logger = logging.getLogger(__name__)
 
-SERVER_SCRIPT = Path(__file__).with_name("forkserver.py")
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 SOCKET_ENV = "GLOSSARY_FORKSERVER"  # path of the running server's socket
 FRESH_ENV = "GLOSSARY_FRESH_KERNEL"  # set while a page that wants a fresh kernel is read
+KERNEL_MODES = ("warm", "fresh", "stock")
 
 
 class ForkedKernel:
@@ -61,8 +68,12 @@ class ForkedKernel:
         if self.returncode is None:
             try:
                 os.kill(self.pid, 0)
+                return None
+            except PermissionError:  # gone, and the pid already belongs to someone else
+                pass
             except ProcessLookupError:
-                self.returncode = 0
+                pass
+            self.returncode = _kernel_returncode(self.pid)
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
@@ -84,11 +95,22 @@ class ForkedKernel:
 
 
 def _request(path: str, message: dict, timeout: float = 30.0) -> dict:
+    """One request to the fork server; OSError or ValueError when it cannot answer."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.settimeout(timeout)
         s.connect(path)
         s.sendall((json.dumps(message) + "\n").encode())
         return json.loads(s.makefile("r").readline())
+
+
+def _kernel_returncode(pid: int) -> int:
+    """How a forked kernel ended, as its parent (the fork server) saw it; -1 if unknown."""
+    path = os.environ.get(SOCKET_ENV)
+    try:
+        code = _request(path, {"status": pid}, timeout=5)["returncode"] if path else None
+    except (OSError, ValueError, KeyError):
+        code = None
+    return -1 if code is None else code
 
 
 class WarmProvisioner(LocalProvisioner):
@@ -121,27 +143,33 @@ class WarmProvisioner(LocalProvisioner):
             logger.warning("warm kernel unavailable (%s); starting a fresh one", exc,
                            type="glossary", subtype="kernels")
             return await super().launch_kernel(cmd, **kwargs)
-        self.process = ForkedKernel(reply["pid"])
-        self.pid = self.pgid = reply["pid"]  # the child called setsid()
-        self.cwd = cwd
+        upstream.adopt_kernel_process(self, ForkedKernel(reply["pid"]), reply["pid"], cwd)
         return self.connection_info
 
 
 class ForkServer:
-    """Start, and stop, the fork server of one build."""
+    """Start, and stop, the fork server of one build.
+
+    Its socket lives in a folder of its own under the build's temporary
+    folder; :meth:`stop` removes both.
+    """
 
     def __init__(self) -> None:
         self.dir = tempfile.mkdtemp(prefix="glossary-fork-")
         self.path = os.path.join(self.dir, "server.sock")
         read_fd, write_fd = os.pipe()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in (str(PACKAGE_PARENT), os.environ.get("PYTHONPATH")) if p)}
         self.process = subprocess.Popen(
-            [sys.executable, str(SERVER_SCRIPT), self.path, "--parent", str(os.getpid()),
-             "--status-fd", str(write_fd)],
+            [sys.executable, "-P", "-m", "glossary_site.forkserver", self.path,
+             "--parent", str(os.getpid()), "--status-fd", str(write_fd)],
             stdin=subprocess.DEVNULL,
             pass_fds=[write_fd],
+            env=env,
         )
         os.close(write_fd)
         self.status = os.fdopen(read_fd)
+        _servers.add(self)
 
     def wait_ready(self, timeout: float = 120.0) -> str:
         """Empty once the template has imported everything and listens, else what went wrong."""
@@ -152,46 +180,53 @@ class ForkServer:
         return line or f"exited with status {self.process.poll()}"
 
     def stop(self) -> None:
+        """Ask the server to quit (it kills any kernel still running), then clean up."""
+        _servers.discard(self)
         try:
             _request(self.path, {"quit": True}, timeout=5)
-        except OSError:
-            pass
+        except (OSError, ValueError):  # not listening (yet, or any more), or no reply
+            self.process.terminate()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
         self.status.close()
-        for name in os.listdir(self.dir):
-            os.unlink(os.path.join(self.dir, name))
-        os.rmdir(self.dir)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+_servers: set[ForkServer] = set()
+
+
+def stop_all_servers() -> None:
+    """Stop every fork server this process started (an interrupted build's clean-up)."""
+    for server in list(_servers):
+        server.stop()
+    os.environ.pop(SOCKET_ENV, None)
 
 
 # --- Sphinx side ----------------------------------------------------------
-
-FRESH_KEY = re.compile(r"^glossary:\s*\n(?:[ \t]+.*\n)*?[ \t]+fresh_kernel:\s*true\s*$", re.M)
-
 
 def wants_fresh_kernel(page_text: str) -> bool:
     """Whether a page's front matter asks for a kernel of its own.
 
     >>> wants_fresh_kernel("---\\nglossary:\\n  fresh_kernel: true\\n---\\n# T\\n")
     True
+    >>> wants_fresh_kernel("---\\nglossary: {fresh_kernel: true}\\n---\\n# T\\n")
+    True
     >>> wants_fresh_kernel("---\\nkernelspec:\\n  name: python3\\n---\\n")
     False
     """
-    if not page_text.startswith("---"):
-        return False
-    end = page_text.find("\n---", 3)
-    return bool(FRESH_KEY.search(page_text[: end + 1]))
+    return glossary_settings(page_text).get("fresh_kernel", False)
 
 
 def use_project_kernel_spec(app) -> None:
     """The build's ``python3`` kernel spec names this module's provisioner."""
     if app.config.glossary_kernels == "stock":
         return  # jupyter's own python3 kernel, exactly as stock myst-nb runs it
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        p for p in (str(Path(__file__).with_name("jupyter")), os.environ.get("JUPYTER_PATH")) if p
-    )
+    ours = str(Path(__file__).with_name("jupyter"))
+    others = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p and p != ours]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([ours, *others])
 
 
 def start_server(app, env, docnames) -> None:
@@ -204,7 +239,7 @@ def start_server(app, env, docnames) -> None:
     will_execute = getattr(env, "glossary_will_execute", None)
     if will_execute is None:  # not in cache mode: every notebook page executes
         will_execute = docnames
-    if not will_execute or getattr(app, "glossary_fork_server", None):
+    if not will_execute or _servers:
         return
     server = ForkServer()
     problem = server.wait_ready()
@@ -213,30 +248,39 @@ def start_server(app, env, docnames) -> None:
         logger.warning("warm kernels unavailable (%s); starting a fresh kernel per page",
                        problem, type="glossary", subtype="kernels")
         return
-    app.glossary_fork_server = server
     os.environ[SOCKET_ENV] = server.path
 
 
 def choose_kernel(app, docname: str, source: list[str]) -> None:
     """Reader process: a page may ask for a fresh kernel in its front matter."""
-    if wants_fresh_kernel(source[0]):
+    try:
+        fresh = wants_fresh_kernel(source[0])
+    except FrontMatterError as exc:
+        logger.error("%s", exc, location=docname, type="glossary", subtype="front-matter")
+        fresh = False
+    if fresh:
         os.environ[FRESH_ENV] = "1"
     else:
         os.environ.pop(FRESH_ENV, None)
 
 
 def stop_server(app, exception) -> None:
-    server = getattr(app, "glossary_fork_server", None)
-    if server is not None:
-        server.stop()
-        os.environ.pop(SOCKET_ENV, None)
-        app.glossary_fork_server = None
+    stop_all_servers()
+
+
+def check_kernel_mode(app, config) -> None:
+    """``glossary_kernels`` (``GLOSSARY_KERNELS``) is one of the documented modes, or no build."""
+    if config.glossary_kernels not in KERNEL_MODES:
+        raise ConfigError(
+            f"GLOSSARY_KERNELS (glossary_kernels) must be one of {', '.join(KERNEL_MODES)}, "
+            f"not {config.glossary_kernels!r}"
+        )
 
 
 def setup(app) -> None:
-    app.add_config_value(
-        "glossary_kernels", os.environ.get("GLOSSARY_KERNELS", "warm"), "", types=[str]
-    )
+    # conf.py sets it from GLOSSARY_KERNELS
+    app.add_config_value("glossary_kernels", "warm", "", types=ENUM(*KERNEL_MODES))
+    app.connect("config-inited", check_kernel_mode)
     # after glossary_site.deps has decided which pages will execute
     app.connect("builder-inited", use_project_kernel_spec)
     app.connect("env-before-read-docs", start_server, priority=900)

@@ -25,6 +25,8 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
+from . import upstream
+
 # sphinx-build options that change what is logged or the exit status, never the HTML
 LOG_ONLY_OPTIONS = frozenset({
     "-q", "--quiet", "-Q", "--silent", "-v", "-vv", "-vvv", "--verbose", "-W",
@@ -87,11 +89,8 @@ def _mystnb_css_before_pages(app: Sphinx, builder) -> None:
     folder would link it without the checksum and pages written into a reused
     copy with it: the same site, two different texts.
     """
-    from myst_nb.sphinx_ext import add_global_html_resources
-
     if builder.format == "html":
-        (builder.outdir / "_static").mkdir(parents=True, exist_ok=True)
-        add_global_html_resources(app, None)
+        upstream.copy_mystnb_stylesheet(app)
 
 
 def setup(app: Sphinx) -> None:

@@ -9,11 +9,13 @@ pages are read, this module makes every chunk one page long: each process
 takes the next page as soon as it is done. Writing keeps Sphinx's chunks
 (it is cheap per page, and a chunk per page would only add forks).
 
-Sphinx has no setting for the chunk size, so the function its builders call
-is wrapped, once, and only changes anything between ``env-before-read-docs``
-and ``env-updated`` of a build that has this extension and
-``glossary_page_by_page`` on (the default; ``make bench``'s stock baseline
-turns it off).
+Sphinx has no setting for the chunk size (sphinx-doc/sphinx#6330), so the
+function its builders call is replaced, once, through
+:func:`glossary_site.upstream.replace_chunking`, and only changes anything
+between ``env-before-read-docs`` and ``env-updated`` of a build that has this
+extension and ``glossary_page_by_page`` on (the default; ``make bench``'s
+stock baseline turns it off). A build that stops in between leaves it off:
+it is reset when the next build starts and when a build finishes.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import sphinx.builders
 from sphinx.application import Sphinx
+from sphinx.util.parallel import make_chunks as _sphinx_make_chunks
 
-_sphinx_make_chunks = sphinx.builders.make_chunks
+from . import upstream
+
 _reading = False
 
 
@@ -50,13 +53,15 @@ def _start_reading(app: Sphinx, env, docnames: list[str]) -> None:
     _reading = app.config.glossary_page_by_page
 
 
-def _stop_reading(app: Sphinx, env) -> None:
+def _stop_reading(app: Sphinx, *args) -> None:
     global _reading
     _reading = False
 
 
 def setup(app: Sphinx) -> None:
     app.add_config_value("glossary_page_by_page", True, "", types=[bool])
-    sphinx.builders.make_chunks = make_chunks
+    upstream.replace_chunking(make_chunks)
+    app.connect("builder-inited", _stop_reading)
     app.connect("env-before-read-docs", _start_reading, priority=999)
     app.connect("env-updated", _stop_reading, priority=1)
+    app.connect("build-finished", _stop_reading)

@@ -6,7 +6,7 @@ split in two chunks (``"table"`` then ``"\\nnext line"``). myst-nb 1.4's
 a split into a spurious blank line, or a line broken in two: the same code
 renders differently from build to build. This module replaces it with a merge
 that concatenates the chunks as sent, so the rendered text is exactly what the
-code printed.
+code printed. The replacement is one of the entries of :mod:`glossary_site.upstream`.
 
 >>> from nbformat.v4 import new_output
 >>> chunks = [new_output("stream", name="stdout", text=t) for t in ("a 1", "\\nb 2\\n", "c")]
@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 
 from nbformat import NotebookNode
+
+from . import upstream
 
 _CARRIAGE_RETURN = re.compile(r".*\r(?=[^\n])")
 _BACKSPACE = re.compile("[^\n]\x08")  # a character, then a backspace
@@ -53,6 +55,4 @@ def coalesce_streams(outputs: list[NotebookNode]) -> list[NotebookNode]:
 
 def install() -> None:
     """Use this merge in myst-nb's renderer (nb_merge_streams = True)."""
-    import myst_nb.core.render
-
-    myst_nb.core.render.coalesce_streams = coalesce_streams
+    upstream.replace_stream_merge(coalesce_streams)

@@ -10,6 +10,8 @@ from sphinx.util.docutils import SphinxDirective
 
 from glossary_examples import registry
 
+from . import upstream
+
 logger = logging.getLogger(__name__)
 
 PAGE_PREFIX = "glossary/"
@@ -66,9 +68,10 @@ def register_page_label(app: Sphinx, doctree: nodes.document) -> None:
         logger.error(
             "title %r does not match the registry's %r", title, entry.title, location=docname
         )
-    domain = app.env.domains.standard_domain
-    domain.anonlabels[slug] = docname, section["ids"][0]
-    domain.labels[slug] = docname, section["ids"][0], title
+    taken = upstream.set_page_label(app.env, slug, docname, section["ids"][0], title)
+    if taken is not None:
+        logger.error("label %r of page %s is already defined in %s", slug, docname, taken,
+                     location=docname)
 
 
 class GlossaryIndex(SphinxDirective):

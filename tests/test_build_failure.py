@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from .conftest import copy_project, edit, run_build
 
@@ -52,6 +53,18 @@ def test_broken_example_fails_the_build_and_keeps_the_last_good_site(tmp_path):
     assert site_snapshot(html) == good
     assert not (project / "_build" / "html.staging").exists()
 
+    # The failure sticks: nothing changed, so the next build fails the same way.
+    again = run_build(project, env=ONLY)
+    assert again.returncode != 0
+    assert f"{PAGE.as_posix()}:{line}: ERROR: example failed in code cell 1" in log(again), log(again)
+    assert site_snapshot(html) == good
+
+    # Fixed: the build passes and publishes the page with its outputs, no traceback.
+    edit(project / MODULE, '    raise ValueError("broken on purpose")\n', "")
+    assert run_build(project, env=ONLY).returncode == 0
+    published = (html / "glossary" / "dropout.html").read_text(encoding="utf-8")
+    assert 'class="cell_output' in published and "broken on purpose" not in published
+
 
 @pytest.mark.usefixtures("built_site")
 @pytest.mark.parametrize(
@@ -72,6 +85,29 @@ def test_bad_claim_box_fails_the_build(tmp_path, old, new, message):
     result = run_build(project, env=ONLY)
     assert result.returncode != 0
     assert message in log(result), log(result)
+
+
+@pytest.mark.usefixtures("built_site")
+def test_a_refused_verdict_stays_refused_until_fixed(tmp_path):
+    """A box whose verdict differs from the code's is never published by a later build."""
+    project = copy_project(tmp_path / "p", with_cache=True)
+    assert run_build(project, env=ONLY).returncode == 0
+    html = project / "_build" / "html"
+    good = site_snapshot(html)
+    message = "the box says 'holds' but the code computed 'conditions'"
+
+    edit(project / PAGE, ":verdict: conditions", ":verdict: holds")
+    for attempt in ("after the edit", "again, nothing changed"):
+        result = run_build(project, env=ONLY)
+        assert result.returncode != 0, attempt
+        assert message in log(result), (attempt, log(result))
+        assert site_snapshot(html) == good, attempt
+
+    edit(project / PAGE, ":verdict: holds", ":verdict: conditions")
+    assert run_build(project, env=ONLY).returncode == 0
+    box = BeautifulSoup((html / "glossary" / "dropout.html").read_text(encoding="utf-8"),
+                        "html.parser").select_one("[data-claim='dropout-ensemble']")
+    assert box["data-verdict"] == "conditions"
 
 
 @pytest.mark.usefixtures("built_site")

@@ -1,0 +1,352 @@
+"""Every place this project replaces, or reaches into, a dependency's internals.
+
+The rest of ``glossary_site`` uses Sphinx, myst-nb, jupyter-cache and
+jupyter_client through their documented extension points only (events,
+directives, config values, kernel provisioners, the jupyter-cache API), and
+calls this module for everything else. Each entry below says what it touches,
+why, and what upstream change would retire it, and comes with a check that its
+target is still what the entry expects. :func:`check_targets` runs them all
+when the extension is set up: after an upgrade that moved a target, the build
+stops with one sentence naming the version the entry was written for, instead
+of carrying on with a patch that silently no longer applies.
+
+Replacements (an attribute of another package is reassigned):
+
+- ``streams``: myst-nb's ``coalesce_streams`` in its renderer (stream chunks
+  were rstripped one by one, so a print split by a kernel flush rendered as two
+  lines, differently from build to build).
+- ``chunks``: Sphinx's ``make_chunks`` in its builders (parallel reading one
+  page at a time; Sphinx has no setting for the chunk size: sphinx-doc/sphinx#6330).
+
+Reach-ins (no reassignment, but an undocumented surface):
+
+- ``cache transactions``: jupyter-cache's database, through SQLAlchemy's
+  documented event hooks (its recipe "Enabling non-legacy SQLite transactional
+  modes"): every transaction on a build's cache starts with ``BEGIN IMMEDIATE``.
+  jupyter-cache 1.0.1 runs the two SELECTs of ``records_to_delete`` in pysqlite's
+  legacy mode, which gives them no common snapshot: a record another process
+  inserted between the two was deleted as "beyond the cache limit" (a parallel
+  build crashed with ``KeyError: Notebook file does not exist for cache record``,
+  or silently lost a page's outputs). ``tests/test_cache_concurrency.py`` holds
+  the reproduction, ready to send upstream.
+- ``cache records``: jupyter-cache's ``NbCacheRecord.remove_records`` (to drop a
+  record whose notebook file is gone: ``remove_cache`` raises exactly then),
+  ``cache.db.dispose()`` and ``PRAGMA journal_mode=WAL``.
+- ``notebook of a page``: myst-nb's ``create_nb_reader`` with the configuration
+  it keeps on the environment, to hash a page the way myst-nb will.
+- ``myst-nb stylesheet``: myst-nb's ``add_global_html_resources`` handler, called
+  before pages are written rather than at ``build-finished``.
+- ``forked kernel``: the attributes jupyter_client's ``LocalProvisioner`` keeps
+  about its kernel process, set for a process the fork server started.
+- ``page labels``: Sphinx's standard domain ``labels``/``anonlabels``, written
+  as ``sphinx.ext.autosectionlabel`` does.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import inspect
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sphinx.errors import ExtensionError
+
+# The versions each entry was written for and checked against (requirements.lock).
+WRITTEN_FOR = {
+    "sphinx": "9.0.4",
+    "myst-nb": "1.4.0",
+    "jupyter-cache": "1.0.1",
+    "jupyter_client": "8.10.0",
+    "sqlalchemy": "2.1.9",
+}
+
+
+class UpstreamChanged(ExtensionError):
+    """A dependency no longer looks the way one of this module's entries expects."""
+
+
+def _require(ok: bool, package: str, entry: str, what: str) -> None:
+    if not ok:
+        installed = importlib.metadata.version(package)
+        raise UpstreamChanged(
+            f"{package} {installed} is installed, and {what}: the {entry!r} entry of "
+            f"glossary_site/upstream.py was written for {package} {WRITTEN_FOR[package]}; "
+            "check whether upstream fixed what it works around, then update or drop it"
+        )
+
+
+def _calls(function: Callable, name: str) -> bool:
+    """Whether ``function``'s own code looks up the global or attribute ``name``."""
+    return name in function.__code__.co_names
+
+
+# --- streams: myst-nb's stream merge ----------------------------------------------
+
+def _check_streams() -> None:
+    import myst_nb.core.render as render
+    import myst_nb.core.utils as utils
+
+    _require(
+        render.coalesce_streams in (utils.coalesce_streams, _installed.get("streams"))
+        and _calls(render.MditRenderMixin._get_nb_code_cell_outputs, "coalesce_streams"),
+        "myst-nb", "streams",
+        "myst_nb.core.render no longer calls the coalesce_streams it imports from core.utils",
+    )
+
+
+def replace_stream_merge(merge: Callable) -> None:
+    """Have myst-nb's renderer merge stream outputs with ``merge``."""
+    import myst_nb.core.render
+
+    _check_streams()
+    myst_nb.core.render.coalesce_streams = merge
+    _installed["streams"] = merge
+
+
+# --- chunks: how Sphinx splits pages between parallel processes ------------------
+
+def _check_chunks() -> None:
+    import sphinx.builders
+    import sphinx.util.parallel
+
+    _require(
+        sphinx.builders.make_chunks in (sphinx.util.parallel.make_chunks, _installed.get("chunks"))
+        and _calls(sphinx.builders.Builder._read_parallel, "make_chunks"),
+        "sphinx", "chunks",
+        "sphinx.builders.Builder._read_parallel no longer calls sphinx.builders.make_chunks",
+    )
+
+
+def replace_chunking(make_chunks: Callable) -> Callable:
+    """Have Sphinx's builders split pages with ``make_chunks``; returns Sphinx's own."""
+    import sphinx.builders
+    import sphinx.util.parallel
+
+    _check_chunks()
+    sphinx.builders.make_chunks = make_chunks
+    _installed["chunks"] = make_chunks
+    return sphinx.util.parallel.make_chunks
+
+
+# --- cache transactions: jupyter-cache's database, through SQLAlchemy events ------
+
+_SERIALISED: set[str] = set()  # real paths of the cache databases concerned
+
+
+def _check_cache_transactions() -> None:
+    from jupyter_cache.cache import db
+
+    _require(
+        _calls(db.create_db, "create_engine") and db.DB_NAME == "global.db",
+        "jupyter-cache", "cache transactions",
+        "jupyter_cache.cache.db.create_db no longer makes an SQLAlchemy engine on global.db",
+    )
+
+
+def _is_serialised(database: str | None) -> bool:
+    return bool(database) and os.path.realpath(database) in _SERIALISED
+
+
+def _on_connect(dialect, connection_record, cargs, cparams) -> None:
+    """SQLAlchemy ``do_connect``: take pysqlite's own BEGIN handling off our cache's connections."""
+    if dialect.name == "sqlite" and cargs and _is_serialised(str(cargs[0])):
+        cparams["isolation_level"] = None  # pysqlite emits no BEGIN of its own
+        cparams["timeout"] = 60.0  # wait up to a minute for another reader's transaction
+
+
+def _on_begin(connection) -> None:
+    """SQLAlchemy ``begin``: one snapshot and one writer per transaction."""
+    if connection.dialect.name == "sqlite" and _is_serialised(connection.engine.url.database):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def serialise_cache_transactions(cache_path: str | os.PathLike) -> None:
+    """Make every transaction on the jupyter-cache at ``cache_path`` atomic and exclusive.
+
+    The listeners are registered on SQLAlchemy's ``Engine`` class, once per
+    process, and act only on the databases named here. Processes forked
+    afterwards (Sphinx's parallel readers) inherit them.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from jupyter_cache.cache.db import DB_NAME
+
+    _check_cache_transactions()
+    _SERIALISED.add(os.path.realpath(Path(cache_path) / DB_NAME))
+    if not event.contains(Engine, "do_connect", _on_connect):
+        event.listen(Engine, "do_connect", _on_connect)
+        event.listen(Engine, "begin", _on_begin)
+
+
+def cache_transactions_serialised(cache: Any) -> bool:
+    """Whether a jupyter-cache's connections are set up by :func:`serialise_cache_transactions`."""
+    raw = cache.db.raw_connection()
+    try:
+        connection = raw.driver_connection
+        return isinstance(connection, sqlite3.Connection) and connection.isolation_level is None
+    finally:
+        raw.close()
+
+
+# --- cache records: jupyter-cache's database and records --------------------------
+
+def _check_cache_records() -> None:
+    from jupyter_cache.cache.db import NbCacheRecord
+    from jupyter_cache.cache.main import JupyterCacheBase
+
+    _require(
+        callable(getattr(NbCacheRecord, "remove_records", None))
+        and list(inspect.signature(NbCacheRecord.remove_records).parameters) == ["pks", "db"]
+        and isinstance(inspect.getattr_static(JupyterCacheBase, "db"), property),
+        "jupyter-cache", "cache records",
+        "NbCacheRecord.remove_records(pks, db) or the cache's db property changed",
+    )
+
+
+def remove_cache_record(cache: Any, pk: int) -> None:
+    """Drop a record, even one whose notebook file is gone (``remove_cache`` raises then)."""
+    from jupyter_cache.cache.db import NbCacheRecord
+
+    NbCacheRecord.remove_records([pk], cache.db)
+
+
+def close_cache(cache: Any) -> None:
+    """Close every database connection the cache's SQLAlchemy engine keeps in its pool."""
+    cache.db.dispose()
+
+
+def use_write_ahead_log(cache: Any) -> None:
+    """SQLite's write-ahead log: readers never wait for a writer.
+
+    On the DBAPI connection, outside any transaction: SQLite cannot change the
+    journal mode inside one, and SQLAlchemy would begin one.
+    """
+    raw = cache.db.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        raw.close()
+
+
+# --- notebook of a page: the notebook myst-nb hashes ------------------------------
+
+def _check_notebook_reader() -> None:
+    from myst_nb.core.read import create_nb_reader
+
+    _require(
+        list(inspect.signature(create_nb_reader).parameters)
+        == ["path", "md_config", "nb_config", "content"],
+        "myst-nb", "notebook of a page",
+        "myst_nb.core.read.create_nb_reader(path, md_config, nb_config, content) changed",
+    )
+
+
+def check_notebook_config(env: Any) -> None:
+    """After myst-nb's ``builder-inited``: the configuration it keeps on the environment."""
+    _require(
+        hasattr(env, "myst_config") and hasattr(env, "mystnb_config"),
+        "myst-nb", "notebook of a page",
+        "myst-nb no longer keeps myst_config and mystnb_config on the Sphinx environment",
+    )
+
+
+def notebook_of_page(env: Any, path: Path):
+    """The notebook myst-nb makes of a page (before execution), as jupyter-cache will hash it."""
+    from myst_nb.core.read import create_nb_reader
+
+    text = path.read_text(encoding="utf-8")
+    reader = create_nb_reader(str(path), env.myst_config, env.mystnb_config, text)
+    return reader.read(text)
+
+
+# --- myst-nb stylesheet ------------------------------------------------------------
+
+def _check_mystnb_css() -> None:
+    from myst_nb import sphinx_ext
+
+    handler = getattr(sphinx_ext, "add_global_html_resources", None)
+    _require(
+        handler is not None and list(inspect.signature(handler).parameters) == ["app", "exception"],
+        "myst-nb", "myst-nb stylesheet",
+        "myst_nb.sphinx_ext.add_global_html_resources(app, exception) is gone or changed",
+    )
+
+
+def copy_mystnb_stylesheet(app: Any) -> None:
+    """Copy myst-nb's stylesheet into the output now (myst-nb does it at build-finished)."""
+    from myst_nb.sphinx_ext import add_global_html_resources
+
+    (Path(app.builder.outdir) / "_static").mkdir(parents=True, exist_ok=True)
+    add_global_html_resources(app, None)
+
+
+# --- forked kernel: what LocalProvisioner knows of its kernel process -------------
+
+_PROCESS_ATTRIBUTES = ("process", "pid", "pgid", "cwd")
+
+
+def _check_provisioner() -> None:
+    from jupyter_client.provisioning import LocalProvisioner
+
+    code = LocalProvisioner.launch_kernel.__code__
+    _require(
+        all(hasattr(LocalProvisioner, a) for a in _PROCESS_ATTRIBUTES)
+        and all(a in code.co_names for a in _PROCESS_ATTRIBUTES),
+        "jupyter_client", "forked kernel",
+        "LocalProvisioner.launch_kernel no longer records process, pid, pgid and cwd",
+    )
+
+
+def adopt_kernel_process(provisioner: Any, process: Any, pid: int, cwd: str) -> None:
+    """Record a kernel process the way ``LocalProvisioner.launch_kernel`` does."""
+    provisioner.process = process
+    provisioner.pid = provisioner.pgid = pid  # the kernel called setsid(): its own group
+    provisioner.cwd = cwd
+
+
+# --- page labels: Sphinx's standard domain ------------------------------------------
+
+def _check_labels() -> None:
+    from sphinx.domains.std import StandardDomain
+
+    _require(
+        all(isinstance(inspect.getattr_static(StandardDomain, a), property)
+            for a in ("labels", "anonlabels")),
+        "sphinx", "page labels",
+        "StandardDomain.labels and .anonlabels are no longer properties over the domain data",
+    )
+
+
+def set_page_label(env: Any, label: str, docname: str, node_id: str, title: str) -> str | None:
+    """Point ``{ref}`label``` at a page's title; returns the page that had the label before."""
+    domain = env.domains.standard_domain
+    previous = domain.labels.get(label)
+    domain.anonlabels[label] = docname, node_id
+    domain.labels[label] = docname, node_id, title
+    return previous[0] if previous and previous[0] != docname else None
+
+
+# --------------------------------------------------------------------------------------
+
+_installed: dict[str, Callable] = {}
+
+CHECKS = {
+    "streams": _check_streams,
+    "chunks": _check_chunks,
+    "cache transactions": _check_cache_transactions,
+    "cache records": _check_cache_records,
+    "notebook of a page": _check_notebook_reader,
+    "myst-nb stylesheet": _check_mystnb_css,
+    "forked kernel": _check_provisioner,
+    "page labels": _check_labels,
+}
+
+
+def check_targets() -> None:
+    """Run every entry's check; the first that fails stops the build with its sentence."""
+    for check in CHECKS.values():
+        check()

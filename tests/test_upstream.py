@@ -1,0 +1,139 @@
+"""Every patch of a dependency checks its target, and takes effect in a real build.
+
+The real build is of ``tests/fixture_project``: seven small pages, one of them
+a notebook run in jupyter's stock kernel, with only the engine's pieces under
+test loaded (no TensorFlow, a few seconds).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from glossary_site import upstream
+
+from .conftest import ROOT
+
+FIXTURE = Path(__file__).with_name("fixture_project")
+
+
+def build_fixture(dest: Path, *extra: str) -> Path:
+    """Build a copy of the fixture project at ``dest``, as sphinx-build does."""
+    shutil.copytree(FIXTURE, dest)
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-j", "2", "-W", "--keep-going", "-q",
+         *extra, str(dest / "docs"), str(dest / "_build" / "html"), "-c", str(dest)],
+        cwd=dest, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return dest
+
+
+def reads(project: Path) -> dict[str, dict]:
+    return {p.stem: json.loads(p.read_text()) for p in (project / "_build" / "reads").glob("*.json")}
+
+
+@pytest.fixture(scope="module")
+def fixture_site(tmp_path_factory) -> Path:
+    return build_fixture(tmp_path_factory.mktemp("fixture") / "p")
+
+
+def test_chunks_every_page_is_read_in_a_process_of_its_own(fixture_site, tmp_path):
+    pids = [r["pid"] for r in reads(fixture_site).values()]
+    assert len(pids) == 7 and len(set(pids)) == 7, "one page per chunk: a process per page"
+    # Sphinx's own chunks, for contrast: several pages share a process.
+    stock = build_fixture(tmp_path / "stock", "-D", "glossary_page_by_page=0")
+    assert len({r["pid"] for r in reads(stock).values()}) < 7
+
+
+def test_cache_transactions_are_serialised_in_every_reader(fixture_site):
+    assert {page: r["serialised"] for page, r in reads(fixture_site).items()} == dict.fromkeys(
+        ["index", "a", "b", "c", "d", "e", "streams"], True
+    )
+
+
+def test_streams_a_print_split_by_a_flush_renders_as_printed(fixture_site):
+    from jupyter_cache import get_cache
+    from myst_nb.core.utils import coalesce_streams as mystnb_merge
+
+    # The kernel really sent the line in two chunks (jupyter-cache keeps them as sent) ...
+    cache = get_cache(fixture_site / "_build" / "jupyter_cache")
+    (record,) = cache.list_cache_records()
+    outputs = cache.get_cache_bundle(record.pk).nb.cells[0].outputs
+    upstream.close_cache(cache)
+    assert [o["text"] for o in outputs] == ["first half", ", second half\n"]
+    # ... which myst-nb's own merge would render as two lines ...
+    assert mystnb_merge([dict(o) for o in outputs])[0]["text"] != "first half, second half\n"
+    # ... and the page shows exactly what was printed.
+    page = BeautifulSoup((fixture_site / "_build/html/streams.html").read_text(), "html.parser")
+    assert [o.get_text() for o in page.select("div.cell_output pre")] == ["first half, second half\n"]
+
+
+def test_mystnb_stylesheet_is_in_place_before_pages_are_written(fixture_site):
+    html = (fixture_site / "_build/html/streams.html").read_text()
+    assert re.search(r'_static/mystnb\.[0-9a-f]+\.css\?v=[0-9a-f]+"', html), (
+        "a stylesheet present when the page is written gets Sphinx's checksum"
+    )
+
+
+def test_notebook_of_a_page_hashes_as_mystnb_does(fixture_site):
+    """deps recorded a fingerprint against the record myst-nb made: same notebook, same hash."""
+    from jupyter_cache import get_cache
+
+    cache_dir = fixture_site / "_build" / "jupyter_cache"
+    cache = get_cache(cache_dir)
+    hashkeys = {r.hashkey for r in cache.list_cache_records()}
+    upstream.close_cache(cache)
+    fingerprints = json.loads((cache_dir / "glossary-fingerprints.json").read_text())
+    assert hashkeys and set(fingerprints) == hashkeys
+
+
+def _replace(target, name, value):
+    return lambda monkeypatch: monkeypatch.setattr(target, name, value)
+
+
+def _breakers():
+    import jupyter_cache.cache.db
+    import myst_nb.core.read
+    import myst_nb.core.render
+    import myst_nb.sphinx_ext
+    import sphinx.builders
+    from jupyter_client.provisioning import LocalProvisioner
+    from sphinx.domains.std import StandardDomain
+
+    async def launch_kernel(self, cmd, **kwargs):
+        return {}
+
+    return {
+        "streams": ("myst-nb", _replace(myst_nb.core.render, "coalesce_streams", lambda o: o)),
+        "chunks": ("sphinx", _replace(sphinx.builders, "make_chunks", lambda *a: [])),
+        "cache transactions": ("jupyter-cache", _replace(jupyter_cache.cache.db, "DB_NAME", "cache.db")),
+        "cache records": ("jupyter-cache", _replace(
+            jupyter_cache.cache.db.NbCacheRecord, "remove_records", staticmethod(lambda keys, engine: None))),
+        "notebook of a page": ("myst-nb", _replace(
+            myst_nb.core.read, "create_nb_reader", lambda path, config: None)),
+        "myst-nb stylesheet": ("myst-nb", lambda m: m.delattr(myst_nb.sphinx_ext, "add_global_html_resources")),
+        "forked kernel": ("jupyter_client", _replace(LocalProvisioner, "launch_kernel", launch_kernel)),
+        "page labels": ("sphinx", _replace(StandardDomain, "labels", {})),
+    }
+
+
+@pytest.mark.parametrize("entry", list(upstream.CHECKS))
+def test_a_moved_target_stops_the_build_with_a_sentence(entry, monkeypatch):
+    upstream.CHECKS[entry]()  # as pinned: the target is what the entry expects
+    package, breaker = _breakers()[entry]
+    breaker(monkeypatch)
+    with pytest.raises(upstream.UpstreamChanged) as error:
+        upstream.check_targets()
+    message = str(error.value)
+    assert f"the {entry!r} entry" in message
+    assert f"written for {package} {upstream.WRITTEN_FOR[package]}" in message
+    assert "\n" not in message
