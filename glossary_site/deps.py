@@ -13,9 +13,11 @@ runs ``dropout.py``, which runs ``runtime.py``...), the files a ``{code-cell}``
    (``env.note_dependency``), so that editing one makes Sphinx re-read the
    page at all;
 3. keeps, next to the cache, which fingerprint each cached notebook was
-   executed with (``glossary-fingerprints.json``), and before pages are read
-   drops the cache record of a page whose fingerprint changed, through
-   jupyter-cache's own API. myst-nb then finds no match and executes the page.
+   executed with (``glossary-fingerprints.json``, written before pages are
+   read, under the key each page's notebook has in the cache), and before
+   pages are read drops the cache record of a page whose fingerprint changed,
+   through jupyter-cache's own API. myst-nb then finds no match and executes
+   the page.
 
 Prose edits change neither the code cells nor the fingerprint: nothing runs.
 
@@ -215,13 +217,6 @@ def _save_fingerprints(app: Sphinx, data: dict[str, str]) -> None:
     os.replace(tmp, path)  # atomic: a killed build leaves the old file or the new one
 
 
-def _cache_record(app: Sphinx, cache, path: Path):
-    try:
-        return cache.match_cache_notebook(upstream.notebook_of_page(app.env, path))
-    except KeyError:
-        return None
-
-
 def prepare_cache(app: Sphinx) -> None:
     """Create the cache once, in WAL mode, and drop records that cannot be read.
 
@@ -261,22 +256,37 @@ def invalidate_changed(app: Sphinx, env: BuildEnvironment, docnames: list[str]) 
 
 
 def _invalidate(app: Sphinx, env: BuildEnvironment, cache: Any, docnames: list[str]) -> None:
+    """Drop stale records; note which pages will execute; save every page's fingerprint now.
+
+    A page's fingerprint is saved under the key its notebook will have in the
+    cache *before* it executes, so that a build interrupted after some pages
+    ran leaves each of their records with the fingerprint it ran with: the
+    next build executes only the pages that had not finished. A fingerprint
+    whose page then fails, or never runs, names no record and is harmless.
+    """
     known = _load_fingerprints(app)
-    env.glossary_pending_fingerprints = {}
+    pending: dict[str, str] = {}
     env.glossary_will_execute = []
     for docname in docnames:
         path = _is_notebook_page(app, docname)
         if path is None:
             continue
         current = fingerprint(page_dependencies(path, _lock(app)))
-        env.glossary_pending_fingerprints[docname] = current
-        record = _cache_record(app, cache, path)
+        notebook = upstream.notebook_of_page(app.env, path)
+        _, hashkey = cache.create_hashed_notebook(notebook)
+        pending[hashkey] = current
+        try:
+            record = cache.match_cache_notebook(notebook)
+        except KeyError:
+            record = None
         if record is not None and known.get(record.hashkey) != current:
             logger.info("%s: dependencies changed, re-executing", docname)
             cache.remove_cache(record.pk)
             record = None
         if record is None:
             env.glossary_will_execute.append(docname)
+    live = {r.hashkey for r in cache.list_cache_records()}
+    _save_fingerprints(app, {**{k: v for k, v in known.items() if k in live}, **pending})
 
 
 def note_dependencies(app: Sphinx, doctree) -> None:
@@ -289,24 +299,7 @@ def note_dependencies(app: Sphinx, doctree) -> None:
         app.env.note_dependency(str(dep))
 
 
-def record_fingerprints(app: Sphinx, env: BuildEnvironment) -> None:
-    """After reading: remember the fingerprint each cached notebook ran with."""
-    pending = getattr(env, "glossary_pending_fingerprints", {})
-    if app.config.nb_execution_mode != "cache" or not pending:
-        return
-    known = _load_fingerprints(app)
-    with _open_cache(app) as cache:
-        for docname, value in pending.items():
-            record = _cache_record(app, cache, Path(app.env.doc2path(docname)))
-            if record is not None:
-                known[record.hashkey] = value
-        live = {r.hashkey for r in cache.list_cache_records()}
-    _save_fingerprints(app, {k: v for k, v in known.items() if k in live})
-    env.glossary_pending_fingerprints = {}
-
-
 def setup(app: Sphinx) -> None:
     app.connect("builder-inited", prepare_cache)
     app.connect("env-before-read-docs", invalidate_changed)
     app.connect("doctree-read", note_dependencies)
-    app.connect("env-updated", record_fingerprints)

@@ -8,11 +8,15 @@ children at exit), and kernels could outlive it. Instead:
 
 - the build turns the signal into :class:`BuildInterrupted`, which Sphinx does
   not catch (it catches ``KeyboardInterrupt`` and prints "Interrupted!");
-- the readers, which Sphinx forks from the build, ignore SIGINT and keep
-  SIGTERM's default: the build ends them (:func:`end_child_processes`), and
-  their kernels follow their parent within a second (ipykernel watches it);
-- the fork server ignores SIGINT too, and kills its kernels when it is
-  stopped (:mod:`glossary_site.forkserver`).
+- the readers, which Sphinx forks from the build, move to process groups of
+  their own, so Ctrl-C never reaches them: nbclient, which they run, answers
+  SIGINT and SIGTERM by shutting its kernel down while a cell still runs, and
+  the kernel then prints tracebacks. The build kills them instead
+  (:func:`end_child_processes`), and their kernels follow their parent within
+  a second (ipykernel watches it). On Linux a reader also dies with the build
+  (``PR_SET_PDEATHSIG``), so ``kill -9`` of the build leaves no reader running;
+- the fork server ignores SIGINT, and kills its kernels when it is stopped,
+  or when the build is gone (:mod:`glossary_site.forkserver`).
 
 The build then prints one line and ends by the same signal, so that a shell
 loop or ``make`` sees an interrupted command.
@@ -21,9 +25,11 @@ loop or ``make`` sees an interrupted command.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 from collections.abc import Iterator
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -43,10 +49,27 @@ def _interrupt(signum: int, frame) -> None:
     raise BuildInterrupted(signum)
 
 
-def _in_forked_child() -> None:
-    """Sphinx's readers: Ctrl-C is the build's to handle; SIGTERM ends them at once."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: be killed when ``parent`` ends (elsewhere, a killed build's reader finishes its page)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it ended before the request took effect
+        os._exit(1)
+
+
+def _in_forked_child(parent: int) -> None:
+    """Sphinx's readers and writers: out of reach of Ctrl-C; the build ends them."""
+    os.setpgid(0, 0)
+    for s in SIGNALS:
+        signal.signal(s, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        _die_with_parent(parent)
 
 
 _registered = False
@@ -57,7 +80,8 @@ def stop_on_signals() -> Iterator[None]:
     """Inside the block, SIGINT and SIGTERM raise :class:`BuildInterrupted`."""
     global _registered
     if not _registered:
-        os.register_at_fork(after_in_child=_in_forked_child)
+        build = os.getpid()
+        os.register_at_fork(after_in_child=lambda: _in_forked_child(build))
         _registered = True
     previous = {s: signal.signal(s, _interrupt) for s in SIGNALS}
     try:
@@ -67,16 +91,17 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(s, handler)
 
 
-def end_child_processes(timeout: float = 5.0) -> None:
-    """Terminate the processes Sphinx forked (its readers or writers), and wait for them."""
+def end_child_processes() -> None:
+    """Kill the processes Sphinx forked (readers or writers), and wait for them.
+
+    SIGKILL, not SIGTERM: a reader running a notebook has nbclient's SIGTERM
+    handler, which shuts the kernel down as if the page had ended.
+    """
     children = multiprocessing.active_children()
     for child in children:
-        child.terminate()
+        child.kill()
     for child in children:
-        child.join(timeout)
-        if child.is_alive():
-            child.kill()
-            child.join()
+        child.join()
 
 
 def end_by_signal(signum: int) -> None:

@@ -1,0 +1,180 @@
+"""Around the build: interrupts, one build at a time, and what `make clean` removes.
+
+Each test works on a temporary copy of the project.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from glossary_site.build import build_temp_dir
+
+from .conftest import ROOT, build_command, build_env, copy_project, run_build
+
+THREE = {"GLOSSARY_ONLY": "dropout,neuron,relu"}
+
+
+def cached_pages(cache: Path) -> set[str]:
+    """The pages whose executed notebook is in the cache."""
+    db = cache / "global.db"
+    if not db.exists():
+        return set()
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            uris = [u for (u,) in conn.execute("select uri from nbcache")]
+    except sqlite3.Error:
+        return set()
+    return {Path(u).stem for u in uris}
+
+
+def processes_in(root: Path) -> list[int]:
+    """Processes whose working directory or command line is inside ``root``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(proc / "cwd")
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if str(root) in cwd or str(root) in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+def wait_until_gone(root: Path, seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while processes_in(root) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return processes_in(root)
+
+
+def start_build(project: Path, env: dict) -> subprocess.Popen:
+    """A build in a session of its own: a signal to its group is what Ctrl-C sends."""
+    return subprocess.Popen(
+        build_command(), cwd=project, env=build_env(project, env), start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def wait_for_first_page(proc: subprocess.Popen, cache: Path) -> None:
+    deadline = time.monotonic() + 300
+    while not cached_pages(cache) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert proc.poll() is None, "the build ended before it could be interrupted"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
+def test_ctrl_c_stops_the_build_quietly_and_the_next_build_finishes_the_rest(tmp_path):
+    project = copy_project(tmp_path / "p")
+    html = project / "_build" / "html"
+    html.mkdir(parents=True)
+    (html / "index.html").write_text("the last good site")
+    cache = project / "_build" / "jupyter_cache"
+
+    proc = start_build(project, THREE)
+    wait_for_first_page(proc, cache)
+    interrupted = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, stderr = proc.communicate(timeout=30)
+    assert time.monotonic() - interrupted < 10, "stopped within seconds"
+    assert proc.returncode == -signal.SIGINT, "ends by the signal, as a shell expects"
+    assert stderr.strip().splitlines() == [
+        f"build interrupted (SIGINT); {html} still holds the last good site"
+    ], stderr
+
+    assert wait_until_gone(project, 5) == [], "no reader, kernel or fork server left"
+    assert not build_temp_dir(project).exists(), "no socket or temporary folder left"
+    assert not (project / "_build" / "html.staging").exists()
+    assert (html / "index.html").read_text() == "the last good site"
+
+    finished = cached_pages(cache)
+    assert finished and finished < {"dropout", "neuron", "relu"}
+    result = run_build(project, env=THREE, quiet=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    executed = {Path(line.split(": Executing")[0]).stem
+                for line in (result.stdout + result.stderr).splitlines() if ": Executing notebook" in line}
+    assert executed == {"dropout", "neuron", "relu"} - finished, "only what had not finished runs"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
+def test_a_killed_build_leaves_nothing_running_and_the_next_build_completes(tmp_path):
+    project = copy_project(tmp_path / "p")
+    cache = project / "_build" / "jupyter_cache"
+    proc = start_build(project, THREE)
+    wait_for_first_page(proc, cache)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    assert not (project / "_build" / "html").exists(), "no half-written site is published"
+    # Readers die with the build; the fork server notices and kills its kernels.
+    assert wait_until_gone(project, 30) == []
+
+    # A record whose notebook file is gone (killed between the two writes).
+    notebooks = sorted(cache.glob("executed/*/base.ipynb"))
+    assert notebooks
+    notebooks[0].unlink()
+
+    result = run_build(project, env=THREE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for slug in ("dropout", "neuron", "relu"):
+        page = project / "_build" / "html" / "glossary" / f"{slug}.html"
+        assert 'class="cell_output' in page.read_text(encoding="utf-8")
+    assert not build_temp_dir(project).exists(), "the killed build's temporary folder is gone"
+    with sqlite3.connect(cache / "global.db") as conn:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.usefixtures("built_site")
+def test_a_second_build_waits_for_the_first(tmp_path):
+    project = copy_project(tmp_path / "p", with_cache=True)
+    only = {"GLOSSARY_ONLY": "dropout"}
+    first = start_build(project, only)
+    lock = project / "_build" / ".lock"
+    holder = f"the build with process id {first.pid}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and first.poll() is None:
+        if lock.exists() and lock.read_text() == holder:
+            break
+        time.sleep(0.05)
+    assert first.poll() is None, "the first build ended before the second started"
+    second = run_build(project, env=only)
+    out, err = first.communicate(timeout=600)
+    assert first.returncode == 0, out + err
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert f"waiting for {holder} to finish" in second.stderr
+    assert 'class="cell_output' in (project / "_build/html/glossary/dropout.html").read_text()
+
+
+def test_an_unknown_kernel_mode_stops_the_build(tmp_path):
+    project = copy_project(tmp_path / "p")
+    result = run_build(project, env={"GLOSSARY_KERNELS": "Warm", "GLOSSARY_ONLY": "dropout"})
+    assert result.returncode != 0
+    assert ("GLOSSARY_KERNELS (glossary_kernels) must be one of warm, fresh, stock, not 'Warm'"
+            in result.stderr), result.stderr
+    assert not (project / "_build" / "jupyter_cache").exists(), "stopped before anything ran"
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_clean_keeps_the_execution_cache_and_clean_cache_does_not(tmp_path):
+    shutil.copy(ROOT / "Makefile", tmp_path)
+    built = tmp_path / "_build"
+    for name in ("html/index.html", "html.staging/x", "doctrees/environment.pickle",
+                 "jupyter_cache/global.db", "jupyter_execute/x.png", ".lock", "bench.json"):
+        (built / name).parent.mkdir(parents=True, exist_ok=True)
+        (built / name).write_text("x")
+    subprocess.run(["make", "-s", "clean"], cwd=tmp_path, check=True)
+    assert [p.relative_to(built).as_posix() for p in built.rglob("*")] == [
+        "jupyter_cache", "jupyter_cache/global.db"
+    ]
+    subprocess.run(["make", "-s", "clean-cache"], cwd=tmp_path, check=True)
+    assert not built.exists()
