@@ -40,7 +40,7 @@ from pathlib import Path
 from sphinx.cmd.build import build_main
 
 from . import interrupts, kernels
-from .jobs import default_jobs
+from .jobs import JobsError, default_jobs
 from .lock import build_lock
 from .reuse import site_key
 
@@ -143,6 +143,11 @@ def _build(root: Path, extra: list[str], html: Path, staging: Path) -> int:
 
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     extra = list(sys.argv[1:] if argv is None else argv)
+    try:
+        default_jobs()
+    except JobsError as bad:
+        print(f"error: {bad}", file=sys.stderr)
+        return 2
     html = root / "_build" / "html"
     staging = html.with_name(html.name + ".staging")
     temp = build_temp_dir(root)

@@ -266,6 +266,7 @@ def _invalidate(app: Sphinx, env: BuildEnvironment, cache: Any, docnames: list[s
     """
     known = _load_fingerprints(app)
     pending: dict[str, str] = {}
+    owner: dict[str, str] = {}  # hashkey -> the page whose notebook has it
     env.glossary_will_execute = []
     for docname in docnames:
         path = _is_notebook_page(app, docname)
@@ -274,6 +275,13 @@ def _invalidate(app: Sphinx, env: BuildEnvironment, cache: Any, docnames: list[s
         current = fingerprint(page_dependencies(path, _lock(app)))
         notebook = upstream.notebook_of_page(app.env, path)
         _, hashkey = cache.create_hashed_notebook(notebook)
+        if hashkey in owner:
+            # jupyter-cache keys a record on the code alone: two such pages would
+            # share one record, and two readers writing it at once can collide.
+            logger.warning("%s has the same code cells as %s: they would share one cache "
+                           "record; make the code of one of them differ", docname,
+                           owner[hashkey], location=docname, type="glossary", subtype="cache")
+        owner[hashkey] = docname
         pending[hashkey] = current
         try:
             record = cache.match_cache_notebook(notebook)

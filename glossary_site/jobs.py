@@ -43,6 +43,25 @@ def available_memory() -> float | None:
     return min(limits) if limits else None
 
 
+class JobsError(ValueError):
+    """GLOSSARY_JOBS is not a number of readers."""
+
+
+def jobs_from_env(value: str) -> int:
+    """The reader count ``GLOSSARY_JOBS`` asks for.
+
+    >>> jobs_from_env("4")
+    4
+    >>> jobs_from_env("auto")
+    Traceback (most recent call last):
+    ...
+    glossary_site.jobs.JobsError: GLOSSARY_JOBS must be a whole number of parallel readers (1 or more), not 'auto'
+    """
+    if not value.strip().isdigit() or int(value) < 1:
+        raise JobsError(f"GLOSSARY_JOBS must be a whole number of parallel readers (1 or more), not {value!r}")
+    return int(value)
+
+
 def default_jobs() -> int:
     """Parallel readers: one more than the cores this process may really use, within memory.
 
@@ -54,7 +73,7 @@ def default_jobs() -> int:
     kernel, which then share 2 cores and run into the cell timeout.
     """
     if os.environ.get("GLOSSARY_JOBS"):
-        return max(1, int(os.environ["GLOSSARY_JOBS"]))
+        return jobs_from_env(os.environ["GLOSSARY_JOBS"])
     cores: float = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
         else (os.cpu_count() or 1)
     quota = cgroup_cpu_limit()
