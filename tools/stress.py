@@ -7,9 +7,13 @@ Each run copies the project (sources only, so the execution cache and the
 doctrees start empty) into a temporary folder and builds it the way
 ``make docs`` does. By default it does 10 runs at the default number of
 parallel readers and 10 at twice the usable cores, where races between
-readers are likelier. It prints one line per run (passed or failed, seconds,
-and the first error line of a failed run), a summary per setting, and writes
-``_build/stress.json``. Not part of ``make test``: it takes about half an hour.
+readers are likelier. A run passes when the build succeeds *and* the
+execution cache then holds one record per page: a build can also succeed
+after a reader silently deleted another page's freshly cached outputs (the
+next build would execute that page again). It prints one line per run
+(passed or failed, seconds, and why a run failed), a summary per setting,
+and writes ``_build/stress.json``. Not part of ``make test``: it takes about
+half an hour.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -42,6 +47,14 @@ def first_error(log: str) -> str:
     return (lines[-1].strip() if lines else "")[:300]
 
 
+def cached_records(cache: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{cache / 'global.db'}?mode=ro", uri=True) as conn:
+            return conn.execute("select count(*) from nbcache").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
 def cold_build(jobs: str | None, timeout: float) -> dict:
     """One build of a fresh copy of the project; the copy is removed afterwards."""
     work = Path(tempfile.mkdtemp(prefix="glossary-stress-"))
@@ -62,10 +75,15 @@ def cold_build(jobs: str | None, timeout: float) -> dict:
         except subprocess.TimeoutExpired as exc:
             status, log = -1, f"timed out after {timeout:g} s\n{exc.stderr or ''}"
         seconds = time.perf_counter() - start
+        pages = len(list((project / "docs" / "glossary").glob("*.md")))
+        records = cached_records(project / "_build" / "jupyter_cache")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return {"passed": status == 0, "status": status, "seconds": round(seconds, 1),
-            "error": "" if status == 0 else first_error(log)}
+    error = first_error(log) if status != 0 else ""
+    if status == 0 and records != pages:
+        error = f"the build passed, but the cache holds {records} records for {pages} pages"
+    return {"passed": not error, "status": status, "seconds": round(seconds, 1),
+            "records": records, "pages": pages, "error": error}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(1, args.runs + 1):
             run = cold_build(None if setting == "default" else setting, args.timeout)
             runs.append(run)
-            verdict = "passed" if run["passed"] else f"FAILED ({run['status']}): {run['error']}"
+            verdict = "passed" if run["passed"] else f"FAILED (exit {run['status']}): {run['error']}"
             print(f"readers={setting:<8} run {i:>2}/{args.runs}  {run['seconds']:>7.1f} s  {verdict}",
                   flush=True)
 
