@@ -26,12 +26,17 @@ def site_snapshot(html: Path) -> dict[str, bytes]:
     return {str(p.relative_to(html)): p.read_bytes() for p in html.rglob("*") if p.is_file()}
 
 
-@pytest.mark.usefixtures("built_site")
-def test_broken_example_fails_the_build_and_keeps_the_last_good_site(tmp_path):
+def good_site(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
+    """A copy of the project with a good site of the dropout page: (project, html, its files)."""
     project = copy_project(tmp_path / "p", with_cache=True)
     assert run_build(project, env=ONLY).returncode == 0
     html = project / "_build" / "html"
-    good = site_snapshot(html)
+    return project, html, site_snapshot(html)
+
+
+@pytest.mark.usefixtures("built_site")
+def test_broken_example_fails_the_build_and_keeps_the_last_good_site(tmp_path):
+    project, html, good = good_site(tmp_path)
 
     # The cached outputs must not hide the change: the module is a dependency.
     edit(
@@ -90,10 +95,7 @@ def test_bad_claim_box_fails_the_build(tmp_path, old, new, message):
 @pytest.mark.usefixtures("built_site")
 def test_a_refused_verdict_stays_refused_until_fixed(tmp_path):
     """A box whose verdict differs from the code's is never published by a later build."""
-    project = copy_project(tmp_path / "p", with_cache=True)
-    assert run_build(project, env=ONLY).returncode == 0
-    html = project / "_build" / "html"
-    good = site_snapshot(html)
+    project, html, good = good_site(tmp_path)
     message = "the box says 'holds' but the code computed 'conditions'"
 
     edit(project / PAGE, ":verdict: conditions", ":verdict: holds")
