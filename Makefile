@@ -49,10 +49,11 @@ lock: $(STAMP)
 	    --python-version 3.11 --generate-hashes -o requirements.lock
 
 # Everything built, except the execution cache: the next build reads every
-# page again but executes none whose code is unchanged.
+# page again but executes none whose code is unchanged. (_build/.lock stays:
+# a build running meanwhile keeps it locked, so no second build starts.)
 clean:
-	if [ -d _build ]; then find _build -mindepth 1 -maxdepth 1 ! -name jupyter_cache -exec rm -rf {} +; fi
+	if [ -d _build ]; then find _build -mindepth 1 -maxdepth 1 ! -name jupyter_cache ! -name .lock -exec rm -rf {} +; fi
 
 # Everything built, the execution cache included: the next build is cold.
 clean-cache:
-	rm -rf _build
+	if [ -d _build ]; then find _build -mindepth 1 -maxdepth 1 ! -name .lock -exec rm -rf {} +; fi

@@ -14,10 +14,13 @@ keeps four promises:
 - **A failure sticks.** Sphinx keeps its environment (what it read of every
   page) in ``environment.pickle`` even when the build fails, and would not read
   a failed page again until its source changes: the next build would publish
-  what this one refused. So the environment is kept only from a build that
-  succeeded; after any other build (failed, interrupted, killed), the next one
-  reads every page again (from the execution cache: about 10 s for 49 pages,
-  and a page whose code failed is not in the cache, so it runs again).
+  what this one refused. So a build marks the doctrees as unpublished before
+  Sphinx starts and clears the mark only once its site is published; a build
+  that finds the mark (after a failed, interrupted or killed build) deletes the
+  environment, and reads every page again (from the execution cache: about
+  10 s for 49 pages; a page whose code failed is not in the cache, so it runs
+  again). Warnings are always errors (``-W``): the refusals are logged as
+  errors, which fail a Sphinx build only then.
 - **One build at a time** per checkout (:mod:`glossary_site.lock`).
 - **Ctrl-C stops it within seconds**, with one line and nothing left running
   (:mod:`glossary_site.interrupts`). Kernels, the fork server and their sockets
@@ -39,15 +42,16 @@ from pathlib import Path
 
 from sphinx.cmd.build import build_main
 
-from . import interrupts, kernels
+from . import interrupts, kernels, upstream
 from .jobs import JobsError, default_jobs
 from .lock import build_lock
 from .reuse import site_key
 
 ROOT = Path(__file__).resolve().parent.parent
-ENVIRONMENT = "environment.pickle"  # Sphinx's name for it
-GOOD_ENVIRONMENT = "glossary-good-environment"  # digest of the last successful build's pickle
+UNPUBLISHED = "glossary-unpublished"  # in the doctrees: the last build did not publish
 SITE_KEY = ".glossary-site-key"  # inside the site, like Sphinx's own .buildinfo
+# Always on: a refused page is logged as an error, which fails a build only with -W.
+REQUIRED_OPTIONS = ("-W", "--keep-going")
 
 
 def sphinx_args(root: Path, outdir: Path, extra: list[str] | None = None) -> list[str]:
@@ -80,34 +84,16 @@ def recover(html: Path) -> None:
         old.rename(html)
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def forget_environment_unless_good(doctrees: Path) -> bool:
-    """Delete Sphinx's pickled environment unless the last build to write it succeeded.
-
-    Returns whether it was deleted (every page will be read again).
-    """
-    pickle, stamp = doctrees / ENVIRONMENT, doctrees / GOOD_ENVIRONMENT
-    if not pickle.exists():
-        return False
-    if stamp.is_file() and stamp.read_text() == _digest(pickle):
-        return False
-    pickle.unlink()
-    return True
-
-
-def remember_good_environment(doctrees: Path) -> None:
-    pickle = doctrees / ENVIRONMENT
-    if pickle.exists():
-        (doctrees / GOOD_ENVIRONMENT).write_text(_digest(pickle))
+def forget_unpublished_environment(doctrees: Path) -> None:
+    """Delete what Sphinx read in a build that did not publish (failed, interrupted, killed)."""
+    if (doctrees / UNPUBLISHED).exists():
+        upstream.environment_pickle(doctrees).unlink(missing_ok=True)
 
 
 def build_temp_dir(root: Path) -> Path:
     """This checkout's temporary folder: short (Unix socket paths are limited to 107 bytes)."""
     tag = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / f"glossary-{tag}"
+    return Path(tempfile.gettempdir()) / f"glossary-{os.getuid()}-{tag}"
 
 
 def _use_temp_dir(path: Path) -> None:
@@ -115,7 +101,7 @@ def _use_temp_dir(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)  # a killed build's leftovers
     path.mkdir(mode=0o700)
     (path / "runtime").mkdir()
-    os.environ["TMPDIR"] = str(path)
+    os.environ["TMPDIR"] = os.environ[kernels.TEMP_ENV] = str(path)
     os.environ["JUPYTER_RUNTIME_DIR"] = str(path / "runtime")  # kernels' connection files
     tempfile.tempdir = None  # re-read TMPDIR
 
@@ -124,7 +110,9 @@ def _build(root: Path, extra: list[str], html: Path, staging: Path) -> int:
     doctrees = root / "_build" / "doctrees"
     recover(html)
     shutil.rmtree(staging, ignore_errors=True)  # left by a killed build
-    forget_environment_unless_good(doctrees)
+    forget_unpublished_environment(doctrees)
+    doctrees.mkdir(parents=True, exist_ok=True)
+    (doctrees / UNPUBLISHED).touch()
     key = site_key(root, extra)
     reuse = (html / SITE_KEY).is_file() and (html / SITE_KEY).read_text() == key
     if reuse:
@@ -132,17 +120,28 @@ def _build(root: Path, extra: list[str], html: Path, staging: Path) -> int:
         shutil.copytree(html, staging, symlinks=True)
     status = build_main(sphinx_args(root, staging, [*extra, "-D", f"glossary_reused_site={int(reuse)}"]))
     if status != 0:
-        shutil.rmtree(staging, ignore_errors=True)
         print(f"build failed; {html} still holds the last good site", file=sys.stderr)
         return status
-    remember_good_environment(doctrees)
     (staging / SITE_KEY).write_text(key)
-    publish(staging, html)
+    with interrupts.deferred():  # two renames and a mark: all or, after a kill, recover()
+        publish(staging, html)
+        (doctrees / UNPUBLISHED).unlink()
     return 0
+
+
+def _clean_up(staging: Path, temp: Path) -> None:
+    """Whatever the build ended with: nothing of it keeps running, no temporary file stays."""
+    with interrupts.deferred():
+        interrupts.kill_sphinx_children()
+        kernels.stop_all_servers()
+        kernels.kill_fresh_kernels()
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     extra = list(sys.argv[1:] if argv is None else argv)
+    extra += [option for option in REQUIRED_OPTIONS if option not in extra]
     try:
         default_jobs()
     except JobsError as bad:
@@ -156,13 +155,14 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
             with build_lock(root / "_build" / ".lock", f"the build with process id {os.getpid()}"):
                 try:
                     _use_temp_dir(temp)
+                except OSError as error:
+                    print(f"error: cannot use {temp} as the build's temporary folder: {error}",
+                          file=sys.stderr)
+                    return 2
+                try:
                     return _build(root, extra, html, staging)
                 finally:
-                    # after an interrupt: stop what still runs, then remove what it used
-                    interrupts.end_child_processes()
-                    kernels.stop_all_servers()
-                    shutil.rmtree(staging, ignore_errors=True)
-                    shutil.rmtree(temp, ignore_errors=True)
+                    _clean_up(staging, temp)
         except interrupts.BuildInterrupted as stop:
             print(f"build interrupted ({stop}); {html} still holds the last good site",
                   file=sys.stderr, flush=True)

@@ -203,18 +203,25 @@ def _fingerprints_file(app: Sphinx) -> Path:
     return Path(app.config.nb_execution_cache_path) / FINGERPRINTS
 
 
-def _load_fingerprints(app: Sphinx) -> dict[str, str]:
+def _load_fingerprints(app: Sphinx) -> dict[str, list[str]]:
+    """{notebook hash key: [fingerprint, page]}; anything else read as nothing known."""
     try:
-        return json.loads(_fingerprints_file(app).read_text())
+        data = json.loads(_fingerprints_file(app).read_text())
     except (OSError, ValueError):
         return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, list) and len(v) == 2}
 
 
-def _save_fingerprints(app: Sphinx, data: dict[str, str]) -> None:
+def _save_fingerprints(app: Sphinx, data: dict[str, list[str]]) -> None:
     path = _fingerprints_file(app)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-    os.replace(tmp, path)  # atomic: a killed build leaves the old file or the new one
+    try:
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+        os.replace(tmp, path)  # atomic: a killed build leaves the old file or the new one
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def prepare_cache(app: Sphinx) -> None:
@@ -265,8 +272,7 @@ def _invalidate(app: Sphinx, env: BuildEnvironment, cache: Any, docnames: list[s
     whose page then fails, or never runs, names no record and is harmless.
     """
     known = _load_fingerprints(app)
-    pending: dict[str, str] = {}
-    owner: dict[str, str] = {}  # hashkey -> the page whose notebook has it
+    pending: dict[str, list[str]] = {}
     env.glossary_will_execute = []
     for docname in docnames:
         path = _is_notebook_page(app, docname)
@@ -275,19 +281,19 @@ def _invalidate(app: Sphinx, env: BuildEnvironment, cache: Any, docnames: list[s
         current = fingerprint(page_dependencies(path, _lock(app)))
         notebook = upstream.notebook_of_page(app.env, path)
         _, hashkey = cache.create_hashed_notebook(notebook)
-        if hashkey in owner:
+        other = (pending.get(hashkey) or known.get(hashkey) or [None, None])[1]
+        if other not in (None, docname) and other in env.found_docs:
             # jupyter-cache keys a record on the code alone: two such pages would
             # share one record, and two readers writing it at once can collide.
             logger.warning("%s has the same code cells as %s: they would share one cache "
-                           "record; make the code of one of them differ", docname,
-                           owner[hashkey], location=docname, type="glossary", subtype="cache")
-        owner[hashkey] = docname
-        pending[hashkey] = current
+                           "record; make the code of one of them differ", docname, other,
+                           location=docname, type="glossary", subtype="cache")
+        pending[hashkey] = [current, docname]
         try:
             record = cache.match_cache_notebook(notebook)
         except KeyError:
             record = None
-        if record is not None and known.get(record.hashkey) != current:
+        if record is not None and known.get(record.hashkey, [None])[0] != current:
             logger.info("%s: dependencies changed, re-executing", docname)
             cache.remove_cache(record.pk)
             record = None

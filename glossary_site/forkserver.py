@@ -20,9 +20,10 @@ a request and without a running kernel. Whenever it stops, it kills the
 kernels still running, so that none outlives the build. Ctrl-C in the
 terminal is the build's to handle: the server ignores SIGINT.
 
-Run it as ``python -P -m glossary_site.forkserver``: with ``-P`` the folder
-it is started from is not put on ``sys.path``, so a library's ``import build``
-can never pick up a project file while the template imports it.
+Run it as a script with ``python -P``: the folder it is in
+(``glossary_site/``) is then not put on ``sys.path``, so a library's
+``import build`` can never pick up a project file while the template imports
+it, and no module of this project is loaded into the kernels.
 """
 
 from __future__ import annotations
@@ -135,6 +136,13 @@ class Kernels:
                     pass
 
 
+def _send(conn: socket.socket, reply: dict) -> None:
+    try:
+        conn.sendall((json.dumps(reply) + "\n").encode())
+    except OSError:
+        pass
+
+
 def _stop(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
@@ -146,9 +154,14 @@ def serve(path: str, parent: int, idle: float, status_fd: int) -> None:
     # (ipykernel echoes a kernel's fd-level output to its original stdout).
     status = os.fdopen(status_fd, "w")
 
-    def report(line: str) -> None:
-        status.write(line + "\n")
-        status.close()
+    def report(line: str) -> bool:
+        """Tell the build; False if it is gone (killed while we imported)."""
+        try:
+            status.write(line + "\n")
+            status.close()
+        except OSError:
+            return False
+        return os.getppid() == parent
 
     warm_up()
     # fork() copies only the calling thread: a lock another thread holds at that
@@ -168,7 +181,10 @@ def serve(path: str, parent: int, idle: float, status_fd: int) -> None:
     server.bind(path)
     server.listen(16)
     server.settimeout(1.0)
-    report("ready")
+    if not report("ready"):
+        server.close()
+        os.unlink(path)
+        return
     last = time.monotonic()
     try:
         while os.getppid() == parent and (kernels.running or time.monotonic() - last < idle):
@@ -178,14 +194,19 @@ def serve(path: str, parent: int, idle: float, status_fd: int) -> None:
                 continue
             last = time.monotonic()
             with conn:
-                request = json.loads(conn.makefile("r").readline())
+                # A client that is gone, or sends nothing whole, costs it its
+                # answer, never the server (and with it every running kernel).
+                conn.settimeout(10.0)
+                try:
+                    request = json.loads(conn.makefile("r").readline())
+                except (OSError, ValueError):
+                    continue
                 if request.get("quit"):
-                    conn.sendall(b'{"quit": true}\n')
+                    _send(conn, {"quit": True})
                     return
                 if "status" in request:
                     kernels.reap()
-                    reply = {"returncode": kernels.returncodes.get(request["status"])}
-                    conn.sendall((json.dumps(reply) + "\n").encode())
+                    _send(conn, {"returncode": kernels.returncodes.get(request["status"])})
                     continue
                 # SIGCHLD waits until the child is counted as running
                 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
@@ -196,7 +217,7 @@ def serve(path: str, parent: int, idle: float, status_fd: int) -> None:
                     become_kernel(request)
                 kernels.running.add(pid)
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
-                conn.sendall((json.dumps({"pid": pid}) + "\n").encode())
+                _send(conn, {"pid": pid})  # if nobody waits for it, it runs until we stop
     finally:
         kernels.kill_all()
         server.close()

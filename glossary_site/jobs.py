@@ -57,9 +57,13 @@ def jobs_from_env(value: str) -> int:
     ...
     glossary_site.jobs.JobsError: GLOSSARY_JOBS must be a whole number of parallel readers (1 or more), not 'auto'
     """
-    if not value.strip().isdigit() or int(value) < 1:
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
         raise JobsError(f"GLOSSARY_JOBS must be a whole number of parallel readers (1 or more), not {value!r}")
-    return int(value)
+    return jobs
 
 
 def default_jobs() -> int:

@@ -36,7 +36,6 @@ from typing import Any
 
 from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.provisioning import LocalProvisioner
-from sphinx.config import ENUM
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
@@ -45,7 +44,9 @@ from .myst import FrontMatterError, glossary_settings
 
 logger = logging.getLogger(__name__)
 
-PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+SERVER_SCRIPT = Path(__file__).with_name("forkserver.py")
+TEMP_ENV = "GLOSSARY_TEMP"  # the build's temporary folder (glossary_site.build)
+FRESH_KERNELS = "fresh-kernels"  # in that folder: one file per running fresh kernel
 SOCKET_ENV = "GLOSSARY_FORKSERVER"  # path of the running server's socket
 FRESH_ENV = "GLOSSARY_FRESH_KERNEL"  # set while a page that wants a fresh kernel is read
 KERNEL_MODES = ("warm", "fresh", "stock")
@@ -134,7 +135,7 @@ class WarmProvisioner(LocalProvisioner):
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
         path = os.environ.get(SOCKET_ENV)
         if not path or os.environ.get(FRESH_ENV) or "ipykernel_launcher" not in cmd:
-            return await super().launch_kernel(cmd, **kwargs)
+            return await self._launch_fresh(cmd, **kwargs)
         env = kwargs.get("env") or dict(os.environ)
         cwd = str(kwargs.get("cwd") or os.getcwd())
         try:
@@ -142,9 +143,28 @@ class WarmProvisioner(LocalProvisioner):
         except (OSError, ValueError) as exc:  # the server is gone: start the stock way
             logger.warning("warm kernel unavailable (%s); starting a fresh one", exc,
                            type="glossary", subtype="kernels")
-            return await super().launch_kernel(cmd, **kwargs)
+            return await self._launch_fresh(cmd, **kwargs)
         upstream.adopt_kernel_process(self, ForkedKernel(reply["pid"]), reply["pid"], cwd)
         return self.connection_info
+
+    async def _launch_fresh(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
+        """A kernel started the stock way, noted so that an interrupted build can end it.
+
+        jupyter_client starts it in a session of its own: Ctrl-C does not reach
+        it, and it would notice its reader's death only a second later.
+        """
+        info = await super().launch_kernel(cmd, **kwargs)
+        if os.environ.get(TEMP_ENV):
+            self._note = Path(os.environ[TEMP_ENV]) / FRESH_KERNELS / str(self.pid)
+            self._note.parent.mkdir(exist_ok=True)
+            self._note.touch()
+        return info
+
+    async def cleanup(self, restart: bool = False) -> None:
+        await super().cleanup(restart)
+        note = getattr(self, "_note", None)
+        if note is not None:
+            note.unlink(missing_ok=True)
 
 
 class ForkServer:
@@ -158,14 +178,15 @@ class ForkServer:
         self.dir = tempfile.mkdtemp(prefix="glossary-fork-")
         self.path = os.path.join(self.dir, "server.sock")
         read_fd, write_fd = os.pipe()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            p for p in (str(PACKAGE_PARENT), os.environ.get("PYTHONPATH")) if p)}
+        # A script, not ``-m``: importing this package would load Sphinx and the
+        # project's modules into every kernel; ``-P`` keeps this folder off
+        # sys.path. A process group of its own: Ctrl-C is the build's to handle.
         self.process = subprocess.Popen(
-            [sys.executable, "-P", "-m", "glossary_site.forkserver", self.path,
+            [sys.executable, "-P", str(SERVER_SCRIPT), self.path,
              "--parent", str(os.getpid()), "--status-fd", str(write_fd)],
             stdin=subprocess.DEVNULL,
             pass_fds=[write_fd],
-            env=env,
+            process_group=0,
         )
         os.close(write_fd)
         self.status = os.fdopen(read_fd)
@@ -181,7 +202,6 @@ class ForkServer:
 
     def stop(self) -> None:
         """Ask the server to quit (it kills any kernel still running), then clean up."""
-        _servers.discard(self)
         try:
             _request(self.path, {"quit": True}, timeout=5)
         except (OSError, ValueError):  # not listening (yet, or any more), or no reply
@@ -193,6 +213,7 @@ class ForkServer:
             self.process.wait()
         self.status.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+        _servers.discard(self)
 
 
 _servers: set[ForkServer] = set()
@@ -203,6 +224,17 @@ def stop_all_servers() -> None:
     for server in list(_servers):
         server.stop()
     os.environ.pop(SOCKET_ENV, None)
+
+
+def kill_fresh_kernels() -> None:
+    """Kill the fresh kernels still running (a finished build has none)."""
+    notes = Path(os.environ.get(TEMP_ENV, "/nonexistent")) / FRESH_KERNELS
+    for note in notes.glob("*") if notes.is_dir() else []:
+        try:
+            os.killpg(int(note.name), signal.SIGKILL)  # it leads its own session
+        except (OSError, ValueError):
+            pass
+        note.unlink(missing_ok=True)
 
 
 # --- Sphinx side ----------------------------------------------------------
@@ -278,8 +310,8 @@ def check_kernel_mode(app, config) -> None:
 
 
 def setup(app) -> None:
-    # conf.py sets it from GLOSSARY_KERNELS
-    app.add_config_value("glossary_kernels", "warm", "", types=ENUM(*KERNEL_MODES))
+    # conf.py sets it from GLOSSARY_KERNELS; check_kernel_mode rejects anything else
+    app.add_config_value("glossary_kernels", "warm", "", types=frozenset({str}))
     app.connect("config-inited", check_kernel_mode)
     # after glossary_site.deps has decided which pages will execute
     app.connect("builder-inited", use_project_kernel_spec)

@@ -28,7 +28,7 @@ from sphinx.util.parallel import make_chunks as _sphinx_make_chunks
 
 from . import upstream
 
-_reading = False
+_reading = False  # between env-before-read-docs and env-updated of a build that wants it
 
 
 def make_chunks(arguments: Sequence[str], nproc: int, maxbatch: int = 10) -> list[Any]:

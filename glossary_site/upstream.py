@@ -40,6 +40,11 @@ Reach-ins (no reassignment, but an undocumented surface):
   about its kernel process, set for a process the fork server started.
 - ``page labels``: Sphinx's standard domain ``labels``/``anonlabels``, written
   as ``sphinx.ext.autosectionlabel`` does.
+- ``environment pickle``: the file in which Sphinx keeps what it read of every
+  page, deleted after a build that did not publish (so that a failure sticks).
+- ``parallel readers``: Sphinx forks its readers as ``multiprocessing``
+  processes of the build, and its ``build_main`` catches only ``Exception`` and
+  ``KeyboardInterrupt`` (the build's own interrupt passes through it).
 """
 
 from __future__ import annotations
@@ -120,15 +125,16 @@ def _check_chunks() -> None:
     )
 
 
-def replace_chunking(make_chunks: Callable) -> Callable:
-    """Have Sphinx's builders split pages with ``make_chunks``; returns Sphinx's own."""
+def replace_chunking(make_chunks: Callable) -> None:
+    """Have Sphinx's builders split pages with ``make_chunks``.
+
+    (Sphinx's own stays where it is defined, ``sphinx.util.parallel.make_chunks``.)
+    """
     import sphinx.builders
-    import sphinx.util.parallel
 
     _check_chunks()
     sphinx.builders.make_chunks = make_chunks
     _installed["chunks"] = make_chunks
-    return sphinx.util.parallel.make_chunks
 
 
 # --- cache transactions: jupyter-cache's database, through SQLAlchemy events ------
@@ -137,6 +143,9 @@ _SERIALISED: set[str] = set()  # real paths of the cache databases concerned
 
 
 def _check_cache_transactions() -> None:
+    import tempfile
+
+    from jupyter_cache import get_cache
     from jupyter_cache.cache import db
 
     _require(
@@ -144,6 +153,21 @@ def _check_cache_transactions() -> None:
         "jupyter-cache", "cache transactions",
         "jupyter_cache.cache.db.create_db no longer makes an SQLAlchemy engine on global.db",
     )
+    # The hooks themselves, tried on a throw-away cache: SQLAlchemy must still
+    # call them with the database's file name, and begin a transaction through them.
+    _listen()
+    with tempfile.TemporaryDirectory(prefix="glossary-check-") as folder:
+        database = os.path.realpath(Path(folder) / db.DB_NAME)
+        _SERIALISED.add(database)
+        cache = get_cache(folder)
+        try:
+            works = cache_transactions_serialised(cache)
+        finally:
+            close_cache(cache)
+            _SERIALISED.discard(database)
+    _require(works, "sqlalchemy", "cache transactions",
+             "a session on jupyter-cache's database no longer holds SQLite's write lock "
+             "from its first statement (the do_connect and begin hooks did not take effect)")
 
 
 def _is_serialised(database: str | None) -> bool:
@@ -163,33 +187,48 @@ def _on_begin(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def serialise_cache_transactions(cache_path: str | os.PathLike) -> None:
-    """Make every transaction on the jupyter-cache at ``cache_path`` atomic and exclusive.
-
-    The listeners are registered on SQLAlchemy's ``Engine`` class, once per
-    process, and act only on the databases named here. Processes forked
-    afterwards (Sphinx's parallel readers) inherit them.
-    """
+def _listen() -> None:
+    """Register the hooks on SQLAlchemy's ``Engine`` class, once per process."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
-    from jupyter_cache.cache.db import DB_NAME
-
-    _check_cache_transactions()
-    _SERIALISED.add(os.path.realpath(Path(cache_path) / DB_NAME))
     if not event.contains(Engine, "do_connect", _on_connect):
         event.listen(Engine, "do_connect", _on_connect)
         event.listen(Engine, "begin", _on_begin)
 
 
+def serialise_cache_transactions(cache_path: str | os.PathLike) -> None:
+    """Make every transaction on the jupyter-cache at ``cache_path`` atomic and exclusive.
+
+    The hooks act only on the databases named here. Processes forked
+    afterwards (Sphinx's parallel readers) inherit them.
+    """
+    from jupyter_cache.cache.db import DB_NAME
+
+    _listen()
+    _SERIALISED.add(os.path.realpath(Path(cache_path) / DB_NAME))
+
+
 def cache_transactions_serialised(cache: Any) -> bool:
-    """Whether a jupyter-cache's connections are set up by :func:`serialise_cache_transactions`."""
-    raw = cache.db.raw_connection()
-    try:
-        connection = raw.driver_connection
-        return isinstance(connection, sqlite3.Connection) and connection.isolation_level is None
-    finally:
-        raw.close()
+    """Whether a session on the cache's database holds SQLite's write lock from its first statement.
+
+    Tried, not inferred: inside a session that has only read, a second
+    connection asks for the write lock without waiting. In pysqlite's legacy
+    mode it gets it (the session has no transaction yet); serialised, it does not.
+    """
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    with Session(cache.db) as session:
+        session.execute(text("SELECT 1"))
+        probe = sqlite3.connect(cache.db.url.database, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:  # "database is locked"
+            return True
+        finally:
+            probe.close()
+    return False
 
 
 # --- cache records: jupyter-cache's database and records --------------------------
@@ -289,15 +328,28 @@ def copy_mystnb_stylesheet(app: Any) -> None:
 _PROCESS_ATTRIBUTES = ("process", "pid", "pgid", "cwd")
 
 
+# What LocalProvisioner uses of its process (a subprocess.Popen): the kernel
+# object that stands in for one must offer all of it (win32_interrupt_event
+# only on Windows, where there is no fork and so no forked kernel).
+PROCESS_METHODS = frozenset({"poll", "wait", "send_signal", "kill", "terminate",
+                             "pid", "returncode", "stdin", "stdout", "stderr",
+                             "win32_interrupt_event"})
+
+
 def _check_provisioner() -> None:
+    import re
+
     from jupyter_client.provisioning import LocalProvisioner
 
     code = LocalProvisioner.launch_kernel.__code__
+    used = set(re.findall(r"self\.process\.(\w+)", inspect.getsource(LocalProvisioner)))
     _require(
         all(hasattr(LocalProvisioner, a) for a in _PROCESS_ATTRIBUTES)
-        and all(a in code.co_names for a in _PROCESS_ATTRIBUTES),
+        and all(a in code.co_names for a in _PROCESS_ATTRIBUTES)
+        and used <= PROCESS_METHODS,
         "jupyter_client", "forked kernel",
-        "LocalProvisioner.launch_kernel no longer records process, pid, pgid and cwd",
+        "LocalProvisioner no longer records process, pid, pgid and cwd in launch_kernel, or "
+        f"uses more of its process than {sorted(PROCESS_METHODS)}",
     )
 
 
@@ -306,6 +358,49 @@ def adopt_kernel_process(provisioner: Any, process: Any, pid: int, cwd: str) -> 
     provisioner.process = process
     provisioner.pid = provisioner.pgid = pid  # the kernel called setsid(): its own group
     provisioner.cwd = cwd
+
+
+# --- environment pickle: where Sphinx keeps what it read ------------------------------
+
+def _check_environment_pickle() -> None:
+    import sphinx.application
+
+    _require(
+        isinstance(getattr(sphinx.application, "ENV_PICKLE_FILENAME", None), str)
+        and _calls(sphinx.application.Sphinx._init_env, "ENV_PICKLE_FILENAME"),
+        "sphinx", "environment pickle",
+        "Sphinx no longer loads its environment from doctreedir / ENV_PICKLE_FILENAME",
+    )
+
+
+def environment_pickle(doctrees: Path) -> Path:
+    """The file from which the next build loads what this one read of every page."""
+    from sphinx.application import ENV_PICKLE_FILENAME
+
+    return doctrees / ENV_PICKLE_FILENAME
+
+
+# --- parallel readers: how Sphinx runs them, and what its command catches -------------
+
+def _check_parallel_readers() -> None:
+    from sphinx.cmd.build import build_main
+    from sphinx.util.parallel import ParallelTasks
+
+    add_task = ParallelTasks.add_task.__code__
+    _require(
+        "get_context" in add_task.co_names and "fork" in add_task.co_consts
+        and "except (Exception, KeyboardInterrupt)" in inspect.getsource(build_main),
+        "sphinx", "parallel readers",
+        "Sphinx no longer forks its parallel readers as multiprocessing processes, or its "
+        "build_main now catches more than Exception and KeyboardInterrupt",
+    )
+
+
+def sphinx_child_processes() -> list:
+    """The processes Sphinx forked for parallel reading or writing, still running."""
+    import multiprocessing
+
+    return multiprocessing.active_children()
 
 
 # --- page labels: Sphinx's standard domain ------------------------------------------
@@ -343,6 +438,8 @@ CHECKS = {
     "myst-nb stylesheet": _check_mystnb_css,
     "forked kernel": _check_provisioner,
     "page labels": _check_labels,
+    "environment pickle": _check_environment_pickle,
+    "parallel readers": _check_parallel_readers,
 }
 
 

@@ -60,7 +60,7 @@ def cache_in_parallel(path: Path, serialise: bool) -> tuple[int, list[str]]:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["jupyter_cache.cache.main", "glossary_site.upstream", __name__])
     with context.Manager() as manager:
-        start = manager.Barrier(WORKERS)
+        start = manager.Barrier(WORKERS, timeout=60)  # a worker that died must not hang the test
         with context.Pool(WORKERS) as pool:
             errors = pool.starmap(
                 cache_notebooks, [(str(path), w, start, serialise) for w in range(WORKERS)]

@@ -19,8 +19,9 @@ from bs4 import BeautifulSoup
 from glossary_examples import registry
 
 from glossary_site.build import SITE_KEY
+from glossary_site.kernels import SERVER_SCRIPT
 
-from .conftest import ROOT, build_env, copy_project, edit, run_build
+from .conftest import copy_project, edit, run_build
 
 TWO = {"GLOSSARY_ONLY": "dropout,neuron"}
 EXECUTED = re.compile(r"/docs/(\S+)\.md: Executing notebook")
@@ -228,8 +229,8 @@ def test_the_template_refuses_to_fork_with_a_thread_alive(tmp_path):
     read_fd, write_fd = os.pipe()
     sock = tmp_path / "server.sock"
     proc = subprocess.Popen(
-        [sys.executable, "-P", "-m", "glossary_site.forkserver", str(sock), "--status-fd", str(write_fd)],
-        pass_fds=[write_fd], env={**build_env(ROOT), "OPENBLAS_NUM_THREADS": "2"},
+        [sys.executable, "-P", str(SERVER_SCRIPT), str(sock), "--status-fd", str(write_fd)],
+        pass_fds=[write_fd], env={**os.environ, "OPENBLAS_NUM_THREADS": "2"},
     )
     os.close(write_fd)
     with os.fdopen(read_fd) as status:

@@ -105,12 +105,17 @@ def _breakers():
     import myst_nb.core.read
     import myst_nb.core.render
     import myst_nb.sphinx_ext
+    import sphinx.application
     import sphinx.builders
     from jupyter_client.provisioning import LocalProvisioner
     from sphinx.domains.std import StandardDomain
+    from sphinx.util.parallel import ParallelTasks
 
     async def launch_kernel(self, cmd, **kwargs):
         return {}
+
+    def add_task(self, task_func, arg=None, result_func=None):  # threads, say
+        pass
 
     return {
         "streams": ("myst-nb", _replace(myst_nb.core.render, "coalesce_streams", lambda o: o)),
@@ -123,6 +128,8 @@ def _breakers():
         "myst-nb stylesheet": ("myst-nb", lambda m: m.delattr(myst_nb.sphinx_ext, "add_global_html_resources")),
         "forked kernel": ("jupyter_client", _replace(LocalProvisioner, "launch_kernel", launch_kernel)),
         "page labels": ("sphinx", _replace(StandardDomain, "labels", {})),
+        "environment pickle": ("sphinx", lambda m: m.delattr(sphinx.application, "ENV_PICKLE_FILENAME")),
+        "parallel readers": ("sphinx", _replace(ParallelTasks, "add_task", add_task)),
     }
 
 
@@ -137,3 +144,11 @@ def test_a_moved_target_stops_the_build_with_a_sentence(entry, monkeypatch):
     assert f"the {entry!r} entry" in message
     assert f"written for {package} {upstream.WRITTEN_FOR[package]}" in message
     assert "\n" not in message
+
+
+def test_cache_transactions_are_tried_not_assumed(monkeypatch):
+    """If SQLAlchemy stopped calling the hooks as expected, the start-up check says so."""
+    monkeypatch.setattr(upstream, "_is_serialised", lambda database: False)
+    with pytest.raises(upstream.UpstreamChanged) as error:
+        upstream.CHECKS["cache transactions"]()
+    assert f"written for sqlalchemy {upstream.WRITTEN_FOR['sqlalchemy']}" in str(error.value)
