@@ -80,8 +80,10 @@ def become_kernel(request: dict) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        # `python -m ipykernel_launcher` puts the working directory first on sys.path.
-        sys.path[0] = request["cwd"]
+        # `python -m ipykernel_launcher` puts the working directory first on
+        # sys.path, before PYTHONPATH (the template, run with -P, has neither
+        # its own folder nor the working directory there).
+        sys.path.insert(0, request["cwd"])
         argv = request["argv"]
         # ipykernel read JPY_PARENT_PID when the template imported it, so say it
         # here: the kernel exits when the server goes away (and the server when

@@ -1,8 +1,15 @@
 """Every patch of a dependency checks its target, and takes effect in a real build.
 
-The real build is of ``tests/fixture_project``: seven small pages, one of them
-a notebook run in jupyter's stock kernel, with only the engine's pieces under
-test loaded (no TensorFlow, a few seconds).
+The real build here is of ``tests/fixture_project``: seven small pages, one of
+them a notebook run in jupyter's stock kernel, with only the engine's pieces
+under test loaded (no TensorFlow, a few seconds). It shows the entries
+``streams``, ``chunks``, ``cache transactions``, ``notebook of a page`` and
+``myst-nb stylesheet`` at work. The other entries are shown in builds of the
+real project: ``forked kernel`` (a warm page finds TensorFlow already
+imported, ``test_engine``), ``cache records`` (a record whose notebook is gone
+is dropped) and ``parallel readers`` (Ctrl-C, ``test_lifecycle``),
+``environment pickle`` (a refused page stays refused, ``test_build_failure``)
+and ``page labels`` (related-term links resolve, ``test_site``).
 """
 
 from __future__ import annotations
