@@ -203,6 +203,8 @@ def serve(path: str, parent: int, idle: float, status_fd: int) -> None:
                     request = json.loads(conn.makefile("r").readline())
                 except (OSError, ValueError):
                     continue
+                if not isinstance(request, dict):
+                    continue
                 if request.get("quit"):
                     _send(conn, {"quit": True})
                     return
