@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from glossary_examples import registry
+from glossary_examples import ONE_THREAD_ENV, registry
 
 from glossary_site.build import SITE_KEY
 from glossary_site.kernels import SERVER_SCRIPT
@@ -238,3 +238,29 @@ def test_the_template_refuses_to_fork_with_a_thread_alive(tmp_path):
     assert proc.wait(timeout=120) == 0
     assert line.startswith("unsafe to fork: "), line
     assert not sock.exists()
+
+
+def test_the_fork_server_outlives_clients_that_go_away(tmp_path):
+    """A reader killed mid-request must not take the server, and every running kernel, with it."""
+    import socket
+
+    from glossary_site.kernels import _request
+
+    read_fd, write_fd = os.pipe()
+    sock = str(tmp_path / "server.sock")
+    proc = subprocess.Popen(
+        [sys.executable, "-P", str(SERVER_SCRIPT), sock, "--status-fd", str(write_fd)],
+        pass_fds=[write_fd], stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **ONE_THREAD_ENV, "TF_CPP_MIN_LOG_LEVEL": "3"},  # as conf.py sets
+    )
+    os.close(write_fd)
+    with os.fdopen(read_fd) as status:
+        assert status.readline().strip() == "ready"
+    for garbage in (b"", b"not json\n", b"[1, 2]\n", b'{"status": '):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+            client.connect(sock)
+            client.sendall(garbage)  # then goes away without reading an answer
+    assert _request(sock, {"status": 12345}) == {"returncode": None}, "still serving"
+    assert _request(sock, {"quit": True}) == {"quit": True}
+    assert proc.wait(timeout=10) == 0
+    assert "Traceback" not in proc.stderr.read()
