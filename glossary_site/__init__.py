@@ -21,12 +21,17 @@ patches or reaches into Sphinx, myst-nb, jupyter-cache or jupyter_client is in
 
 from __future__ import annotations
 
-from sphinx.application import Sphinx
+from typing import TYPE_CHECKING
 
-from . import autolink, claims, deps, execution, kernels, reuse, scheduling, streams, terms, upstream
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
 
 
 def setup(app: Sphinx) -> dict:
+    # Imported here, not above: ``python -m glossary_site.build`` (the command
+    # that supervises a build) imports this package, and needs none of it.
+    from . import autolink, claims, deps, execution, kernels, reuse, scheduling, streams, terms, upstream
+
     # Every patch of a dependency checks its target first: an upgrade that
     # moved one stops the build here, with a sentence, not later in silence.
     upstream.check_targets()

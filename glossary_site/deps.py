@@ -203,18 +203,22 @@ def _fingerprints_file(app: Sphinx) -> Path:
     return Path(app.config.nb_execution_cache_path) / FINGERPRINTS
 
 
-def _load_fingerprints(app: Sphinx) -> dict[str, list[str]]:
-    """{notebook hash key: [fingerprint, page]}; anything else read as nothing known."""
+def _load_fingerprints(app: Sphinx) -> dict[str, list[str | None]]:
+    """{notebook hash key: [fingerprint, page]}; an unreadable file: nothing known.
+
+    (Files written before the page was recorded hold the fingerprint alone.)
+    """
     try:
         data = json.loads(_fingerprints_file(app).read_text())
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict):
         return {}
-    return {k: v for k, v in data.items() if isinstance(v, list) and len(v) == 2}
+    return {k: [v, None] if isinstance(v, str) else v for k, v in data.items()
+            if isinstance(v, str) or (isinstance(v, list) and len(v) == 2)}
 
 
-def _save_fingerprints(app: Sphinx, data: dict[str, list[str]]) -> None:
+def _save_fingerprints(app: Sphinx, data: dict[str, list[str | None]]) -> None:
     path = _fingerprints_file(app)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     try:
@@ -272,7 +276,7 @@ def _invalidate(app: Sphinx, env: BuildEnvironment, cache: Any, docnames: list[s
     whose page then fails, or never runs, names no record and is harmless.
     """
     known = _load_fingerprints(app)
-    pending: dict[str, list[str]] = {}
+    pending: dict[str, list[str | None]] = {}
     env.glossary_will_execute = []
     for docname in docnames:
         path = _is_notebook_page(app, docname)

@@ -1,28 +1,26 @@
 """Ctrl-C (or SIGTERM) stops a build within seconds, quietly, leaving nothing running.
 
-In the terminal, Ctrl-C reaches every process of the build's process group.
-Left to Python's defaults, each would print a ``KeyboardInterrupt`` traceback,
-the build would then wait for its readers to finish their pages
-(multiprocessing joins its children at exit), and kernels could outlive it.
-Instead:
+A build is two processes. The command (:mod:`glossary_site.build`) supervises;
+Sphinx runs in a child (:mod:`glossary_site.publish`) in a process group of
+its own, with its parallel readers and the fork server. Ctrl-C in the
+terminal reaches the command only. The command then kills the child's whole
+process group and every kernel the build started, restores the last good
+site if the child was stopped while publishing, removes the build's
+temporary folder, prints one line and ends by the same signal, so that a
+shell loop or ``make`` sees an interrupted command.
 
-- the build turns the signal into :class:`BuildInterrupted`, which Sphinx does
-  not catch (it catches ``KeyboardInterrupt`` and prints "Interrupted!"), after
-  killing Sphinx's readers at once: Sphinx itself would send them SIGTERM on
-  the way out, and nbclient, which they run, answers SIGTERM (and SIGINT) by
-  shutting its kernel down while a cell still runs, and the kernel then prints
-  tracebacks;
-- the readers, which Sphinx forks from the build, move to process groups of
-  their own, so Ctrl-C never reaches them, and on Linux die with the build
-  (``PR_SET_PDEATHSIG``), so that ``kill -9`` of the build leaves no reader
-  running. Signals stay blocked across the fork until the reader is set up;
-- the fork server runs in a process group of its own, and kills its kernels
-  when it is stopped or when the build is gone; fresh kernels are killed by
-  the build (:mod:`glossary_site.kernels`).
+Why not handle the signal inside the Sphinx process: Python runs a signal
+handler wherever the main thread happens to be, and an exception it raises
+inside one of ``os.fork``'s at-fork hooks (Sphinx forks its readers; logging
+registers such hooks) is printed and dropped: the build went on without its
+readers and crashed. The readers would also inherit the handler, and
+nbclient, which they run, answers SIGINT and SIGTERM by shutting its kernel
+down while a cell still runs (the kernel then prints tracebacks).
 
-The build then prints one line and ends by the same signal, so that a shell
-loop or ``make`` sees an interrupted command. While it cleans up, and while it
-publishes a site, signals wait (:func:`deferred`).
+If the command itself is killed (``kill -9``), the Sphinx process dies with
+it, and its readers with it (Linux: ``PR_SET_PDEATHSIG``); the fork server
+notices within a second and kills its kernels; fresh kernels notice their
+reader's death within a second. The next build removes the temporary folder.
 """
 
 from __future__ import annotations
@@ -33,43 +31,52 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
-
-from . import upstream
+from pathlib import Path
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+SUPERVISOR_ENV = "GLOSSARY_SUPERVISOR"  # process id of the command, for the Sphinx process
+TEMP_ENV = "GLOSSARY_TEMP"  # the build's temporary folder
+KERNELS = "kernels"  # in that folder: one empty file per running kernel, named by its pid
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-class BuildInterrupted(BaseException):
-    """The build was asked to stop (not a KeyboardInterrupt: Sphinx must not catch it)."""
+class Interrupted(BaseException):
+    """The command was asked to stop (SIGINT or SIGTERM)."""
 
     def __init__(self, signum: int):
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
 
 
-def kill_sphinx_children() -> None:
-    """Kill the processes Sphinx forked (readers or writers), and wait for them.
-
-    SIGKILL, not SIGTERM: a reader running a notebook has nbclient's SIGTERM
-    handler, which shuts the kernel down as if the page had ended.
-    """
-    children = upstream.sphinx_child_processes()
-    for child in children:
-        child.kill()
-    for child in children:
-        child.join()
-
-
 def _interrupt(signum: int, frame) -> None:
     for s in SIGNALS:  # once is enough: the clean-up that follows must not be cut short
         signal.signal(s, signal.SIG_IGN)
-    kill_sphinx_children()  # before Sphinx's own clean-up sends them SIGTERM
-    raise BuildInterrupted(signum)
+    raise Interrupted(signum)
 
 
-def _die_with(parent: int) -> None:
-    """Linux: be killed when ``parent`` ends."""
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """In the command: inside the block, SIGINT and SIGTERM raise :class:`Interrupted`."""
+    previous = {s: signal.signal(s, _interrupt) for s in SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def end_by_signal(signum: int) -> None:
+    """Exit the way an uncaught signal would, after the clean-up."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def die_with(parent: int) -> None:
+    """Be killed when process ``parent`` ends (Linux; elsewhere, a no-op)."""
+    if not sys.platform.startswith("linux"):
+        return
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -79,65 +86,42 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-_mask_before_fork: set = set()
+def forked_children_die_with_this_process() -> None:
+    """In the Sphinx process: the processes it forks (parallel readers) die with it."""
+    me = os.getpid()
+
+    def in_child() -> None:
+        if os.getppid() == me:  # not a process that one of those forks in turn
+            die_with(me)
+
+    os.register_at_fork(after_in_child=in_child)
 
 
-def _before_fork() -> None:
-    global _mask_before_fork
-    _mask_before_fork = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+# --- kernels: every kernel the build starts is noted, so that it can be ended -----
+
+def _kernel_notes() -> Path | None:
+    folder = os.environ.get(TEMP_ENV)
+    return Path(folder) / KERNELS if folder else None
 
 
-def _after_fork_in_parent() -> None:
-    signal.pthread_sigmask(signal.SIG_SETMASK, _mask_before_fork)
+def note_kernel(pid: int) -> None:
+    """A kernel process started (it leads its own session); no-op outside a supervised build."""
+    notes = _kernel_notes()
+    if notes is not None:
+        notes.mkdir(exist_ok=True)
+        (notes / str(pid)).touch()
 
 
-def _after_fork_in_child(build: int) -> None:
-    """A process the build forked: out of reach of Ctrl-C; the build ends it."""
-    if os.getppid() == build:  # not a process one of those forks in turn
-        os.setpgid(0, 0)
-        for s in SIGNALS:
-            signal.signal(s, signal.SIG_DFL)
-        if sys.platform.startswith("linux"):
-            _die_with(build)
-    signal.pthread_sigmask(signal.SIG_SETMASK, _mask_before_fork)
+def forget_kernel(pid: int) -> None:
+    notes = _kernel_notes()
+    if notes is not None:
+        (notes / str(pid)).unlink(missing_ok=True)
 
 
-_registered_for: int | None = None
-
-
-@contextlib.contextmanager
-def stop_on_signals() -> Iterator[None]:
-    """Inside the block, SIGINT and SIGTERM raise :class:`BuildInterrupted`."""
-    global _registered_for
-    build = os.getpid()
-    if _registered_for != build:
-        # (fork hooks cannot be unregistered: outside the block they only move a
-        # forked child to its own process group and tie it to this process)
-        os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
-                            after_in_child=lambda: _after_fork_in_child(build))
-        _registered_for = build
-    previous = {s: signal.signal(s, _interrupt) for s in SIGNALS}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-
-
-@contextlib.contextmanager
-def deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back for the block; one that came is acted on after it."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
-
-
-def end_by_signal(signum: int) -> None:
-    """Exit the way an uncaught signal would, after the clean-up."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    signal.signal(signum, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
-    os.kill(os.getpid(), signum)
+def kill_noted_kernels() -> None:
+    """Kill every kernel still noted, with what it started (a finished build has none)."""
+    notes = _kernel_notes()
+    for note in notes.glob("*") if notes is not None and notes.is_dir() else []:
+        with contextlib.suppress(OSError, ValueError):
+            os.killpg(int(note.name), signal.SIGKILL)
+        note.unlink(missing_ok=True)

@@ -39,14 +39,12 @@ from jupyter_client.provisioning import LocalProvisioner
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
-from . import upstream
+from . import interrupts, upstream
 from .myst import FrontMatterError, glossary_settings
 
 logger = logging.getLogger(__name__)
 
 SERVER_SCRIPT = Path(__file__).with_name("forkserver.py")
-TEMP_ENV = "GLOSSARY_TEMP"  # the build's temporary folder (glossary_site.build)
-FRESH_KERNELS = "fresh-kernels"  # in that folder: one file per running fresh kernel
 SOCKET_ENV = "GLOSSARY_FORKSERVER"  # path of the running server's socket
 FRESH_ENV = "GLOSSARY_FRESH_KERNEL"  # set while a page that wants a fresh kernel is read
 KERNEL_MODES = ("warm", "fresh", "stock")
@@ -145,26 +143,21 @@ class WarmProvisioner(LocalProvisioner):
                            type="glossary", subtype="kernels")
             return await self._launch_fresh(cmd, **kwargs)
         upstream.adopt_kernel_process(self, ForkedKernel(reply["pid"]), reply["pid"], cwd)
+        interrupts.note_kernel(self.pid)
         return self.connection_info
 
     async def _launch_fresh(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
-        """A kernel started the stock way, noted so that an interrupted build can end it.
-
-        jupyter_client starts it in a session of its own: Ctrl-C does not reach
-        it, and it would notice its reader's death only a second later.
-        """
+        """A kernel started the stock way (in a session of its own), noted like a forked one."""
         info = await super().launch_kernel(cmd, **kwargs)
-        if os.environ.get(TEMP_ENV):
-            self._note = Path(os.environ[TEMP_ENV]) / FRESH_KERNELS / str(self.pid)
-            self._note.parent.mkdir(exist_ok=True)
-            self._note.touch()
+        interrupts.note_kernel(self.pid)
         return info
 
     async def cleanup(self, restart: bool = False) -> None:
+        """The kernel has ended: an interrupted build need not end it (see interrupts)."""
+        pid = self.pid
         await super().cleanup(restart)
-        note = getattr(self, "_note", None)
-        if note is not None:
-            note.unlink(missing_ok=True)
+        if pid is not None:
+            interrupts.forget_kernel(pid)
 
 
 class ForkServer:
@@ -180,13 +173,13 @@ class ForkServer:
         read_fd, write_fd = os.pipe()
         # A script, not ``-m``: importing this package would load Sphinx and the
         # project's modules into every kernel; ``-P`` keeps this folder off
-        # sys.path. A process group of its own: Ctrl-C is the build's to handle.
+        # sys.path. It stays in the build's process group, which an
+        # interrupted build kills as a whole.
         self.process = subprocess.Popen(
             [sys.executable, "-P", str(SERVER_SCRIPT), self.path,
              "--parent", str(os.getpid()), "--status-fd", str(write_fd)],
             stdin=subprocess.DEVNULL,
             pass_fds=[write_fd],
-            process_group=0,
         )
         os.close(write_fd)
         self.status = os.fdopen(read_fd)
@@ -225,19 +218,6 @@ def stop_all_servers() -> None:
         server.stop()
     os.environ.pop(SOCKET_ENV, None)
 
-
-def kill_fresh_kernels() -> None:
-    """Kill the fresh kernels still running (a finished build has none)."""
-    notes = Path(os.environ.get(TEMP_ENV, "/nonexistent")) / FRESH_KERNELS
-    for note in notes.glob("*") if notes.is_dir() else []:
-        try:
-            os.killpg(int(note.name), signal.SIGKILL)  # it leads its own session
-        except (OSError, ValueError):
-            pass
-        note.unlink(missing_ok=True)
-
-
-# --- Sphinx side ----------------------------------------------------------
 
 def wants_fresh_kernel(page_text: str) -> bool:
     """Whether a page's front matter asks for a kernel of its own.

@@ -42,9 +42,6 @@ Reach-ins (no reassignment, but an undocumented surface):
   as ``sphinx.ext.autosectionlabel`` does.
 - ``environment pickle``: the file in which Sphinx keeps what it read of every
   page, deleted after a build that did not publish (so that a failure sticks).
-- ``parallel readers``: Sphinx forks its readers as ``multiprocessing``
-  processes of the build, and its ``build_main`` catches only ``Exception`` and
-  ``KeyboardInterrupt`` (the build's own interrupt passes through it).
 """
 
 from __future__ import annotations
@@ -380,29 +377,6 @@ def environment_pickle(doctrees: Path) -> Path:
     return doctrees / ENV_PICKLE_FILENAME
 
 
-# --- parallel readers: how Sphinx runs them, and what its command catches -------------
-
-def _check_parallel_readers() -> None:
-    from sphinx.cmd.build import build_main
-    from sphinx.util.parallel import ParallelTasks
-
-    add_task = ParallelTasks.add_task.__code__
-    _require(
-        "get_context" in add_task.co_names and "fork" in add_task.co_consts
-        and "except (Exception, KeyboardInterrupt)" in inspect.getsource(build_main),
-        "sphinx", "parallel readers",
-        "Sphinx no longer forks its parallel readers as multiprocessing processes, or its "
-        "build_main now catches more than Exception and KeyboardInterrupt",
-    )
-
-
-def sphinx_child_processes() -> list:
-    """The processes Sphinx forked for parallel reading or writing, still running."""
-    import multiprocessing
-
-    return multiprocessing.active_children()
-
-
 # --- page labels: Sphinx's standard domain ------------------------------------------
 
 def _check_labels() -> None:
@@ -439,7 +413,6 @@ CHECKS = {
     "forked kernel": _check_provisioner,
     "page labels": _check_labels,
     "environment pickle": _check_environment_pickle,
-    "parallel readers": _check_parallel_readers,
 }
 
 

@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 
 from glossary_examples import ONE_THREAD_ENV, registry
 
-from glossary_site.build import SITE_KEY
+from glossary_site.publish import SITE_KEY
 from glossary_site.kernels import SERVER_SCRIPT
 
 from .conftest import copy_project, edit, run_build

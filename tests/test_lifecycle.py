@@ -88,7 +88,7 @@ def test_ctrl_c_stops_the_build_quietly_and_the_next_build_finishes_the_rest(tmp
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     _, stderr = proc.communicate(timeout=30)
     assert time.monotonic() - interrupted < 10, "stopped within seconds"
-    assert proc.returncode == -signal.SIGINT, "ends by the signal, as a shell expects"
+    assert proc.returncode == -signal.SIGINT, ("ends by the signal, as a shell expects", stderr)
     assert stderr.strip().splitlines() == [
         f"build interrupted (SIGINT); {html} still holds the last good site"
     ], stderr

@@ -7,8 +7,7 @@ under test loaded (no TensorFlow, a few seconds). It shows the entries
 ``myst-nb stylesheet`` at work. The other entries are shown in builds of the
 real project: ``forked kernel`` (a warm page finds TensorFlow already
 imported, ``test_engine``), ``cache records`` (a record whose notebook is gone
-is dropped) and ``parallel readers`` (Ctrl-C, ``test_lifecycle``),
-``environment pickle`` (a refused page stays refused, ``test_build_failure``)
+is dropped, ``test_lifecycle``), ``environment pickle`` (a refused page stays refused, ``test_build_failure``)
 and ``page labels`` (related-term links resolve, ``test_site``).
 """
 
@@ -116,13 +115,9 @@ def _breakers():
     import sphinx.builders
     from jupyter_client.provisioning import LocalProvisioner
     from sphinx.domains.std import StandardDomain
-    from sphinx.util.parallel import ParallelTasks
 
     async def launch_kernel(self, cmd, **kwargs):
         return {}
-
-    def add_task(self, task_func, arg=None, result_func=None):  # threads, say
-        pass
 
     return {
         "streams": ("myst-nb", _replace(myst_nb.core.render, "coalesce_streams", lambda o: o)),
@@ -136,7 +131,6 @@ def _breakers():
         "forked kernel": ("jupyter_client", _replace(LocalProvisioner, "launch_kernel", launch_kernel)),
         "page labels": ("sphinx", _replace(StandardDomain, "labels", {})),
         "environment pickle": ("sphinx", lambda m: m.delattr(sphinx.application, "ENV_PICKLE_FILENAME")),
-        "parallel readers": ("sphinx", _replace(ParallelTasks, "add_task", add_task)),
     }
 
 

@@ -1,0 +1,122 @@
+"""The Sphinx process of a build: build the site into a staging folder, then publish it.
+
+    python -m glossary_site.publish ROOT [sphinx-build options]
+
+Started by :mod:`glossary_site.build`, which supervises it (one build at a
+time, Ctrl-C, clean-up); run on its own it does the same minus those.
+
+- **The last good site stays.** The HTML is built into ``_build/html.staging``
+  and moved into place only when the build succeeds: a failed, interrupted or
+  killed build leaves ``_build/html`` as it was. The key of the code that wrote
+  a site (:func:`glossary_site.reuse.site_key`) is a file inside it, so it moves
+  with the site. When that key matches, the staging folder starts as a copy of
+  the last good site, and a build in which no page changed writes nothing again.
+- **A failure sticks.** Sphinx keeps its environment (what it read of every
+  page) in ``environment.pickle`` even when the build fails, and would not read
+  a failed page again until its source changes: the next build would publish
+  what this one refused. So a build marks the doctrees as unpublished before
+  Sphinx starts and clears the mark only once its site is published; a build
+  that finds the mark (after a failed, interrupted or killed build) deletes the
+  environment, and reads every page again (from the execution cache: about
+  10 s for 49 pages; a page whose code failed is not in the cache, so it runs
+  again). Warnings are always errors (``-W``): the refusals are logged as
+  errors, which fail a Sphinx build only then.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from . import interrupts, upstream
+from .jobs import default_jobs
+
+UNPUBLISHED = "glossary-unpublished"  # in the doctrees: the last build did not publish
+SITE_KEY = ".glossary-site-key"  # inside the site, like Sphinx's own .buildinfo
+# Always on: a refused page is logged as an error, which fails a build only with -W.
+REQUIRED_OPTIONS = ("-W", "--keep-going")
+
+
+def sphinx_args(root: Path, outdir: Path, extra: list[str] | None = None) -> list[str]:
+    """The sphinx-build arguments for the project at ``root``."""
+    return [
+        "-b", "html",
+        "-c", str(root),
+        "-d", str(root / "_build" / "doctrees"),
+        "-j", str(default_jobs()),
+        *(extra or []),
+        str(root / "docs"),
+        str(outdir),
+    ]
+
+
+def html_folders(root: Path) -> tuple[Path, Path]:
+    """(the published site, the staging folder the next site is built in)."""
+    html = root / "_build" / "html"
+    return html, html.with_name(html.name + ".staging")
+
+
+def publish(staging: Path, html: Path) -> None:
+    """Replace ``html`` by ``staging``: two renames, each atomic."""
+    old = html.with_name(html.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if html.exists():
+        html.rename(old)
+    staging.rename(html)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def recover(html: Path) -> None:
+    """A build stopped between the two renames left the old site aside: restore it."""
+    old = html.with_name(html.name + ".old")
+    if old.exists() and not html.exists():
+        old.rename(html)
+
+
+def forget_unpublished_environment(doctrees: Path) -> None:
+    """Delete what Sphinx read in a build that did not publish (failed, interrupted, killed)."""
+    if (doctrees / UNPUBLISHED).exists():
+        upstream.environment_pickle(doctrees).unlink(missing_ok=True)
+
+
+def build_and_publish(root: Path, extra: list[str]) -> int:
+    """Sphinx's exit status; the site is published if it is 0."""
+    from sphinx.cmd.build import build_main
+
+    from .reuse import site_key
+
+    extra = [*extra, *(option for option in REQUIRED_OPTIONS if option not in extra)]
+    html, staging = html_folders(root)
+    doctrees = root / "_build" / "doctrees"
+    recover(html)
+    shutil.rmtree(staging, ignore_errors=True)  # left by a killed build
+    forget_unpublished_environment(doctrees)
+    doctrees.mkdir(parents=True, exist_ok=True)
+    (doctrees / UNPUBLISHED).touch()
+    key = site_key(root, extra)
+    reuse = (html / SITE_KEY).is_file() and (html / SITE_KEY).read_text() == key
+    if reuse:
+        # copy2 keeps modification times: Sphinx sees the pages as up to date
+        shutil.copytree(html, staging, symlinks=True)
+    status = build_main(sphinx_args(root, staging, [*extra, "-D", f"glossary_reused_site={int(reuse)}"]))
+    if status != 0:
+        print(f"build failed; {html} still holds the last good site", file=sys.stderr)
+        return status
+    (staging / SITE_KEY).write_text(key)
+    publish(staging, html)  # (a kill in between: the next build's recover() puts it right)
+    (doctrees / UNPUBLISHED).unlink()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    root, *extra = sys.argv[1:] if argv is None else argv
+    if os.environ.get(interrupts.SUPERVISOR_ENV):
+        interrupts.die_with(int(os.environ[interrupts.SUPERVISOR_ENV]))
+    interrupts.forked_children_die_with_this_process()
+    return build_and_publish(Path(root), extra)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
