@@ -108,6 +108,24 @@ def test_ctrl_c_stops_the_build_quietly_and_the_next_build_finishes_the_rest(tmp
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
+def test_ctrl_c_at_any_moment_is_one_line_and_nothing_left(tmp_path):
+    """Starting up, warming the fork server, forking readers: wherever Ctrl-C lands."""
+    project = copy_project(tmp_path / "p")
+    html = project / "_build" / "html"
+    for delay in (0.2, 0.8, 1.5, 2.5, 4.0):
+        proc = start_build(project, THREE)
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+        assert proc.returncode == -signal.SIGINT, (delay, stderr)
+        assert stderr.strip().splitlines() == [
+            f"build interrupted (SIGINT); {html} still holds the last good site"
+        ], (delay, stderr)
+        assert wait_until_gone(project, 5) == [], delay
+        assert not build_temp_dir(project).exists(), delay
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
 def test_a_killed_build_leaves_nothing_running_and_the_next_build_completes(tmp_path):
     project = copy_project(tmp_path / "p")
     cache = project / "_build" / "jupyter_cache"
