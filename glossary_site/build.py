@@ -93,7 +93,13 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
                         env={**os.environ, interrupts.SUPERVISOR_ENV: str(os.getpid())},
                         process_group=0,  # out of reach of the terminal's Ctrl-C
                     )
-                    return sphinx.wait()
+                    status = sphinx.wait()
+                    if status < 0:  # killed from outside (the out-of-memory killer, say)
+                        print(f"build failed: the Sphinx process was killed "
+                              f"({signal.Signals(-status).name}); {html} still holds the "
+                              "last good site", file=sys.stderr)
+                        return 1
+                    return status
                 finally:
                     _clean_up(sphinx, root, temp)
         except interrupts.Interrupted as stop:

@@ -102,6 +102,7 @@ def build_and_publish(root: Path, extra: list[str]) -> int:
         shutil.copytree(html, staging, symlinks=True)
     status = build_main(sphinx_args(root, staging, [*extra, "-D", f"glossary_reused_site={int(reuse)}"]))
     if status != 0:
+        shutil.rmtree(staging, ignore_errors=True)
         print(f"build failed; {html} still holds the last good site", file=sys.stderr)
         return status
     (staging / SITE_KEY).write_text(key)
