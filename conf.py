@@ -1,7 +1,7 @@
 """Sphinx configuration: the only one. Build with ``make docs``.
 
 The source directory is ``docs/``; this file sits at the top level and is
-passed with ``-c .`` (see ``glossary_site/build.py``).
+passed with ``-c .`` (see ``glossary_site/publish.py``).
 """
 
 import importlib.util

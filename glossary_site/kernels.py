@@ -126,7 +126,8 @@ class WarmProvisioner(LocalProvisioner):
         if km is not None and km.transport != "ipc":
             km.transport = "ipc"
             km.cache_ports = False
-            # socket files /tmp/glossary-kernel-<id>-1..5, removed at shutdown
+            # socket files glossary-kernel-<id>-1..5 in the build's temporary
+            # folder, removed at shutdown (and with the folder after a kill)
             km.ip = os.path.join(tempfile.gettempdir(), f"glossary-kernel-{uuid.uuid4().hex[:16]}")
         return await super().pre_launch(**kwargs)
 
@@ -213,7 +214,7 @@ _servers: set[ForkServer] = set()
 
 
 def stop_all_servers() -> None:
-    """Stop every fork server this process started (an interrupted build's clean-up)."""
+    """Stop every fork server this process started (when the build finishes)."""
     for server in list(_servers):
         server.stop()
     os.environ.pop(SOCKET_ENV, None)

@@ -1,6 +1,6 @@
 """Write nothing again when nothing changed; write every page when anything did.
 
-``glossary_site.build`` writes into an empty staging folder, or, when the last
+``glossary_site.publish`` writes into an empty staging folder, or, when the last
 good site was written under the same :func:`site_key` (extension code,
 configuration, static files, pins, options), into a copy of it
 (``glossary_reused_site = True``, set with ``-D``).
