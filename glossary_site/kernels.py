@@ -68,11 +68,9 @@ class ForkedKernel:
             try:
                 os.kill(self.pid, 0)
                 return None
-            except PermissionError:  # gone, and the pid already belongs to someone else
-                pass
-            except ProcessLookupError:
-                pass
-            self.returncode = _kernel_returncode(self.pid)
+            # gone (PermissionError: and the pid already belongs to someone else)
+            except (ProcessLookupError, PermissionError):
+                self.returncode = _kernel_returncode(self.pid)
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
