@@ -83,6 +83,6 @@ html_theme_options = {
 # the claims page): quick to iterate on one page. `make docs` builds them all.
 glossary_only = [s for s in os.environ.get("GLOSSARY_ONLY", "").split(",") if s]
 if glossary_only:
-    from glossary_examples.registry import TERMS
+    from glossary_examples._lib.registry import TERMS
 
     exclude_patterns += [f"glossary/{t.slug}.md" for t in TERMS if t.slug not in glossary_only]

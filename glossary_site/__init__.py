@@ -1,6 +1,6 @@
 """Sphinx extension for the glossary site.
 
-It reads :mod:`glossary_examples.registry`, so term names, Chinese names,
+It reads :mod:`glossary_examples._lib.registry`, so term names, Chinese names,
 sections, related terms and claim texts are written once:
 
 - every page ``glossary/<slug>`` gets the label ``<slug>`` (``{ref}`dropout```);
