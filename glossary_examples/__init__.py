@@ -1,9 +1,10 @@
 """Runnable examples behind the executable glossary of deep learning.
 
-One module per term (``dropout.py`` for the term ``dropout``); the term
-registry is :mod:`glossary_examples.registry`. Importing the package is cheap:
-TensorFlow loads only when an example first needs it
-(:func:`glossary_examples.runtime.keras`).
+One module per term (``dropout.py`` for the term ``dropout``); the code they
+share (the term registry, the runtime, claim checks, the command line) is the
+subpackage
+:mod:`glossary_examples._lib`. Importing the package is cheap: TensorFlow loads
+only when an example first needs it (:func:`glossary_examples._lib.runtime.keras`).
 """
 
 import os as _os

@@ -21,8 +21,8 @@ import functools
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, seed, tf
+from ._lib.report import table
+from ._lib.runtime import keras, seed, tf
 
 #: Widths of the stacks on this page: 2 inputs -> 16 -> 16 -> 1 output.
 WIDTHS = (2, 16, 16, 1)

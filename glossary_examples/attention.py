@@ -21,8 +21,8 @@ import functools
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, seed
+from ._lib.report import table
+from ._lib.runtime import keras, seed
 
 DIM = 16  # query/key/value size for the Keras comparisons
 DIMS = (4, 16, 64, 256)  # sizes for the effect of the 1/sqrt(d) scale

@@ -25,9 +25,9 @@ import functools
 
 import numpy as np
 
-from .claims import ClaimCheck
-from .report import table
-from .runtime import keras, seed, tf
+from ._lib.claims import ClaimCheck
+from ._lib.report import table
+from ._lib.runtime import keras, seed, tf
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y = np.array([[0.0], [1.0], [1.0], [0.0]])  # XOR

@@ -26,8 +26,8 @@ import functools
 import numpy as np
 
 from .recurrent_neural_network import numpy_rnn
-from .report import table
-from .runtime import keras, seed, tf
+from ._lib.report import table
+from ._lib.runtime import keras, seed, tf
 
 STEPS = 20
 FEATURES = 4

@@ -19,10 +19,10 @@ import functools
 
 import numpy as np
 
-from .claims import ClaimCheck
+from ._lib.claims import ClaimCheck
 from .epoch import batch_sizes, steps_per_epoch
-from .report import table
-from .runtime import keras, seed, tf
+from ._lib.report import table
+from ._lib.runtime import keras, seed, tf
 
 # The generalisation experiment: a small noisy regression task.
 N_TRAIN = 128

@@ -20,8 +20,8 @@ import functools
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, seed, tf
+from ._lib.report import table
+from ._lib.runtime import keras, seed, tf
 
 N_TRAIN = 200
 N_TEST = 200

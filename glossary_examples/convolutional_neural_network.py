@@ -22,9 +22,9 @@ import functools
 
 import numpy as np
 
-from .claims import ClaimCheck
-from .report import table
-from .runtime import keras, seed
+from ._lib.claims import ClaimCheck
+from ._lib.report import table
+from ._lib.runtime import keras, seed
 
 SHAPE = (28, 28, 3)  # the source's image: height, width, colour channels
 UNITS = 32  # neurons of the Dense layer, filters of the Conv2D layer compared with it

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, seed
+from ._lib.report import table
+from ._lib.runtime import keras, seed
 
 SIZE = 32  # the 8×8 digit, enlarged 4× so rotations are visible
 MAX_ANGLE = 0.05  # RandomRotation's factor: a fraction of a full turn, ±18°

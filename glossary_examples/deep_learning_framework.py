@@ -22,8 +22,8 @@ import functools
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, seed, tf
+from ._lib.report import table
+from ._lib.runtime import keras, seed, tf
 
 LEARNING_RATE = 0.1
 EPOCHS = 30

@@ -23,8 +23,8 @@ import functools
 
 import numpy as np
 
-from .report import table
-from .runtime import full_batch_loop, keras, seed
+from ._lib.report import table
+from ._lib.runtime import full_batch_loop, keras, seed
 
 LAYER_SIZES = (4, 6, 5, 3, 1)  # n[0] inputs, three hidden layers, one output unit
 ACTIVATIONS = ("relu", "relu", "relu", "sigmoid")

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .claims import ClaimCheck
-from .report import table
-from .runtime import keras, seed
+from ._lib.claims import ClaimCheck
+from ._lib.report import table
+from ._lib.runtime import keras, seed
 
 RATE = 0.5
 

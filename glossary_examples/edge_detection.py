@@ -20,8 +20,8 @@ import functools
 
 import numpy as np
 
-from .report import table
-from .runtime import keras
+from ._lib.report import table
+from ._lib.runtime import keras
 
 VERTICAL = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]], dtype="float32")
 HORIZONTAL = VERTICAL.T.copy()

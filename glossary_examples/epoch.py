@@ -22,8 +22,8 @@ import math
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, seed, tf
+from ._lib.report import table
+from ._lib.runtime import keras, seed, tf
 
 # The overfitting experiment: few examples, a model with thousands of weights.
 N_TRAIN = 40

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, seed
+from ._lib.report import table
+from ._lib.runtime import keras, seed
 
 # The source's example: a 5x5 binary image and a 3x3 filter.
 IMAGE = np.array(

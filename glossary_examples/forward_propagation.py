@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, tf
+from ._lib.report import table
+from ._lib.runtime import keras, tf
 
 #: The example network 3 → 4 (tanh) → 1 (sigmoid); weights rounded to one decimal to read the trace.
 _rng = np.random.default_rng(5)

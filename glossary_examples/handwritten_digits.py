@@ -27,8 +27,8 @@ import functools
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, seed, tf
+from ._lib.report import table
+from ._lib.runtime import keras, seed, tf
 
 NUM_CLASSES = 10  # the digits 0..9: one output unit each
 PIXEL_MAX = 16.0  # load_digits counts ink in 0..16 per pixel (MNIST: 0..255)

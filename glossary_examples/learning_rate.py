@@ -19,9 +19,9 @@ import functools
 
 import numpy as np
 
-from .claims import ClaimCheck
-from .report import table
-from .runtime import full_batch_loop, keras, seed
+from ._lib.claims import ClaimCheck
+from ._lib.report import table
+from ._lib.runtime import full_batch_loop, keras, seed
 
 N = 200
 STEPS = 50

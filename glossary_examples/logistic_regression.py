@@ -19,8 +19,8 @@ import functools
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, seed, tf
+from ._lib.report import table
+from ._lib.runtime import keras, seed, tf
 
 M = 100  # training examples
 STEPS = 100  # gradient-descent steps, each on the whole training set

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .report import table
-from .runtime import keras
+from ._lib.report import table
+from ._lib.runtime import keras
 
 # Keras clips probabilities to [EPSILON, 1 - EPSILON] before taking logs.
 EPSILON = 1e-7

@@ -19,8 +19,8 @@ import functools
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, seed
+from ._lib.report import table
+from ._lib.runtime import keras, seed
 
 N_IN, N_HIDDEN, N_OUT = 3, 8, 2
 EPOCHS = 40

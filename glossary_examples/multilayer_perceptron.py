@@ -21,8 +21,8 @@ import functools
 
 import numpy as np
 
-from .report import table
-from .runtime import full_batch_loop, keras, seed
+from ._lib.report import table
+from ._lib.runtime import full_batch_loop, keras, seed
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
 XOR_Y = np.array([0, 1, 1, 0], dtype="float32")

@@ -21,8 +21,8 @@ import functools
 
 import numpy as np
 
-from .report import table
-from .runtime import full_batch_loop, keras, seed
+from ._lib.report import table
+from ._lib.runtime import full_batch_loop, keras, seed
 
 WIDTHS = (1, 2, 4, 8, 16, 32)  # hidden units compared
 N_SAMPLES = 24  # training samples of the unknown function

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .report import table
-from .runtime import keras
+from ._lib.report import table
+from ._lib.runtime import keras
 
 #: The example neuron of the page: fires when 2·x1 − x2 exceeds the threshold 1.
 W = (2.0, -1.0)

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .claims import ClaimCheck
-from .report import table
-from .runtime import keras
+from ._lib.claims import ClaimCheck
+from ._lib.report import table
+from ._lib.runtime import keras
 
 NUM_CLASSES = 10  # the digits 0..9 of the source's example
 CLAIMED_LABEL_2 = (0, 0, 1, 0, 0, 0, 0, 0, 0, 0)

@@ -22,8 +22,8 @@ import functools
 
 import numpy as np
 
-from .report import table
-from .runtime import full_batch_loop, keras, seed, tf
+from ._lib.report import table
+from ._lib.runtime import full_batch_loop, keras, seed, tf
 
 OPTIMIZERS = ("SGD", "SGD + momentum", "RMSprop", "Adam")
 LEARNING_RATE = 0.01  # shared by all four in the comparisons

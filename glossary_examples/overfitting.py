@@ -19,9 +19,9 @@ import math
 
 import numpy as np
 
-from .claims import ClaimCheck
-from .report import table
-from .runtime import keras, seed, tf
+from ._lib.claims import ClaimCheck
+from ._lib.report import table
+from ._lib.runtime import keras, seed, tf
 
 # The source's experiment: random inputs, random labels, a small MLP, rmsprop.
 N = 1000  # training examples; as many again are held out

@@ -21,9 +21,9 @@ import math
 
 import numpy as np
 
-from .claims import ClaimCheck
-from .report import table
-from .runtime import keras, tf
+from ._lib.claims import ClaimCheck
+from ._lib.report import table
+from ._lib.runtime import keras, tf
 
 # The grid of sizes the claims are measured on: odd and even inputs and kernels.
 SIZES = (5, 6, 7, 8)

@@ -23,8 +23,8 @@ import math
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, seed
+from ._lib.report import table
+from ._lib.runtime import keras, seed
 
 # The hyperparameters of the example, all chosen here, before training.
 INPUTS = 4

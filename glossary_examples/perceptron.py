@@ -20,9 +20,9 @@ import functools
 
 import numpy as np
 
-from .claims import ClaimCheck
-from .report import table
-from .runtime import keras, seed, tf
+from ._lib.claims import ClaimCheck
+from ._lib.report import table
+from ._lib.runtime import keras, seed, tf
 
 #: The four binary inputs (x1, x2), one per row, in truth-table order.
 INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .claims import ClaimCheck
-from .report import table
-from .runtime import keras, tf
+from ._lib.claims import ClaimCheck
+from ._lib.report import table
+from ._lib.runtime import keras, tf
 
 EXAMPLE = np.array([[1, 3, 2, 0], [4, 2, 1, 1], [0, 1, 5, 6], [2, 2, 7, 8]], dtype="float32")
 

@@ -24,8 +24,8 @@ import functools
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, seed
+from ._lib.report import table
+from ._lib.runtime import keras, seed
 
 FEATURES = 4
 UNITS = 5

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .claims import ClaimCheck
-from .report import table
-from .runtime import keras, seed, tf
+from ._lib.claims import ClaimCheck
+from ._lib.report import table
+from ._lib.runtime import keras, seed, tf
 
 N = 100  # training examples, x uniform in [0, 1]
 NOISE = 0.1  # standard deviation of the noise added to the targets

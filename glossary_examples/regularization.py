@@ -17,8 +17,8 @@ import functools
 
 import numpy as np
 
-from .report import table
-from .runtime import full_batch_loop, keras, seed, tf
+from ._lib.report import table
+from ._lib.runtime import full_batch_loop, keras, seed, tf
 
 N_TRAIN = 16
 N_HELD = 1000

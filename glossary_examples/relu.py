@@ -16,9 +16,9 @@ import functools
 
 import numpy as np
 
-from .claims import ClaimCheck
-from .report import table
-from .runtime import keras, minibatch_mse_training, seed, tf
+from ._lib.claims import ClaimCheck
+from ._lib.report import table
+from ._lib.runtime import keras, minibatch_mse_training, seed, tf
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 DEPTHS = (1, 8)  # hidden layers: a shallow and a deep-ish MLP

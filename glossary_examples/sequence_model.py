@@ -24,8 +24,8 @@ import functools
 
 import numpy as np
 
-from .report import table
-from .runtime import full_batch_loop, keras, seed, tf
+from ._lib.report import table
+from ._lib.runtime import full_batch_loop, keras, seed, tf
 
 STEPS = 8  # time steps of the order experiment
 N_TRAIN = 1024

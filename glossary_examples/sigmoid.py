@@ -19,9 +19,9 @@ import functools
 
 import numpy as np
 
-from .claims import ClaimCheck
-from .report import table
-from .runtime import keras, seed, tf
+from ._lib.claims import ClaimCheck
+from ._lib.report import table
+from ._lib.runtime import keras, seed, tf
 
 #: Half the distance between the two class means of the claim's data set.
 MEAN = np.array([0.6, 0.4])

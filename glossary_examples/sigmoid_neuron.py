@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, tf
+from ._lib.report import table
+from ._lib.runtime import keras, tf
 
 #: The example neuron: with the input X its weighted sum is just below 0.
 X = (1.0, 2.0)

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .claims import ClaimCheck
-from .report import table
-from .runtime import keras, tf
+from ._lib.claims import ClaimCheck
+from ._lib.report import table
+from ._lib.runtime import keras, tf
 
 EXAMPLE = np.array([2.0, 1.0, 0.0, -1.0])
 TOLERANCE = 0.01  # "about equal": no probability off by more than this

@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from .padding import numpy_conv2d, output_size
-from .report import table
-from .runtime import keras
+from ._lib.report import table
+from ._lib.runtime import keras
 
 # The grid the output-size formula is checked on: odd and even sizes and kernels.
 SIZES = (6, 7, 8, 9)

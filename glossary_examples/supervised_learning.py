@@ -20,8 +20,8 @@ import functools
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, seed, tf
+from ._lib.report import table
+from ._lib.runtime import keras, seed, tf
 
 RADIUS = float(np.sqrt(8 / np.pi))  # the disc covers half of the square [-2, 2]²
 N_TRAIN, N_TEST = 200, 1000

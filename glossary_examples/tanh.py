@@ -19,9 +19,9 @@ import functools
 
 import numpy as np
 
-from .claims import ClaimCheck
-from .report import table
-from .runtime import keras, minibatch_mse_training, seed, tf
+from ._lib.claims import ClaimCheck
+from ._lib.report import table
+from ._lib.runtime import keras, minibatch_mse_training, seed, tf
 
 Z = np.linspace(-10, 10, 2001)  # the grid on which identities are checked
 WIDTH, DEPTH, EPOCHS = 32, 2, 40

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .claims import ClaimCheck
-from .report import table
-from .runtime import tf
+from ._lib.claims import ClaimCheck
+from ._lib.report import table
+from ._lib.runtime import tf
 
 CLAIM_A = [[1, 2], [3, 4]]
 CLAIMED = {0: [4, 6], 1: [3, 7]}

@@ -22,8 +22,8 @@ import itertools
 
 import numpy as np
 
-from .report import table
-from .runtime import keras
+from ._lib.report import table
+from ._lib.runtime import keras
 
 K = 3
 CENTERS = np.array([[0.0, 0.0], [4.0, 0.0], [2.0, 3.5]])  # the hidden groups' centres

@@ -22,9 +22,9 @@ import functools
 
 import numpy as np
 
-from .claims import ClaimCheck
-from .report import table
-from .runtime import keras, seed, tf
+from ._lib.claims import ClaimCheck
+from ._lib.report import table
+from ._lib.runtime import keras, seed, tf
 
 DEPTH = 12  # Dense layers in the feed-forward nets
 WIDTH = 32  # units per layer; inputs and targets have WIDTH features too

@@ -19,8 +19,8 @@ import timeit
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, tf
+from ._lib.report import table
+from ._lib.runtime import keras, tf
 
 # Elements of the timed dot product. NumPy hands np.dot to OpenBLAS, which
 # splits longer vectors over several threads; on a busy machine those threads

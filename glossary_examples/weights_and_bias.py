@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .report import table
-from .runtime import keras, seed
+from ._lib.report import table
+from ._lib.runtime import keras, seed
 
 # Grid of inputs for the equivalence check: steps of 1/64 are exact binary
 # fractions, so points that lie exactly on a boundary are really on it.

@@ -20,7 +20,7 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
 
-from glossary_examples import registry
+from glossary_examples._lib import registry
 
 from .terms import built_terms, slug_of, term_link
 

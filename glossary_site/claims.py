@@ -10,7 +10,7 @@ renders ``<div class="claim" data-claim="relu-sparsity" data-verdict="holds">``.
 The build fails when the verdict is not one of ``holds|conditions|wrong``, when
 the id is unknown, on another term's page or used twice, and when the page's
 executed output does not contain ``verdict[<id>]: <verdict>`` (printed by a
-:class:`glossary_examples.claims.ClaimCheck`): a page can state only the
+:class:`glossary_examples._lib.claims.ClaimCheck`): a page can state only the
 verdict its code computed. ``{claims-list}`` renders every box of the site.
 """
 
@@ -26,8 +26,8 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from glossary_examples import registry
-from glossary_examples.claims import VERDICTS
+from glossary_examples._lib import registry
+from glossary_examples._lib.claims import VERDICTS
 
 from .execution import failed_cells
 from .terms import built_terms, slug_of

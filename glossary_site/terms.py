@@ -8,7 +8,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from glossary_examples import registry
+from glossary_examples._lib import registry
 
 from . import upstream
 

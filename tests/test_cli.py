@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from glossary_examples import registry
+from glossary_examples._lib import registry
 
 from .conftest import ROOT
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from glossary_examples import ONE_THREAD_ENV, registry
+from glossary_examples import ONE_THREAD_ENV
+from glossary_examples._lib import registry
 
 from glossary_site.engine.publish import SITE_KEY
 from glossary_site.engine.kernels import SERVER_SCRIPT

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from glossary_examples import handwritten_digits as hd
-from glossary_examples.runtime import keras
+from glossary_examples._lib.runtime import keras
 
 N_TEST = 300
 
@@ -60,7 +60,7 @@ def test_train_on_mnist_learns_from_784_inputs(capsys):
 
 @pytest.mark.usefixtures("offline_mnist")
 def test_the_command_line_option_trains_on_mnist(monkeypatch, capsys):
-    from glossary_examples import cli
+    from glossary_examples._lib import cli
 
     monkeypatch.setattr(hd, "MNIST_VAL", 200)  # the stand-in has 1497 training images
     assert cli.main(["run", "handwritten-digits", "--mnist"]) == 0
@@ -70,7 +70,7 @@ def test_the_command_line_option_trains_on_mnist(monkeypatch, capsys):
 
 
 def test_the_mnist_option_belongs_to_the_capstone_only(capsys):
-    from glossary_examples import cli
+    from glossary_examples._lib import cli
 
     assert cli.main(["run", "dropout", "--mnist"]) == 2
     assert "--mnist goes with handwritten-digits, not dropout" in capsys.readouterr().err

@@ -9,12 +9,12 @@ import re
 import pytest
 
 import glossary_examples
-from glossary_examples import registry
+from glossary_examples._lib import registry
 
 from .conftest import ROOT
 
 # Modules of the package that are infrastructure, not terms.
-INFRASTRUCTURE = {"registry", "cli", "runtime", "claims", "report", "__main__"}
+INFRASTRUCTURE = {"_lib", "__main__"}
 SLUGS = [t.slug for t in registry.TERMS]
 SECTION_ORDER = [
     "Definition", "Formula", "Example", "Plot", "NumPy vs Keras",
@@ -85,7 +85,7 @@ def test_importing_a_module_does_not_import_tensorflow():
     import sys
 
     code = (
-        "import sys, glossary_examples.cli\n"
+        "import sys, glossary_examples._lib.cli\n"
         + "".join(f"import glossary_examples.{t.module}\n" for t in registry.TERMS)
         + "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     )

@@ -11,8 +11,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from glossary_examples import registry
-from glossary_examples.claims import VERDICTS
+from glossary_examples._lib import registry
+from glossary_examples._lib.claims import VERDICTS
 
 from .conftest import ROOT
 
@@ -145,7 +145,7 @@ def cli_outputs() -> dict[str, str]:
     is tested in test_cli.py): thirty TensorFlow start-ups would cost minutes.
     """
     code = (
-        "import sys\nfrom glossary_examples.cli import main\n"
+        "import sys\nfrom glossary_examples._lib.cli import main\n"
         f"for slug in {SLUGS!r}:\n"
         f"    print({SEPARATOR!r}.format(slug), flush=True)\n"
         "    assert main(['run', slug]) == 0, slug\n"

@@ -101,9 +101,9 @@ def _module_file(name: str, root: Path) -> Path | None:
 def imported_files(code: str, root: Path | None = None) -> list[Path]:
     """The files of every package module ``code`` imports, directly or not.
 
-    >>> names = [p.name for p in imported_files("from glossary_examples import claims")]
+    >>> names = [p.name for p in imported_files("from glossary_examples._lib import claims")]
     >>> names
-    ['__init__.py', 'claims.py', 'report.py']
+    ['__init__.py', '__init__.py', 'claims.py', 'report.py']
     """
     root = root or package_dir()
     try:

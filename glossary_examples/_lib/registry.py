@@ -689,7 +689,7 @@ def term(slug: str) -> Term:
     >>> term("dropuot")
     Traceback (most recent call last):
     ...
-    glossary_examples.registry.UnknownTermError: unknown term 'dropuot'; did you mean 'dropout'?
+    glossary_examples._lib.registry.UnknownTermError: unknown term 'dropuot'; did you mean 'dropout'?
     """
     try:
         return _BY_SLUG[slug]
