@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+:
 #   make docs   build the site into _build/html
-#   make test   run every test (doctests, CLI, full build, HTML checks)
+#   make test   run every test (doctests, CLI, engine, full build, HTML checks)
+#               but the slow ones (make test-slow); make test-fast: no real build
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # --keep-going reports all of them before failing.
 SPHINXOPTS ?= -W --keep-going -q
 
-.PHONY: all venv docs test bench stress lock clean clean-cache serve
+.PHONY: all venv docs test test-fast test-slow bench stress lock clean clean-cache serve
 
 all: docs
 
@@ -27,8 +28,17 @@ $(STAMP): requirements.lock pyproject.toml
 docs: $(STAMP)
 	$(BIN)/python -m glossary_site.engine.build $(SPHINXOPTS)
 
+# Every test but the slow ones (tests/conftest.py explains the markers).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow"
+
+# The edit-test loop: no TensorFlow build, under a minute.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "unit or engine"
+
+# Minutes: a second cold build of every page, with a fresh kernel each (.ci/run).
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow
 
 # Stock myst-nb against this project's build, in one run (not part of make test).
 bench: $(STAMP)

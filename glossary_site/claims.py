@@ -125,9 +125,11 @@ def check_computed_verdicts(app: Sphinx, doctree: nodes.document) -> None:
     if failed_cells(doctree):
         return  # the failed cell is the error to report, not its missing verdicts
     computed: dict[str, str] = {}
-    for block in doctree.findall(nodes.literal_block):
-        for m in COMPUTED.finditer(block.astext()):
-            computed[m["id"]] = m["verdict"]
+    # Only what a cell printed counts: not a `verdict[...]` line in shown source.
+    for output in doctree.findall(nodes.container):
+        if output.get("nb_element") == "cell_code_output":
+            for m in COMPUTED.finditer(output.astext()):
+                computed[m["id"]] = m["verdict"]
     for box in doctree.findall(claim_box):
         found = computed.get(box["claim_id"])
         if found is None:

@@ -1,4 +1,16 @@
-"""Shared fixtures: the project root and one full site build per test session."""
+"""Shared helpers: copies of the real project, and one full site build per test session.
+
+No test builds into the checkout's own ``_build``: the session's site is built
+in a temporary copy. Tests of the engine and of the content extension build
+the small fixture project instead (``tests/fixture.py``).
+
+Markers (``pytest -m ...``; ``make test-fast`` runs ``unit`` and ``engine``):
+
+- ``unit``: no build at all (doctests included): seconds;
+- ``engine``: builds of the fixture project: seconds each, no TensorFlow;
+- ``site``: the real site, built once per session (a minute or two, cold);
+- ``slow``: minutes; not in ``make test``, run by ``.ci/run`` as a step of its own.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from glossary_site import settings
+
 ROOT = Path(__file__).resolve().parent.parent
-HTML = ROOT / "_build" / "html"
 
 
 def build_command(*extra: str, quiet: bool = True) -> list[str]:
@@ -39,12 +52,13 @@ def run_build(
 
 
 def copy_project(dest: Path, with_cache: bool = False) -> Path:
-    """A copy of the project (sources only; optionally the execution cache)."""
+    """A copy of the project's sources; with ``with_cache``, a copy of the checkout's
+    execution cache too (read, never written: a warm start where there is one)."""
     ignore = shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__", ".pytest_cache")
     shutil.copytree(ROOT, dest, ignore=ignore)
-    cache = ROOT / "_build" / "jupyter_cache"
+    cache = settings.cache_dir(ROOT)
     if with_cache and cache.is_dir():
-        shutil.copytree(cache, dest / "_build" / "jupyter_cache")
+        shutil.copytree(cache, settings.cache_dir(dest))
     return dest
 
 
@@ -56,8 +70,17 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def built_site() -> Path:
-    """The full site, built once with warnings as errors."""
-    result = run_build(ROOT)
+def built_site(tmp_path_factory) -> Path:
+    """The full site, built once with warnings as errors, in a copy of the project."""
+    project = copy_project(tmp_path_factory.mktemp("site") / "p", with_cache=True)
+    result = run_build(project)
     assert result.returncode == 0, f"site build failed:\n{result.stdout}\n{result.stderr}"
-    return HTML
+    return settings.build_dir(project) / "html"
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Doctests and tests of modules without a marker of their own are ``unit`` tests."""
+    kinds = {"unit", "engine", "site", "slow"}
+    for item in items:
+        if not kinds & {m.name for m in item.iter_markers()}:
+            item.add_marker(pytest.mark.unit)

@@ -1,7 +1,8 @@
-"""A broken example or a bad claim box fails the build, naming page and cell.
+"""A broken example or a bad page fails the build, naming page and line, until it is fixed.
 
-Each test works on a temporary copy of the project and builds only the dropout
-page (``GLOSSARY_ONLY``), so the real site and its cache are never touched.
+Each test builds a copy of the fixture project (``tests/fixture.py``): its
+term page has the real template and claim boxes, and its code runs in
+seconds, so what is tested is the content extension, not TensorFlow.
 """
 
 from __future__ import annotations
@@ -11,129 +12,170 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from .conftest import copy_project, edit, run_build
+from glossary_site.myst import code_cells
 
-PAGE = Path("docs/glossary/dropout.md")
-MODULE = Path("glossary_examples/dropout.py")
-ONLY = {"GLOSSARY_ONLY": "dropout"}
+from .conftest import edit
+from .fixture import MODULE, PAGE, VERDICT, build, log, make_fixture
 
+pytestmark = pytest.mark.engine
 
-def log(result) -> str:
-    return result.stdout + result.stderr
+CLAIM = "dropout-ensemble"
+BROKEN = ("    print(line(\"kept\", 4))\n",
+          "    print(line(\"kept\", 4))\n    raise ValueError(\"broken on purpose\")\n")
 
 
 def site_snapshot(html: Path) -> dict[str, bytes]:
     return {str(p.relative_to(html)): p.read_bytes() for p in html.rglob("*") if p.is_file()}
 
 
-def good_site(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
-    """A copy of the project with a good site of the dropout page: (project, html, its files)."""
-    project = copy_project(tmp_path / "p", with_cache=True)
-    assert run_build(project, env=ONLY).returncode == 0
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A fixture project built once; tests copy it, cache and all."""
+    project = make_fixture(tmp_path_factory.mktemp("failure") / "p")
+    result = build(project)
+    assert result.returncode == 0, log(result)
+    return project
+
+
+@pytest.fixture
+def good_site(built, tmp_path) -> tuple[Path, Path, dict[str, bytes]]:
+    """A copy of the built fixture: (project, html, the files of its good site)."""
+    import shutil
+
+    project = shutil.copytree(built, tmp_path / "p", symlinks=True)
     html = project / "_build" / "html"
     return project, html, site_snapshot(html)
 
 
-@pytest.mark.usefixtures("built_site")
-def test_broken_example_fails_the_build_and_keeps_the_last_good_site(tmp_path):
-    project, html, good = good_site(tmp_path)
+def first_cell_line(project: Path) -> int:
+    return code_cells((project / PAGE).read_text(encoding="utf-8"))[0].line
 
+
+def test_broken_example_fails_the_build_and_keeps_the_last_good_site(good_site):
+    project, html, good = good_site
     # The cached outputs must not hide the change: the module is a dependency.
-    edit(
-        project / MODULE,
-        '    out = dropout_once(np.arange(1, 9, dtype="float32"))\n',
-        '    out = dropout_once(np.arange(1, 9, dtype="float32"))\n'
-        '    raise ValueError("broken on purpose")\n',
-    )
-    result = run_build(project, env=ONLY)
+    edit(project / MODULE, *BROKEN)
+    result = build(project)
     assert result.returncode != 0
-    text = log(result)
-    line = next(
-        i for i, ln in enumerate((project / PAGE).read_text().splitlines(), 1)
-        if ln.startswith("```{code-cell}")
-    )
-    assert f"{PAGE.as_posix()}:{line}: ERROR: example failed in code cell 1" in text, text
-    assert "ValueError: broken on purpose" in text
-    assert "still holds the last good site" in text
+    line = first_cell_line(project)
+    where = f"{PAGE.as_posix()}:{line}: ERROR: example failed in code cell 1 (dropout.show_example())"
+    assert where in log(result), log(result)
+    assert "ValueError: broken on purpose" in log(result)
+    assert "still holds the last good site" in log(result)
     assert site_snapshot(html) == good
     assert not (project / "_build" / "html.staging").exists()
 
     # The failure sticks: nothing changed, so the next build fails the same way.
-    again = run_build(project, env=ONLY)
+    again = build(project)
     assert again.returncode != 0
-    assert f"{PAGE.as_posix()}:{line}: ERROR: example failed in code cell 1" in log(again), log(again)
+    assert where in log(again), log(again)
     assert site_snapshot(html) == good
 
     # Fixed: the build passes and publishes the page with its outputs, no traceback.
-    edit(project / MODULE, '    raise ValueError("broken on purpose")\n', "")
-    assert run_build(project, env=ONLY).returncode == 0
+    edit(project / MODULE, BROKEN[1], BROKEN[0])
+    assert build(project).returncode == 0
     published = (html / "glossary" / "dropout.html").read_text(encoding="utf-8")
-    assert 'class="cell_output' in published and "broken on purpose" not in published
+    assert "kept: 4" in published and "broken on purpose" not in published
 
 
-@pytest.mark.usefixtures("built_site")
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        (":verdict: conditions", ":verdict: holds",
-         "the box says 'holds' but the code computed 'conditions'"),
-        (":verdict: conditions", ":verdict: maybe", "Invalid option value for 'verdict': maybe"),
-        ("```{claim} dropout-ensemble", "```{claim} dropout-nonexistent", "unknown claim id"),
-        ("```{claim} dropout-ensemble", "```{claim} relu-sparsity",
+        (f":verdict: {VERDICT}", ":verdict: holds",
+         f"the box says 'holds' but the code computed '{VERDICT}'"),
+        (f":verdict: {VERDICT}", ":verdict: maybe", "Invalid option value for 'verdict': maybe"),
+        (f"```{{claim}} {CLAIM}", "```{claim} dropout-nonexistent", "unknown claim id"),
+        (f"```{{claim}} {CLAIM}", "```{claim} relu-sparsity",
          "claim 'relu-sparsity' belongs on the page of 'relu'"),
+        (f'print(dropout.check("{CLAIM}", "{VERDICT}"))', "print('no verdict printed')",
+         f"no executed output prints 'verdict[{CLAIM}]: ...'"),
     ],
-    ids=["verdict-differs-from-code", "unknown-verdict", "unknown-id", "other-terms-claim"],
+    ids=["verdict-differs-from-code", "unknown-verdict", "unknown-id", "other-terms-claim",
+         "no-computed-verdict"],
 )
-def test_bad_claim_box_fails_the_build(tmp_path, old, new, message):
-    project = copy_project(tmp_path / "p", with_cache=True)
+def test_bad_claim_box_fails_the_build(good_site, old, new, message):
+    project, html, good = good_site
     edit(project / PAGE, old, new)
-    result = run_build(project, env=ONLY)
+    result = build(project)
     assert result.returncode != 0
     assert message in log(result), log(result)
+    assert site_snapshot(html) == good
 
 
-@pytest.mark.usefixtures("built_site")
-def test_a_refused_verdict_stays_refused_until_fixed(tmp_path):
+def test_a_verdict_printed_in_shown_source_does_not_count(good_site):
+    """Only what the code printed counts, not a `verdict[...]` line in a code block."""
+    project, _, _ = good_site
+    edit(project / PAGE, f'print(dropout.check("{CLAIM}", "{VERDICT}"))', "print('no verdict')")
+    edit(project / PAGE, "## Pitfalls\n", f"## Pitfalls\n\n```text\nverdict[{CLAIM}]: {VERDICT}\n```\n")
+    result = build(project)
+    assert result.returncode != 0
+    assert f"no executed output prints 'verdict[{CLAIM}]: ...'" in log(result), log(result)
+
+
+def test_a_refused_verdict_stays_refused_until_fixed(good_site):
     """A box whose verdict differs from the code's is never published by a later build."""
-    project, html, good = good_site(tmp_path)
-    message = "the box says 'holds' but the code computed 'conditions'"
-
-    edit(project / PAGE, ":verdict: conditions", ":verdict: holds")
+    project, html, good = good_site
+    message = f"the box says 'holds' but the code computed '{VERDICT}'"
+    edit(project / PAGE, f":verdict: {VERDICT}", ":verdict: holds")
     for attempt in ("after the edit", "again, nothing changed"):
-        result = run_build(project, env=ONLY)
+        result = build(project)
         assert result.returncode != 0, attempt
         assert message in log(result), (attempt, log(result))
         assert site_snapshot(html) == good, attempt
 
-    edit(project / PAGE, ":verdict: holds", ":verdict: conditions")
-    assert run_build(project, env=ONLY).returncode == 0
+    edit(project / PAGE, ":verdict: holds", f":verdict: {VERDICT}")
+    assert build(project).returncode == 0
     box = BeautifulSoup((html / "glossary" / "dropout.html").read_text(encoding="utf-8"),
-                        "html.parser").select_one("[data-claim='dropout-ensemble']")
-    assert box["data-verdict"] == "conditions"
+                        "html.parser").select_one(f"[data-claim='{CLAIM}']")
+    assert box["data-verdict"] == VERDICT
 
 
-@pytest.mark.usefixtures("built_site")
-def test_duplicate_claim_id_fails_the_build(tmp_path):
-    project = copy_project(tmp_path / "p", with_cache=True)
-    page = project / PAGE
-    text = page.read_text(encoding="utf-8")
-    box = text[text.index("```{claim} dropout-ensemble"):]
+def test_duplicate_claim_id_fails_the_build(good_site):
+    project, _, _ = good_site
+    text = (project / PAGE).read_text(encoding="utf-8")
+    box = text[text.index(f"```{{claim}} {CLAIM}"):]
     box = box[: box.index("\n```\n") + 5]
-    edit(page, "## Pitfalls", box + "\n## Pitfalls")
-    result = run_build(project, env=ONLY)
+    edit(project / PAGE, "## Pitfalls", box + "\n## Pitfalls")
+    result = build(project)
     assert result.returncode != 0
-    assert "duplicate claim id 'dropout-ensemble'" in log(result), log(result)
+    assert f"duplicate claim id '{CLAIM}'" in log(result), log(result)
 
 
-def test_hanging_example_is_stopped_and_named(tmp_path):
-    project = copy_project(tmp_path / "p", with_cache=False)
-    edit(
-        project / MODULE,
-        '    out = dropout_once(np.arange(1, 9, dtype="float32"))\n',
-        '    out = dropout_once(np.arange(1, 9, dtype="float32"))\n'
-        "    import time; time.sleep(600)\n",
-    )
-    result = run_build(project, env={**ONLY, "GLOSSARY_CELL_TIMEOUT": "10"})
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("## Formula\n", "## Formulas\n",
+         "section 'Formulas' where the template has 'Formula'"),
+        ("## Plot\n\nText.\n\n", "", "section 'NumPy vs Keras' where the template has 'Plot'"),
+        ("## Run it yourself\n", "## Run it yourself\n\nText.\n\n## Notes\n",
+         "section 'Notes' after the template's last section"),
+    ],
+    ids=["renamed", "missing", "extra"],
+)
+def test_a_page_off_the_template_fails_the_build_at_the_line(good_site, old, new, message):
+    project, _, _ = good_site
+    edit(project / PAGE, old, new)
+    lines = (project / PAGE).read_text(encoding="utf-8").splitlines()
+    title = message.split("'")[1]
+    line = lines.index(f"## {title}") + 1
+    result = build(project)
     assert result.returncode != 0
-    assert "example failed in code cell 1" in log(result)
-    assert "timed out after 10 s" in log(result)
+    assert f"{PAGE.as_posix()}:{line}: ERROR: {message}; a term page has the sections " \
+           "Definition, Formula," in log(result), log(result)
+
+
+def test_a_title_off_the_registry_fails_the_build(good_site):
+    project, _, _ = good_site
+    edit(project / PAGE, "# Dropout · ", "# Drop-out · ")
+    result = build(project)
+    assert result.returncode != 0
+    assert "does not match the registry's 'Dropout · " in log(result), log(result)
+
+
+def test_hanging_example_is_stopped_and_named(good_site):
+    project, _, _ = good_site
+    edit(project / MODULE, BROKEN[0], BROKEN[0] + "    import time; time.sleep(600)\n")
+    result = build(project, env={"GLOSSARY_CELL_TIMEOUT": "3"})
+    assert result.returncode != 0
+    assert "example failed in code cell 1 (dropout.show_example())" in log(result)
+    assert "timed out after 3 s" in log(result)

@@ -1,6 +1,8 @@
 """Around the build: interrupts, one build at a time, and what `make clean` removes.
 
-Each test works on a temporary copy of the project.
+Each test builds a copy of the fixture project (``tests/fixture.py``) with a
+few pages added that take seconds to run, so that there is a build to
+interrupt while pages execute.
 """
 
 from __future__ import annotations
@@ -17,9 +19,36 @@ import pytest
 
 from glossary_site.engine.build import build_temp_dir
 
-from .conftest import ROOT, build_command, build_env, copy_project, run_build
+from .conftest import ROOT
+from .fixture import build as run_build
+from .fixture import build_command, build_env, log, make_fixture
 
-THREE = {"GLOSSARY_ONLY": "dropout,neuron,relu"}
+pytestmark = pytest.mark.engine
+
+SLOW_PAGES = ("slow-1", "slow-2", "slow-3", "slow-4")
+SLOW_PAGE = """---
+orphan: true
+file_format: mystnb
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+# {name}
+
+```{{code-cell}} ipython3
+import time  # {name}
+time.sleep(3)
+print("slept")
+```
+"""
+
+
+def copy_project(dest: Path) -> Path:
+    """The fixture project, with pages that each run for three seconds."""
+    project = make_fixture(dest)
+    for name in SLOW_PAGES:
+        (project / "docs" / f"{name}.md").write_text(SLOW_PAGE.format(name=name))
+    return project
 
 
 def cached_pages(cache: Path) -> set[str]:
@@ -58,17 +87,17 @@ def wait_until_gone(root: Path, seconds: float) -> list[int]:
     return processes_in(root)
 
 
-def start_build(project: Path, env: dict) -> subprocess.Popen:
+def start_build(project: Path, env: dict | None = None) -> subprocess.Popen:
     """A build in a session of its own: a signal to its group is what Ctrl-C sends."""
     return subprocess.Popen(
-        build_command(), cwd=project, env=build_env(project, env), start_new_session=True,
+        build_command(project), cwd=project, env=build_env(project, env), start_new_session=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
 
 def wait_for_first_page(proc: subprocess.Popen, cache: Path) -> None:
-    deadline = time.monotonic() + 300
-    while not cached_pages(cache) and time.monotonic() < deadline and proc.poll() is None:
+    deadline = time.monotonic() + 120
+    while not set(SLOW_PAGES) & cached_pages(cache) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)
     assert proc.poll() is None, "the build ended before it could be interrupted"
 
@@ -82,7 +111,7 @@ def test_ctrl_c_stops_the_build_quietly_and_the_next_build_finishes_the_rest(tmp
     (html / "index.html").write_text("the last good site")
     cache = project / "_build" / "jupyter_cache"
 
-    proc = start_build(project, {**THREE, "GLOSSARY_KERNELS": kernels})
+    proc = start_build(project, {"GLOSSARY_KERNELS": kernels})
     wait_for_first_page(proc, cache)
     interrupted = time.monotonic()
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
@@ -99,12 +128,13 @@ def test_ctrl_c_stops_the_build_quietly_and_the_next_build_finishes_the_rest(tmp
     assert (html / "index.html").read_text() == "the last good site"
 
     finished = cached_pages(cache)
-    assert finished
-    result = run_build(project, env=THREE, quiet=False)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert set(SLOW_PAGES) - finished, "interrupted while pages were still to run"
+    result = run_build(project, quiet=False)
+    assert result.returncode == 0, log(result)
     executed = {Path(line.split(": Executing")[0]).stem
-                for line in (result.stdout + result.stderr).splitlines() if ": Executing notebook" in line}
-    assert executed == {"dropout", "neuron", "relu"} - finished, "only what had not finished runs"
+                for line in log(result).splitlines() if ": Executing notebook" in line}
+    notebooks = {p.stem for p in (project / "docs").rglob("*.md") if "kernelspec" in p.read_text()}
+    assert executed == notebooks - finished, "only what had not finished runs"
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
@@ -113,7 +143,7 @@ def test_ctrl_c_at_any_moment_is_one_line_and_nothing_left(tmp_path):
     project = copy_project(tmp_path / "p")
     html = project / "_build" / "html"
     for delay in (0.2, 0.8, 1.5, 2.5, 4.0):
-        proc = start_build(project, THREE)
+        proc = start_build(project)
         time.sleep(delay)
         os.killpg(proc.pid, signal.SIGINT)
         _, stderr = proc.communicate(timeout=30)
@@ -129,7 +159,7 @@ def test_ctrl_c_at_any_moment_is_one_line_and_nothing_left(tmp_path):
 def test_a_killed_build_leaves_nothing_running_and_the_next_build_completes(tmp_path):
     project = copy_project(tmp_path / "p")
     cache = project / "_build" / "jupyter_cache"
-    proc = start_build(project, THREE)
+    proc = start_build(project)
     wait_for_first_page(proc, cache)
     os.kill(proc.pid, signal.SIGKILL)  # the build alone: what follows must notice by itself
     proc.communicate()
@@ -142,22 +172,20 @@ def test_a_killed_build_leaves_nothing_running_and_the_next_build_completes(tmp_
     assert notebooks
     notebooks[0].unlink()
 
-    result = run_build(project, env=THREE)
-    assert result.returncode == 0, result.stdout + result.stderr
-    for slug in ("dropout", "neuron", "relu"):
-        page = project / "_build" / "html" / "glossary" / f"{slug}.html"
-        assert 'class="cell_output' in page.read_text(encoding="utf-8")
+    result = run_build(project)
+    assert result.returncode == 0, log(result)
+    for name in SLOW_PAGES:
+        page = project / "_build" / "html" / f"{name}.html"
+        assert "slept" in page.read_text(encoding="utf-8")
     assert not build_temp_dir(project).exists(), "the killed build's temporary folder is gone"
     with sqlite3.connect(cache / "global.db") as conn:
         assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
         assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
 
 
-@pytest.mark.usefixtures("built_site")
 def test_a_second_build_waits_for_the_first(tmp_path):
-    project = copy_project(tmp_path / "p", with_cache=True)
-    only = {"GLOSSARY_ONLY": "dropout"}
-    first = start_build(project, only)
+    project = copy_project(tmp_path / "p")
+    first = start_build(project)
     lock = project / "_build" / ".lock"
     holder = f"the build with process id {first.pid}"
     deadline = time.monotonic() + 60
@@ -166,21 +194,27 @@ def test_a_second_build_waits_for_the_first(tmp_path):
             break
         time.sleep(0.05)
     assert first.poll() is None, "the first build ended before the second started"
-    second = run_build(project, env=only)
+    second = run_build(project)
     out, err = first.communicate(timeout=600)
     assert first.returncode == 0, out + err
-    assert second.returncode == 0, second.stdout + second.stderr
+    assert second.returncode == 0, log(second)
     assert f"waiting for {holder} to finish" in second.stderr
-    assert 'class="cell_output' in (project / "_build/html/glossary/dropout.html").read_text()
+    assert "slept" in (project / "_build/html/slow-1.html").read_text()
 
 
-def test_an_unknown_kernel_mode_stops_the_build(tmp_path):
-    project = copy_project(tmp_path / "p")
-    result = run_build(project, env={"GLOSSARY_KERNELS": "Warm", "GLOSSARY_ONLY": "dropout"})
-    assert result.returncode != 0
-    assert ("GLOSSARY_KERNELS (glossary_kernels) must be one of warm, fresh, stock, not 'Warm'"
-            in result.stderr), result.stderr
-    assert not (project / "_build" / "jupyter_cache").exists(), "stopped before anything ran"
+@pytest.mark.parametrize(("variable", "value", "message"), [
+    ("GLOSSARY_KERNELS", "Warm", "GLOSSARY_KERNELS must be one of warm, fresh, stock, not 'Warm'"),
+    ("GLOSSARY_JOBS", "auto",
+     "GLOSSARY_JOBS must be a whole number of parallel readers (1 or more), not 'auto'"),
+    ("GLOSSARY_CELL_TIMEOUT", "1m",
+     "GLOSSARY_CELL_TIMEOUT must be a whole number of seconds (1 or more), not '1m'"),
+])
+def test_a_bad_setting_stops_the_build_in_one_line(tmp_path, variable, value, message):
+    project = make_fixture(tmp_path / "p")
+    result = run_build(project, env={variable: value})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"error: {message}"], result.stderr
+    assert not (project / "_build").exists(), "stopped before anything ran"
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")

@@ -1,14 +1,15 @@
 """Every patch of a dependency checks its target, and takes effect in a real build.
 
-The real build here is of ``tests/fixture_project``: seven small pages, one of
-them a notebook run in jupyter's stock kernel, with only the engine's pieces
-under test loaded (no TensorFlow, a few seconds). It shows the entries
-``streams``, ``chunks``, ``cache transactions``, ``notebook of a page`` and
-``myst-nb stylesheet`` at work. The other entries are shown in builds of the
-real project: ``forked kernel`` (a warm page finds TensorFlow already
+The real build here is of the fixture project (``tests/fixture.py``: a dozen
+small pages, no TensorFlow, seconds). It shows the entries ``streams``,
+``chunks``, ``cache transactions``, ``notebook of a page`` and ``myst-nb
+stylesheet`` at work, and shows that without the engine extension (the
+benchmark's baseline) none of the patches is in place. The other entries are
+shown by other tests: ``forked kernel`` (a warm page finds NumPy already
 imported, ``test_engine``), ``cache records`` (a record whose notebook is gone
-is dropped, ``test_lifecycle``), ``environment pickle`` (a refused page stays refused, ``test_build_failure``)
-and ``page labels`` (related-term links resolve, ``test_site``).
+is dropped, ``test_lifecycle``), ``environment pickle`` (a refused page stays
+refused, ``test_build_failure``) and ``page labels`` (related-term links
+resolve, ``test_site``).
 """
 
 from __future__ import annotations
@@ -25,22 +26,25 @@ from bs4 import BeautifulSoup
 
 from glossary_site import upstream
 
-from .conftest import ROOT
+from .fixture import build, build_env, log, make_fixture
 
-FIXTURE = Path(__file__).with_name("fixture_project")
+pytestmark = pytest.mark.engine
+
+PAGES = {"index", "claims", "a", "b", "c", "streams", "loaded", "fresh", "fresh-flow", "warm",
+         "other", "glossary-dropout"}
 
 
-def build_fixture(dest: Path, *extra: str) -> Path:
-    """Build a copy of the fixture project at ``dest``, as sphinx-build does."""
-    shutil.copytree(FIXTURE, dest)
+def build_without_engine(dest: Path) -> Path:
+    """The fixture built by plain sphinx-build with conf.py minus the engine: stock myst-nb."""
+    project = make_fixture(dest)
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-b", "html", "-j", "2", "-W", "--keep-going", "-q",
-         *extra, str(dest / "docs"), str(dest / "_build" / "html"), "-c", str(dest)],
-        cwd=dest, env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True, text=True, timeout=300,
+         "-D", "extensions=myst_nb,glossary_site", "-c", str(project),
+         str(project / "docs"), str(project / "_build" / "html")],
+        cwd=project, env=build_env(project), capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    return dest
+    return project
 
 
 def reads(project: Path) -> dict[str, dict]:
@@ -49,21 +53,35 @@ def reads(project: Path) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def fixture_site(tmp_path_factory) -> Path:
-    return build_fixture(tmp_path_factory.mktemp("fixture") / "p")
+    project = make_fixture(tmp_path_factory.mktemp("fixture") / "p")
+    result = build(project)
+    assert result.returncode == 0, log(result)
+    return project
 
 
-def test_chunks_every_page_is_read_in_a_process_of_its_own(fixture_site, tmp_path):
+@pytest.fixture(scope="module")
+def stock_site(tmp_path_factory) -> Path:
+    return build_without_engine(tmp_path_factory.mktemp("stock") / "p")
+
+
+def test_chunks_every_page_is_read_in_a_process_of_its_own(fixture_site, stock_site):
     pids = [r["pid"] for r in reads(fixture_site).values()]
-    assert len(pids) == 7 and len(set(pids)) == 7, "one page per chunk: a process per page"
+    assert len(pids) == len(PAGES) and len(set(pids)) == len(PAGES), "a process per page"
     # Sphinx's own chunks, for contrast: several pages share a process.
-    stock = build_fixture(tmp_path / "stock", "-D", "glossary_page_by_page=0")
-    assert len({r["pid"] for r in reads(stock).values()}) < 7
+    assert len({r["pid"] for r in reads(stock_site).values()}) < len(PAGES)
 
 
-def test_cache_transactions_are_serialised_in_every_reader(fixture_site):
+def test_the_engine_patches_are_in_place_with_it_and_absent_without_it(fixture_site, stock_site):
+    assert {page: r["patched"] for page, r in reads(fixture_site).items()} == dict.fromkeys(
+        PAGES, {"streams": True, "chunks": True})
+    assert {page: r["patched"] for page, r in reads(stock_site).items()} == dict.fromkeys(
+        PAGES, {"streams": False, "chunks": False}), "the benchmark's baseline is stock"
+
+
+def test_cache_transactions_are_serialised_in_every_reader(fixture_site, stock_site):
     assert {page: r["serialised"] for page, r in reads(fixture_site).items()} == dict.fromkeys(
-        ["index", "a", "b", "c", "d", "e", "streams"], True
-    )
+        PAGES, True)
+    assert not any(r["serialised"] for r in reads(stock_site).values())
 
 
 def test_streams_a_print_split_by_a_flush_renders_as_printed(fixture_site):
@@ -72,7 +90,7 @@ def test_streams_a_print_split_by_a_flush_renders_as_printed(fixture_site):
 
     # The kernel really sent the line in two chunks (jupyter-cache keeps them as sent) ...
     cache = get_cache(fixture_site / "_build" / "jupyter_cache")
-    (record,) = cache.list_cache_records()
+    (record,) = [r for r in cache.list_cache_records() if r.uri.endswith("streams.md")]
     outputs = cache.get_cache_bundle(record.pk).nb.cells[0].outputs
     upstream.close_cache(cache)
     assert [o["text"] for o in outputs] == ["first half", ", second half\n"]

@@ -1,8 +1,10 @@
-"""Build the site: ``python -m glossary_site.engine.build [extra sphinx-build options]``.
+"""Build the site: ``python -m glossary_site.engine.build [--project DIR] [sphinx-build options]``.
 
 Sources in ``docs/``, configuration in the top-level ``conf.py``, doctrees in
-``_build/doctrees``, the execution cache in ``_build/jupyter_cache`` (set in
-``conf.py``) and the HTML in ``_build/html``.
+``_build/doctrees``, the execution cache in ``_build/jupyter_cache`` and the
+HTML in ``_build/html`` (:mod:`glossary_site.settings`). ``--project`` builds
+another project of the same layout (the tests' fixture project); the default
+is this checkout.
 
 This command supervises the Sphinx process (:mod:`glossary_site.engine.publish`,
 which builds into a staging folder and publishes only a good site) and keeps
@@ -21,6 +23,7 @@ this process may use (:mod:`glossary_site.engine.jobs`).
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import hashlib
 import os
@@ -68,8 +71,18 @@ def _clean_up(sphinx: subprocess.Popen | None, root: Path, temp: Path) -> None:
     shutil.rmtree(temp, ignore_errors=True)
 
 
-def main(argv: list[str] | None = None, root: Path = settings.ROOT) -> int:
-    extra = list(sys.argv[1:] if argv is None else argv)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m glossary_site.engine.build", allow_abbrev=False,
+        usage="%(prog)s [--project DIR] [sphinx-build options]",
+    )
+    parser.add_argument("--project", type=Path, default=settings.ROOT,
+                        help="the folder with conf.py and docs/ (default: this checkout)")
+    args, extra = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    root = args.project.resolve()
+    if not (root / "conf.py").is_file():
+        print(f"error: {root} has no conf.py: not a project to build", file=sys.stderr)
+        return 2
     try:
         settings.check_all()
         default_jobs()

@@ -55,20 +55,20 @@ from ..myst import FrontMatterError, code_cells, front_matter
 
 logger = logging.getLogger(__name__)
 
-PACKAGE = "glossary_examples"
+PACKAGE = "glossary_examples"  # the default of the config value ``glossary_package``
 FINGERPRINTS = "glossary-fingerprints.json"
 
 
-def package_dir() -> Path:
-    spec = importlib.util.find_spec(PACKAGE)
-    assert spec and spec.submodule_search_locations, f"{PACKAGE} is not importable"
+def package_dir(package: str = PACKAGE) -> Path:
+    spec = importlib.util.find_spec(package)
+    assert spec and spec.submodule_search_locations, f"{package} is not importable"
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def _imports(tree: ast.AST, package: str | None) -> set[str]:
-    """Absolute names of the ``PACKAGE`` modules a syntax tree imports.
+def _imports(tree: ast.AST, importer: str | None, package: str = PACKAGE) -> set[str]:
+    """Absolute names of the modules of ``package`` a syntax tree imports.
 
-    ``package`` is the package containing the importing module (to resolve
+    ``importer`` is the package containing the importing module (to resolve
     relative imports), None for a notebook cell.
     """
     found: set[str] = set()
@@ -76,15 +76,15 @@ def _imports(tree: ast.AST, package: str | None) -> set[str]:
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
-            if node.level and package:
-                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+            if node.level and importer:
+                base = importer.rsplit(".", node.level - 1)[0] if node.level > 1 else importer
                 module = f"{base}.{node.module}" if node.module else base
             else:
                 module = node.module or ""
             found.add(module)
             # `from package import module` imports a module, not a name
             found |= {f"{module}.{a.name}" for a in node.names}
-    return {n for n in found if n == PACKAGE or n.startswith(PACKAGE + ".")}
+    return {n for n in found if n == package or n.startswith(package + ".")}
 
 
 def _module_file(name: str, root: Path) -> Path | None:
@@ -98,19 +98,19 @@ def _module_file(name: str, root: Path) -> Path | None:
     return package if package.is_file() else None
 
 
-def imported_files(code: str, root: Path | None = None) -> list[Path]:
+def imported_files(code: str, root: Path | None = None, package: str = PACKAGE) -> list[Path]:
     """The files of every package module ``code`` imports, directly or not.
 
     >>> names = [p.name for p in imported_files("from glossary_examples._lib import claims")]
     >>> names
     ['__init__.py', '__init__.py', 'claims.py', 'report.py']
     """
-    root = root or package_dir()
+    root = root or package_dir(package)
     try:
-        todo = _imports(ast.parse(code), None)
+        todo = _imports(ast.parse(code), None, package)
     except SyntaxError:  # IPython syntax in a cell: fall back to the words themselves
-        todo = set(re.findall(rf"\b{PACKAGE}(?:\.\w+)*", code))
-        todo |= {f"{PACKAGE}.{m}" for m in re.findall(rf"from {PACKAGE} import (\w+)", code)}
+        todo = set(re.findall(rf"\b{package}(?:\.\w+)*", code))
+        todo |= {f"{package}.{m}" for m in re.findall(rf"from {package} import (\w+)", code)}
     seen: dict[str, Path] = {}
     while todo:
         name = todo.pop()
@@ -118,21 +118,22 @@ def imported_files(code: str, root: Path | None = None) -> list[Path]:
         if path is None:
             continue
         seen[name] = path
-        if name != PACKAGE:  # a submodule runs its package's __init__ first
+        if name != package:  # a submodule runs its package's __init__ first
             todo.add(name.rsplit(".", 1)[0])
-        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-        todo |= _imports(ast.parse(path.read_text(encoding="utf-8")), package)
+        importer = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        todo |= _imports(ast.parse(path.read_text(encoding="utf-8")), importer, package)
     return sorted(set(seen.values()))
 
 
-def page_dependencies(page: Path, lock: Path | None, root: Path | None = None) -> list[Path]:
+def page_dependencies(page: Path, lock: Path | None, root: Path | None = None,
+                      package: str = PACKAGE) -> list[Path]:
     """Every file whose change must re-execute ``page``.
 
     ``root`` is the package's folder (default: where it is imported from).
     """
     files: set[Path] = set()
     for cell in code_cells(page.read_text(encoding="utf-8")):
-        files |= set(imported_files(cell.source, root))
+        files |= set(imported_files(cell.source, root, package))
         if isinstance(cell.options.get("load"), str):
             files.add((page.parent / cell.options["load"]).resolve())
     if lock is not None and lock.is_file():
@@ -162,8 +163,9 @@ def _notebook_path(app: Sphinx, docname: str) -> Path | None:
         return None  # reported where the page is read (engine.kernels.choose_kernel)
 
 
-def _requirements_lock(app: Sphinx) -> Path:
-    return settings.requirements_lock(Path(app.confdir))
+def _dependencies(app: Sphinx, path: Path) -> list[Path]:
+    lock = settings.requirements_lock(Path(app.confdir))
+    return page_dependencies(path, lock, package=app.config.glossary_package)
 
 
 @contextlib.contextmanager
@@ -270,7 +272,7 @@ def _invalidate(app: Sphinx, env: BuildEnvironment, cache: Any, docnames: list[s
         path = _notebook_path(app, docname)
         if path is None:
             continue
-        current = fingerprint(page_dependencies(path, _requirements_lock(app)))
+        current = fingerprint(_dependencies(app, path))
         notebook = upstream.notebook_of_page(app.env, path)
         _, hashkey = cache.create_hashed_notebook(notebook)
         other = (pending.get(hashkey) or known.get(hashkey) or [None, None])[1]
@@ -301,11 +303,13 @@ def note_dependencies(app: Sphinx, doctree) -> None:
     path = _notebook_path(app, docname)
     if path is None:
         return
-    for dep in page_dependencies(path, _requirements_lock(app)):
+    for dep in _dependencies(app, path):
         app.env.note_dependency(str(dep))
 
 
 def setup(app: Sphinx) -> None:
+    # The package whose modules pages import (a test project uses a small one).
+    app.add_config_value("glossary_package", PACKAGE, "env", types=[str])
     app.connect("builder-inited", prepare_cache)
     app.connect("env-before-read-docs", invalidate_changed)
     app.connect("doctree-read", note_dependencies)

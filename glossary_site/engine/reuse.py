@@ -44,6 +44,19 @@ def output_options(extra: list[str]) -> list[str]:
     return [a for a in extra if a not in LOG_ONLY_OPTIONS]
 
 
+# The Sphinx extensions of this project: glossary_site and glossary_site.engine.
+EXTENSIONS = Path(__file__).resolve().parent.parent
+
+
+def site_key_files(root: Path) -> list[tuple[str, Path]]:
+    """(name, path) of every file a site key covers, for the project at ``root``."""
+    named = [("conf.py", root / "conf.py"), ("requirements.lock", settings.requirements_lock(root))]
+    named += [(str(p.relative_to(EXTENSIONS.parent)), p) for p in EXTENSIONS.rglob("*")]
+    static = settings.source_dir(root) / "_static"
+    named += [(str(p.relative_to(root)), p) for p in static.rglob("*")]
+    return sorted((n, p) for n, p in named if p.is_file() and "__pycache__" not in p.parts)
+
+
 def site_key(root: Path, extra: list[str]) -> str:
     """A hash of what shapes the written HTML but Sphinx does not track.
 
@@ -52,10 +65,8 @@ def site_key(root: Path, extra: list[str]) -> str:
     command-line options. A site written under another key is never reused.
     """
     digest = hashlib.sha256(repr((sys.version, output_options(extra))).encode())
-    files = [root / "conf.py", root / "requirements.lock",
-             *(root / "glossary_site").rglob("*"), *(settings.source_dir(root) / "_static").rglob("*")]
-    for path in sorted(f for f in files if f.is_file() and "__pycache__" not in f.parts):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for name, path in site_key_files(root):
+        digest.update(name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

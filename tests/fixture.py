@@ -1,0 +1,83 @@
+"""The fixture project: a copy of ``tests/fixture_project`` that the tests build in seconds.
+
+Its term page, ``docs/glossary/dropout.md``, is written from the registry at
+copy time (title, template sections, one cell and one box per claim), so that
+a change of the registry or of the template never breaks the fixture, only
+what a test changes on purpose does.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from glossary_examples._lib import registry
+from glossary_site.terms import expected_sections
+
+SOURCE = Path(__file__).with_name("fixture_project")
+ROOT = Path(__file__).resolve().parent.parent
+TERM = "dropout"
+PAGE = Path("docs/glossary") / f"{TERM}.md"
+MODULE = Path("tinypkg") / f"{TERM}.py"
+VERDICT = "conditions"  # what the fixture's code "computes" for every claim
+
+FRONT_MATTER = """---
+file_format: mystnb
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+"""
+
+
+def term_page() -> str:
+    """The fixture's term page: the real template, cells that call ``tinypkg``."""
+    entry = registry.term(TERM)
+    body = {name: "Text.\n" for name in expected_sections(entry)}
+    body["Example"] = (
+        f"```{{code-cell}} ipython3\nfrom tinypkg import {TERM}\n\n{TERM}.show_example()\n```\n"
+    )
+    body["Source claims checked"] = "".join(
+        f'```{{code-cell}} ipython3\nprint({TERM}.check("{c.id}", "{VERDICT}"))\n```\n\n'
+        f"```{{claim}} {c.id}\n:verdict: {VERDICT}\n\nEvidence text.\n```\n\n"
+        for c in entry.claims
+    )
+    body["Related terms"] = "```{related-terms}\n```\n"
+    body["Run it yourself"] = "```{run-locally}\n```\n"
+    sections = "".join(f"## {name}\n\n{text}\n" for name, text in body.items()
+                       if name in expected_sections(entry))
+    return f"{FRONT_MATTER}\n# {entry.title}\n\n{sections}"
+
+
+def make_fixture(dest: Path) -> Path:
+    """A fresh copy of the fixture project at ``dest``."""
+    shutil.copytree(SOURCE, dest, ignore=shutil.ignore_patterns("_build", "__pycache__"))
+    (dest / PAGE).parent.mkdir(parents=True, exist_ok=True)
+    (dest / PAGE).write_text(term_page(), encoding="utf-8")
+    return dest
+
+
+def build_env(project: Path, env: dict | None = None) -> dict:
+    """The environment of a build: the project's own package importable, as in a checkout."""
+    path = os.pathsep.join([str(project), str(ROOT)])
+    return {**os.environ, "PYTHONPATH": path, **(env or {})}
+
+
+def build_command(project: Path, *extra: str, quiet: bool = True) -> list[str]:
+    return [sys.executable, "-m", "glossary_site.engine.build", "--project", str(project),
+            "-W", "--keep-going", *(["-q"] if quiet else []), *extra]
+
+
+def build(project: Path, *extra: str, env: dict | None = None,
+          quiet: bool = True) -> subprocess.CompletedProcess:
+    """Build the fixture as ``make docs`` builds the site; never raises."""
+    return subprocess.run(build_command(project, *extra, quiet=quiet), cwd=project,
+                          env=build_env(project, env), capture_output=True, text=True,
+                          timeout=300)
+
+
+def log(result: subprocess.CompletedProcess) -> str:
+    return result.stdout + result.stderr

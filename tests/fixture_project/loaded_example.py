@@ -1,0 +1,1 @@
+print("loaded file, version 1")

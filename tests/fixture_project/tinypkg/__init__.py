@@ -1,0 +1,1 @@
+"""The fixture's stand-in for ``glossary_examples``: pages import it."""
