@@ -230,11 +230,6 @@ def plot_xor_regions():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"activations": plot_activations(), "xor-regions": plot_xor_regions()}
-
-
 def show_collapse() -> None:
     """The stack without activation is one ``Dense`` layer in disguise."""
     print(table(collapsed_linear_stack()))
@@ -253,8 +248,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_collapse()
-    show_xor()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_collapse, show_xor, plot_activations, plot_xor_regions, show_cross_check)

@@ -205,11 +205,6 @@ def plot_weights():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"weights": plot_weights()}
-
-
 def show_example() -> None:
     """A query that matches one key: where the weight goes, and the output."""
     keys = np.eye(4)
@@ -237,8 +232,5 @@ def show_cross_check() -> None:
     print(table(check_multi_head_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_scaling()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_scaling, plot_weights, show_cross_check)

@@ -270,11 +270,6 @@ def plot_gradient_check():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"gradient-check": plot_gradient_check()}
-
-
 def show_example() -> None:
     """The forward values, the deltas of the backward pass and the gradients."""
     p = initial_params()
@@ -295,8 +290,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_backpropagation_hyperparameters())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_gradient_check, show_cross_check, check_backpropagation_hyperparameters)

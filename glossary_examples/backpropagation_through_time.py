@@ -193,11 +193,6 @@ def plot_contributions():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"contributions": plot_contributions()}
-
-
 def show_example() -> None:
     """How much each unrolled step contributes to the gradient of W_h."""
     g = numpy_gradients()
@@ -226,8 +221,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_truncation()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_truncation, plot_contributions, show_cross_check)

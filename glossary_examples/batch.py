@@ -346,14 +346,11 @@ def plot_generalisation():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"generalisation": plot_generalisation()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    show_comparison()
-    print(check_batch_minibatch_generalises())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_generalisation,
+    show_cross_check,
+    show_comparison,
+    check_batch_minibatch_generalises,
+)

@@ -173,11 +173,6 @@ def plot_decision_boundary():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"decision-boundary": plot_decision_boundary()}
-
-
 def show_example() -> None:
     """A few test examples, then accuracy and confusion counts on the whole test set."""
     model, history = train()
@@ -206,7 +201,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_decision_boundary, show_cross_check)

@@ -391,16 +391,14 @@ def plot_translation():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"sharing": plot_sharing(), "translation": plot_translation()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_models()
-    show_parameter_table()
-    show_cross_check()
-    show_translation()
-    print(check_cnn_2352_weights())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    show_models,
+    show_parameter_table,
+    plot_sharing,
+    plot_translation,
+    show_cross_check,
+    show_translation,
+    check_cnn_2352_weights,
+)

@@ -201,11 +201,6 @@ def plot_augmented(copies: int = 11, seed_value: int = 0):
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"augmented-versions": plot_augmented()}
-
-
 def show_example(copies: int = 6) -> None:
     """Six copies of the digit 7 through the pipeline: what each copy drew."""
     x = np.repeat(picture()[None], copies, axis=0)
@@ -231,8 +226,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_training_switch()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_training_switch, plot_augmented, show_cross_check)

@@ -212,11 +212,6 @@ def plot_gradients():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"gradients": plot_gradients()}
-
-
 def show_example() -> None:
     """The framework and its devices, then one hand-written training step."""
     print(table(framework_facts()))
@@ -244,8 +239,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_autodiff()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_autodiff, plot_gradients, show_cross_check)

@@ -286,11 +286,6 @@ def plot_depth():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"depth": plot_depth()}
-
-
 def show_example() -> None:
     """Parameter counts of the example network, then the forward pass layer by layer."""
     print(table(parameter_table()))
@@ -328,9 +323,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_constructions()
-    show_depth_comparison()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_constructions, show_depth_comparison, plot_depth, show_cross_check)

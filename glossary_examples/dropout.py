@@ -158,11 +158,6 @@ def plot_thinned_networks():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"thinned-networks": plot_thinned_networks()}
-
-
 def show_example() -> None:
     """The same layer on the inputs 1..8, in training and in inference mode."""
     out = dropout_once(np.arange(1, 9, dtype="float32"))
@@ -176,8 +171,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_dropout_ensemble())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_thinned_networks, show_cross_check, check_dropout_ensemble)

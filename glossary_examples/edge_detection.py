@@ -211,14 +211,12 @@ def plot_digit_edges():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"step-edge": plot_step_edge(), "digit-edges": plot_digit_edges()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_other_cases()
-    show_digit_edges()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    show_other_cases,
+    plot_step_edge,
+    show_digit_edges,
+    plot_digit_edges,
+    show_cross_check,
+)

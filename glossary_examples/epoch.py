@@ -335,14 +335,5 @@ def plot_losses():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"losses": plot_losses()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_nb_epoch()
-    show_overfitting()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_nb_epoch, show_overfitting, plot_losses, show_cross_check)

@@ -322,11 +322,6 @@ def plot_clipping():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"growth": plot_growth(), "clipping": plot_clipping()}
-
-
 def show_example() -> None:
     """Gradient growth over time steps and over layers."""
     print(f"linear SimpleRNN: radius, ‖∂L/∂x_1‖, ‖∂L/∂x_{STEPS}‖, growth per step")
@@ -345,8 +340,11 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_exploding_gradient_clipping())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_growth,
+    plot_clipping,
+    show_cross_check,
+    check_exploding_gradient_clipping,
+)

@@ -246,14 +246,5 @@ def plot_flip():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"feature-map": plot_feature_map(), "flip": plot_flip()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_layer_shapes()
-    show_flip()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_layer_shapes, show_flip, plot_feature_map, plot_flip, show_cross_check)

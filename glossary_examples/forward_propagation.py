@@ -133,11 +133,6 @@ def plot_trace():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"trace": plot_trace()}
-
-
 def show_example() -> None:
     """The weights, then the forward pass step by step."""
     with np.printoptions(precision=4, suppress=True):
@@ -164,8 +159,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_weights_unchanged()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_weights_unchanged, plot_trace, show_cross_check)

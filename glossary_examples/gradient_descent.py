@@ -319,11 +319,6 @@ def plot_trajectories():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"trajectories": plot_trajectories()}
-
-
 def show_example() -> None:
     """Each variant on the same data from the same start: work and progress."""
     x, y = task_data()
@@ -348,9 +343,11 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    show_online()
-    print(check_gradient_descent_batch_vs_sgd())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_trajectories,
+    show_cross_check,
+    show_online,
+    check_gradient_descent_batch_vs_sgd,
+)

@@ -328,11 +328,6 @@ def plot_hidden_units():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"layers": plot_layers(), "tasks": plot_tasks(), "hidden-units": plot_hidden_units()}
-
-
 def show_example() -> None:
     """The digit network's layers, then the three usual output layers."""
     model = digit_network()
@@ -356,8 +351,12 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_layers_hidden_unit_rule())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_layers,
+    show_cross_check,
+    plot_tasks,
+    check_layers_hidden_unit_rule,
+    plot_hidden_units,
+)

@@ -189,11 +189,6 @@ def plot_learning_rates():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"learning-rates": plot_learning_rates()}
-
-
 def show_example() -> None:
     """The same gradient descent with each learning rate: where it ends, how fast."""
     j_min = minimum_cost()
@@ -211,8 +206,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_learning_rate_definition())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_learning_rates, show_cross_check, check_learning_rate_definition)

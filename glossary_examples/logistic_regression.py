@@ -169,11 +169,6 @@ def plot_training():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"training": plot_training()}
-
-
 def show_example() -> None:
     """The gradient formula checked numerically, then the model trained by NumPy."""
     x, y = make_data()
@@ -199,7 +194,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_training, show_cross_check)

@@ -163,11 +163,6 @@ def plot_binary_cross_entropy():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"binary-cross-entropy": plot_binary_cross_entropy()}
-
-
 def show_example() -> None:
     """Per-example binary cross-entropy on six predictions, then their cost."""
     d = example_data()
@@ -188,8 +183,5 @@ def show_clipping() -> None:
     print(table(clipped_loss_of_certain_mistake()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    show_clipping()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_binary_cross_entropy, show_cross_check, show_clipping)

@@ -142,11 +142,6 @@ def plot_training():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"training": plot_training()}
-
-
 def show_example() -> None:
     """The model's summary, and a batch of 5 inputs mapped to 5 outputs."""
     model = build_model()
@@ -172,8 +167,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_training()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_training, plot_training, show_cross_check)

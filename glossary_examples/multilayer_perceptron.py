@@ -184,11 +184,6 @@ def plot_xor():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"xor": plot_xor()}
-
-
 def show_example() -> None:
     """A dense layer's shapes, then XOR with and without a hidden layer."""
     print(table(dense_shapes()))
@@ -205,7 +200,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_xor, show_cross_check)

@@ -148,11 +148,6 @@ def plot_approximation():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"approximation": plot_approximation()}
-
-
 def show_example() -> None:
     """The approximation error of each trained width."""
     rows = approximation_errors()
@@ -166,7 +161,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_approximation, show_cross_check)

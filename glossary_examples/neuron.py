@@ -131,11 +131,6 @@ def plot_neuron():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"sigmoid-neuron": plot_neuron()}
-
-
 def show_example() -> None:
     """The example neuron, run by Keras, on a few inputs, with two activations."""
     x = example_inputs()
@@ -154,7 +149,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_neuron, show_cross_check)

@@ -142,11 +142,6 @@ def plot_one_hot():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"one-hot": plot_one_hot()}
-
-
 def show_example() -> None:
     """A few digit labels, one-hot encoded by Keras, and decoded with argmax."""
     labels = list(EXAMPLE_LABELS)
@@ -177,9 +172,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_num_classes()
-    show_cross_check()
-    print(check_one_hot_label_2())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_num_classes, plot_one_hot, show_cross_check, check_one_hot_label_2)

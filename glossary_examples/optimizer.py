@@ -251,13 +251,5 @@ def plot_optimizers():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"optimizers": plot_optimizers()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_training()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_training, plot_optimizers, show_cross_check)

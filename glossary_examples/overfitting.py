@@ -243,13 +243,5 @@ def plot_accuracy():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"accuracy": plot_accuracy()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_overfitting_random_labels())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_accuracy, show_cross_check, check_overfitting_random_labels)

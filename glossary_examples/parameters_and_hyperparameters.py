@@ -217,11 +217,6 @@ def plot_sweep():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"learning-rate-sweep": plot_sweep()}
-
-
 def show_parameter_count() -> None:
     """Each layer's parameters by the formula, and Keras's count."""
     model = build_model()
@@ -267,9 +262,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_parameter_count()
-    show_fit_effect()
-    show_sweep()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_parameter_count, show_fit_effect, show_sweep, plot_sweep, show_cross_check)

@@ -298,11 +298,6 @@ def plot_learning():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"gates": plot_gates(), "learning": plot_learning()}
-
-
 def show_example() -> None:
     """The truth tables of the three gates with the claim's parameters."""
     for gate, (w, theta) in GATES.items():
@@ -318,11 +313,14 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_learning()
-    show_grid_search()
-    show_xor_mlp()
-    show_cross_check()
-    print(check_perceptron_logic_gates())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    show_learning,
+    show_grid_search,
+    show_xor_mlp,
+    plot_gates,
+    plot_learning,
+    show_cross_check,
+    check_perceptron_logic_gates,
+)

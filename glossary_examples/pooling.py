@@ -189,11 +189,6 @@ def plot_pooling(index: int = 0):
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"max-and-average": plot_pooling()}
-
-
 def show_example() -> None:
     """A 4×4 input, pooled 2×2 by Keras: max and average, each 2×2."""
     print("input 4x4:")
@@ -214,9 +209,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_weights()
-    show_cross_check()
-    print(check_pooling_2x2_of_4x4())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_weights, plot_pooling, show_cross_check, check_pooling_2x2_of_4x4)

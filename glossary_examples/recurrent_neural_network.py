@@ -168,11 +168,6 @@ def plot_trajectories():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"trajectories": plot_trajectories()}
-
-
 def show_example() -> None:
     """One SimpleRNN layer: its weights, its output shapes, its steps."""
     x = random_inputs()
@@ -206,8 +201,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_unrolling()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_unrolling, plot_trajectories, show_cross_check)

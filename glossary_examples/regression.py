@@ -238,11 +238,6 @@ def plot_extrapolation():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"fit": plot_fit(), "extrapolation": plot_extrapolation()}
-
-
 def show_example() -> None:
     """The trained unit's weights and its prediction at x = 1."""
     model, history = fit()
@@ -262,9 +257,12 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_regression_nb_epoch())
-    print(check_regression_extrapolation())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_fit,
+    show_cross_check,
+    check_regression_nb_epoch,
+    check_regression_extrapolation,
+    plot_extrapolation,
+)

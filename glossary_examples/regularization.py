@@ -264,13 +264,5 @@ def plot_weights():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"sweep": plot_sweep(), "weights": plot_weights()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_sweep()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_sweep, plot_sweep, plot_weights, show_cross_check)

@@ -342,15 +342,6 @@ def plot_activation_rate():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {
-        "relu-and-derivative": plot_relu(),
-        "training-loss": plot_training(),
-        "activation-rate": plot_activation_rate(),
-    }
-
-
 def dense_relu_layer(units: int = 8, seed_value: int = 0) -> dict[str, np.ndarray]:
     """One ``Dense(units, activation="relu")`` layer on one random input.
 
@@ -383,10 +374,14 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_relu_faster_training())
-    print(check_relu_sparsity())
-    print(check_relu_activation_rate_2n())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_relu,
+    show_cross_check,
+    check_relu_faster_training,
+    plot_training,
+    check_relu_sparsity,
+    check_relu_activation_rate_2n,
+    plot_activation_rate,
+)

@@ -228,11 +228,6 @@ def plot_order_task():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"order-task": plot_order_task()}
-
-
 def show_shapes() -> None:
     """(batch, time, features) in, and what comes out, for three kinds of task."""
     print("input shape -> output shape")
@@ -252,8 +247,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_shapes()
-    show_order_task()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_shapes, show_order_task, plot_order_task, show_cross_check)

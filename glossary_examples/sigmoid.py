@@ -263,11 +263,6 @@ def plot_output_layers():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"sigmoid": plot_sigmoid(), "output-layers": plot_output_layers()}
-
-
 def show_example() -> None:
     """σ and σ' on a few numbers; σ(−z) = 1 − σ(z)."""
     z = np.array([-6.0, -2.0, -0.5, 0.0, 0.5, 2.0, 6.0])
@@ -283,9 +278,12 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    show_output_layers()
-    print(check_sigmoid_output_layer())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_sigmoid,
+    show_cross_check,
+    show_output_layers,
+    check_sigmoid_output_layer,
+    plot_output_layers,
+)

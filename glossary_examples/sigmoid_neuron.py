@@ -180,11 +180,6 @@ def plot_step_vs_sigmoid():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"step-vs-sigmoid": plot_step_vs_sigmoid()}
-
-
 def show_example() -> None:
     """Output changes of both neurons on X for growing changes of w1."""
     z = float(weighted_sum(X, W, B))
@@ -208,8 +203,5 @@ def show_cross_check() -> None:
         print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_random_perturbations()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_random_perturbations, plot_step_vs_sigmoid, show_cross_check)

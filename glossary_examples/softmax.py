@@ -182,11 +182,6 @@ def plot_softmax_vs_sigmoid():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"softmax-vs-sigmoid": plot_softmax_vs_sigmoid()}
-
-
 def show_example() -> None:
     """Softmax, plain sigmoids and normalised sigmoids of one score vector, and shifted."""
     with np.printoptions(precision=4, suppress=True):
@@ -208,9 +203,11 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    show_comparison()
-    print(check_softmax_normalised_sigmoid())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_softmax_vs_sigmoid,
+    show_cross_check,
+    show_comparison,
+    check_softmax_normalised_sigmoid,
+)

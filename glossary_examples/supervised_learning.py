@@ -277,13 +277,5 @@ def plot_supervision():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"supervision": plot_supervision()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_shuffled_labels()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_shuffled_labels, plot_supervision, show_cross_check)

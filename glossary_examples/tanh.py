@@ -263,15 +263,6 @@ def plot_training():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {
-        "tanh": plot_tanh(),
-        "hidden-outputs": plot_hidden_outputs(),
-        "training": plot_training(),
-    }
-
-
 def show_example() -> None:
     """tanh, 2σ(2z) − 1 and the derivative on a few numbers."""
     z = np.array([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0])
@@ -287,10 +278,14 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    show_hidden_means()
-    show_training()
-    print(check_tanh_hidden_layers())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_tanh,
+    show_cross_check,
+    show_hidden_means,
+    plot_hidden_outputs,
+    show_training,
+    plot_training,
+    check_tanh_hidden_layers,
+)

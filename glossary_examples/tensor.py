@@ -203,11 +203,6 @@ def plot_axes():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"sum-axes": plot_axes()}
-
-
 def show_example() -> None:
     """Shape, rank and dtype of tensors of rank 0 to 4, then NumPy array vs tf.Tensor."""
     rows = {name: f"shape {describe(x)['shape']}, rank {describe(x)['rank']}"
@@ -231,9 +226,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_sums()
-    show_cross_check()
-    print(check_tensor_sum_axes())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_sums, plot_axes, show_cross_check, check_tensor_sum_axes)

@@ -193,11 +193,6 @@ def plot_clusters():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"clusters": plot_clusters()}
-
-
 def show_example() -> None:
     """k-means on the unlabelled blobs, evaluated against the hidden groups afterwards."""
     x, hidden = make_blobs()
@@ -228,8 +223,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_rescaled()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_rescaled, plot_clusters, show_cross_check)

@@ -314,11 +314,6 @@ def plot_time_steps():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"layers": plot_layers(), "time-steps": plot_time_steps()}
-
-
 def show_example() -> None:
     """Gradient norms at the first and last layer of the 12-layer nets."""
     rows = {}
@@ -342,9 +337,12 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_recurrent_example()
-    show_cross_check()
-    print(check_vanishing_gradient_relu())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    show_recurrent_example,
+    plot_layers,
+    plot_time_steps,
+    show_cross_check,
+    check_vanishing_gradient_relu,
+)

@@ -224,11 +224,6 @@ def plot_instruction_counts():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"instruction-counts": plot_instruction_counts()}
-
-
 def show_example() -> None:
     """The dot product of two vectors of 10 000 numbers, three ways."""
     out = speed_comparison()
@@ -251,8 +246,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_instruction_counts()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_instruction_counts, plot_instruction_counts, show_cross_check)

@@ -194,11 +194,6 @@ def plot_boundaries():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"boundaries": plot_boundaries()}
-
-
 def show_example() -> None:
     """The example cases: threshold, boundary position, and how much of the grid fires."""
     x = grid_points()
@@ -222,8 +217,5 @@ def show_cross_check() -> None:
     print(table(check_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_equivalence()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_equivalence, plot_boundaries, show_cross_check)

@@ -239,7 +239,7 @@ def test_module_follows_the_conventions(slug):
         ">>>" in (getattr(module, n).__doc__ or "") for n in dir(module)
         if callable(getattr(module, n))
     ), f"{slug} has no doctest"
-    assert callable(module.main) and callable(module.figures)
+    assert module.PAGE and all(callable(f) for f in module.PAGE)  # its page: tests/test_pages.py
     for claim in registry.term(slug).claims:
         # one check function per claim, named after the claim id
         fn = f"check_{claim.id.replace('-', '_')}"
