@@ -157,7 +157,7 @@ def xor_results() -> dict[str, dict]:
     return results
 
 
-def check_against_numpy() -> dict[str, float]:
+def cross_check() -> dict[str, float]:
     """``keras.activations`` and their gradients equal the NumPy formulas.
 
     Values on a grid of z, and derivatives from ``tf.GradientTape``; each pair
@@ -244,8 +244,8 @@ def show_xor() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

@@ -85,7 +85,7 @@ def keras_attention(q, k, v, scale: float | None = None):
     return out.numpy(), weights.numpy()
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """``keras.layers.Attention`` equals NumPy's attention, and its weights sum to 1.
 
     Default layer: NumPy with scale 1 (plain dot product). ``use_scale=True``
@@ -227,7 +227,7 @@ def show_scaling() -> None:
 
 def show_cross_check() -> None:
     """NumPy and Keras agree (the assertions run inside the check functions)."""
-    print(table(check_against_numpy()))
+    print(table(cross_check()))
     print()
     print(table(check_multi_head_against_numpy()))
 

@@ -113,7 +113,7 @@ def tape_gradients(model, optimizer=None):
     return float(loss), [g.numpy() for g in params], lr, watched
 
 
-def check_against_numpy() -> dict[str, float]:
+def cross_check() -> dict[str, float]:
     """NumPy's chain rule gives the same loss and gradients as ``tf.GradientTape``."""
     p = initial_params()
     cache = forward(p)
@@ -286,8 +286,8 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

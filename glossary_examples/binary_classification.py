@@ -100,7 +100,7 @@ def predictions_on_test_set() -> dict[str, np.ndarray]:
     return {"x": x, "y": y, "y_hat": y_hat, "label": to_labels(y_hat)}
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """Cross-entropy, accuracy and confusion counts: NumPy vs Keras, on the test set.
 
     Also on hand-picked ŷ that include 0 and 1 exactly, where only the
@@ -197,8 +197,8 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

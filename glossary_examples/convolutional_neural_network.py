@@ -195,7 +195,7 @@ def translation_test(dy: int = SHIFT[0], dx: int = SHIFT[1]) -> dict[str, float]
     }
 
 
-def check_against_numpy(seed_value: int = 0) -> dict[str, str]:
+def cross_check(seed_value: int = 0) -> dict[str, str]:
     """Keras's Dense and Conv2D layers equal their NumPy formulas; parameter counts too.
 
     Asserted before anything is returned: ``Dense(UNITS)`` on the flattened
@@ -323,8 +323,8 @@ def show_parameter_table() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 def show_translation() -> None:

@@ -144,7 +144,7 @@ def numpy_gradient_descent(x, y, kernel, bias, epochs: int = EPOCHS,
     return {"final": [kernel, bias], "loss": np.array(losses)}
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """What the framework computes equals what NumPy computes by hand.
 
     1. ``tf.GradientTape``'s derivative of x² sin x equals the hand-derived
@@ -235,8 +235,8 @@ def show_autodiff() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

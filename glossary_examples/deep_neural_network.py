@@ -81,7 +81,7 @@ def example_network(seed_value: int = 0):
     return model
 
 
-def check_against_numpy(m: int = 7, seed_value: int = 0) -> dict[str, object]:
+def cross_check(m: int = 7, seed_value: int = 0) -> dict[str, object]:
     """Both NumPy notations reproduce ``model.predict`` on a batch of m examples.
 
     The course's W[l] is Keras's kernel transposed, and its column vector b[l]
@@ -319,8 +319,8 @@ def show_depth_comparison() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

@@ -102,7 +102,7 @@ def digit_edges(index: int = DIGIT_INDEX) -> dict[str, np.ndarray]:
     }
 
 
-def check_against_numpy() -> dict[str, str]:
+def cross_check() -> dict[str, str]:
     """Keras's ``Conv2D`` equals the NumPy filter on every image of the page.
 
     The four step images (valid padding) and the digit with both filters
@@ -151,8 +151,8 @@ def show_digit_edges() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 def _grid(ax, values, title, cmap, vmin, vmax, fontsize=11):

@@ -258,7 +258,7 @@ def numpy_epoch_losses(trace: dict) -> dict[str, np.ndarray]:
     return {"running": np.array(running), "end": np.array(end)}
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """Keras's epoch bookkeeping and losses, recomputed in NumPy.
 
     1. Steps per epoch counted by a callback equal ``ceil(n / batch_size)``,
@@ -306,8 +306,8 @@ def check_against_numpy() -> dict[str, object]:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 def plot_losses():

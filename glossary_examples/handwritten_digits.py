@@ -292,7 +292,7 @@ def numpy_forward(model, x) -> np.ndarray:
     return a
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """Every step of the example recomputed in NumPy (or scikit-learn) and asserted.
 
     1. ``to_categorical`` equals rows of the identity matrix, ``np.eye(10)[y]``.
@@ -338,8 +338,8 @@ def check_against_numpy() -> dict[str, object]:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy, scikit-learn and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 def plot_digits():

@@ -90,7 +90,7 @@ def output_heads(features: int = HIDDEN, batch: int = 4, seed_value: int = 0) ->
     return {name: layer(h).numpy() for name, layer in heads.items()}
 
 
-def check_against_numpy(batch: int = 5, seed_value: int = 0) -> dict[str, object]:
+def cross_check(batch: int = 5, seed_value: int = 0) -> dict[str, object]:
     """The digit network by hand in NumPy (flatten, ReLU, softmax) equals ``predict``.
 
     Also checks the parameter count: the input layer contributes nothing,
@@ -347,8 +347,8 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

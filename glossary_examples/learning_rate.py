@@ -117,7 +117,7 @@ def steps_to_converge(costs: np.ndarray, target: float = 1e-3) -> int | str:
     return int(below[0]) if below.size else f"not in {len(costs) - 1}"
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """Keras's ``SGD(learning_rate=α)`` follows NumPy's θ − α ∇J step for step, for every α."""
     out = {}
     for lr, keras_curve in keras_losses().items():
@@ -202,8 +202,8 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

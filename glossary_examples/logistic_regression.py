@@ -109,7 +109,7 @@ def train_both() -> dict:
             "keras_losses": np.array(history.history["loss"])}
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """Gradients and whole training runs: NumPy formulas vs Keras and tf.GradientTape."""
     t = tf()
     x, y = make_data()
@@ -190,8 +190,8 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

@@ -103,7 +103,7 @@ def keras_losses(d: dict[str, np.ndarray]) -> dict[str, np.ndarray | float]:
     return out
 
 
-def check_against_numpy() -> dict[str, float]:
+def cross_check() -> dict[str, float]:
     """NumPy's losses and costs equal ``keras.losses``; the quadratic cost is (d/2) × Keras's MSE.
 
     ``MeanSquaredError`` averages the squared errors over the d outputs and has
@@ -174,8 +174,8 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 def show_clipping() -> None:

@@ -105,7 +105,7 @@ def approximation_errors(widths=WIDTHS) -> dict[int, dict[str, float]]:
     return result
 
 
-def check_against_numpy(hidden: int = 8) -> dict[str, object]:
+def cross_check(hidden: int = 8) -> dict[str, object]:
     """Keras's ``predict`` equals the NumPy formula run on the trained network's own weights."""
     model = fitted(hidden)
     w1, b1, w2, b2 = model.get_weights()
@@ -157,8 +157,8 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

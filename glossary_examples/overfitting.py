@@ -149,7 +149,7 @@ def show_example() -> None:
                  "weights in the model": train("random")["model"].count_params()}))
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """Keras's predictions, accuracy and loss, recomputed in NumPy.
 
     1. ``to_categorical`` is a row of the identity matrix per label.
@@ -182,8 +182,8 @@ def check_against_numpy() -> dict[str, object]:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 def check_overfitting_random_labels() -> ClaimCheck:

@@ -100,7 +100,7 @@ def numpy_conv2d(x: np.ndarray, w: np.ndarray, padding: str = "valid", s: int = 
     return out
 
 
-def check_against_numpy(n: int = 7, seed: int = 0) -> dict[str, str]:
+def cross_check(n: int = 7, seed: int = 0) -> dict[str, str]:
     """Keras's ``Conv2D`` equals NumPy's padded cross-correlation, for both modes.
 
     Odd and even kernels, strides 1 and 2; the kernel is copied into Keras with
@@ -303,8 +303,8 @@ def show_size_table() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

@@ -194,7 +194,7 @@ def keras_perceptron(w, theta: float):
     return layer
 
 
-def check_against_numpy(n: int = 1000, seed_value: int = 0) -> dict[str, object]:
+def cross_check(n: int = 1000, seed_value: int = 0) -> dict[str, object]:
     """NumPy's ``step(w·x − θ)`` equals a Keras ``Dense(1)`` with bias −θ and a step.
 
     On the four binary inputs for each gate of the claim, and on ``n`` random
@@ -309,8 +309,8 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

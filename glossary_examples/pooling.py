@@ -78,7 +78,7 @@ def pool_weights() -> dict[str, str]:
     return rows
 
 
-def check_against_numpy(batch: int = 4, n: int = 8, seed: int = 0) -> dict[str, float]:
+def cross_check(batch: int = 4, n: int = 8, seed: int = 0) -> dict[str, float]:
     """Keras's pooling equals NumPy's reshape-and-reduce, values and gradients.
 
     Values: ``MaxPooling2D(2)`` / ``AveragePooling2D(2)`` against ``numpy_pool``
@@ -205,8 +205,8 @@ def show_weights() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

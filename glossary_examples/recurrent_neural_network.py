@@ -83,7 +83,7 @@ def keras_simple_rnn(units: int = UNITS, seed_value: int = 0, **kwargs):
     return layer
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """The NumPy loop, given ``SimpleRNN``'s own weights, reproduces every time step.
 
     Compared with ``return_sequences=True`` (all hidden states), with the
@@ -197,8 +197,8 @@ def show_unrolling() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

@@ -90,7 +90,7 @@ def predict(model, x) -> np.ndarray:
     return np.asarray(model(np.asarray(x, dtype="float32").reshape(-1, 1))).ravel()
 
 
-def check_against_numpy() -> dict[str, float]:
+def cross_check() -> dict[str, float]:
     """The trained Dense(1) unit equals the closed-form least-squares line."""
     x, y = make_data()
     model, history = fit()
@@ -253,8 +253,8 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

@@ -53,7 +53,7 @@ def keras_relu_and_gradient(x) -> tuple[np.ndarray, np.ndarray]:
     return y.numpy(), tape.gradient(y, x).numpy()
 
 
-def check_against_numpy(n: int = 1001) -> dict[str, float]:
+def cross_check(n: int = 1001) -> dict[str, float]:
     """NumPy's max(0, x) and its derivative equal Keras's ReLU and TensorFlow's gradient."""
     x = np.linspace(-5.0, 5.0, n, dtype="float32")  # includes x = 0 exactly
     values, grads = keras_relu_and_gradient(x)
@@ -370,8 +370,8 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

@@ -168,7 +168,7 @@ def variable_length_sequences() -> list[np.ndarray]:
     return [rng.uniform(0.5, 1.5, size=(n, 2)).astype("float32") for n in (5, 3, 2)]
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """NumPy padding and mask equal Keras's; with the mask, padding changes nothing.
 
     ``keras.utils.pad_sequences(padding="post")`` must give NumPy's padded
@@ -243,8 +243,8 @@ def show_order_task() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

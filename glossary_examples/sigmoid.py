@@ -53,7 +53,7 @@ def keras_sigmoid_and_gradient(z) -> tuple[np.ndarray, np.ndarray]:
     return y.numpy(), tape.gradient(y, z).numpy()
 
 
-def check_against_numpy(n: int = 2001) -> dict[str, float]:
+def cross_check(n: int = 2001) -> dict[str, float]:
     """NumPy's σ and σ(1 − σ) equal Keras's sigmoid and TensorFlow's gradient.
 
     On n points from −10 to 10 (z = 0 included), asserted with
@@ -274,8 +274,8 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

@@ -122,7 +122,7 @@ def gradients(activation, x=X, w=W, b: float = B):
     return None if grad is None else grad.numpy()[:, 0]
 
 
-def check_against_numpy(n: int = 200, seed_value: int = 0) -> dict[str, object]:
+def cross_check(n: int = 200, seed_value: int = 0) -> dict[str, object]:
     """``Dense(1, activation="sigmoid")`` equals NumPy's σ(w·x + b), and its gradient σ'(z)·x.
 
     Values on ``n`` random inputs; the gradient of the summed outputs with
@@ -198,9 +198,9 @@ def show_random_perturbations() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
     with np.printoptions(precision=4):
-        print(table(check_against_numpy()))
+        print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

@@ -132,7 +132,7 @@ def keras_softmax_and_jacobian(z) -> tuple[np.ndarray, np.ndarray]:
     return s.numpy(), tape.batch_jacobian(s, z).numpy()
 
 
-def check_against_numpy(n: int = 200) -> dict[str, float]:
+def cross_check(n: int = 200) -> dict[str, float]:
     """Keras's softmax equals NumPy's, also for huge scores; the Jacobian is diag(s) − s sᵀ.
 
     On ``n`` random 10-class score vectors plus one with scores 1000, 999, 0,
@@ -199,8 +199,8 @@ def show_comparison() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

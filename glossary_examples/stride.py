@@ -90,7 +90,7 @@ def _conv(weights: np.ndarray, s: int, padding: str = "valid"):
     return conv
 
 
-def check_against_numpy(n: int = 9, f: int = 3, seed: int = 0) -> dict[str, str]:
+def cross_check(n: int = 9, f: int = 3, seed: int = 0) -> dict[str, str]:
     """Keras's strided ``Conv2D`` equals NumPy's, and equals the subsampled stride-1 output.
 
     One random kernel is copied into Keras layers of stride 1, 2 and 3. Each
@@ -192,8 +192,8 @@ def show_size_agreement() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 def show_same_padding_offsets() -> None:

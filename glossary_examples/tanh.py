@@ -55,7 +55,7 @@ def keras_tanh_and_gradient(z) -> tuple[np.ndarray, np.ndarray]:
     return y.numpy(), tape.gradient(y, z).numpy()
 
 
-def check_against_numpy() -> dict[str, float]:
+def cross_check() -> dict[str, float]:
     """NumPy's tanh and 1 − tanh² equal Keras's tanh and TensorFlow's gradient.
 
     On 2001 points from −10 to 10, asserted with ``np.testing.assert_allclose``;
@@ -274,8 +274,8 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

@@ -93,7 +93,7 @@ def sums(values=CLAIM_A) -> dict[str, dict[str, list]]:
     return out
 
 
-def check_against_numpy(seed_value: int = 0) -> dict[str, object]:
+def cross_check(seed_value: int = 0) -> dict[str, object]:
     """NumPy reductions and TensorFlow's agree on a random rank-3 tensor.
 
     For every single axis, a pair of axes and all axes: same values
@@ -222,8 +222,8 @@ def show_sums() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and TensorFlow agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and TensorFlow agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

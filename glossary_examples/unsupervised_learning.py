@@ -132,7 +132,7 @@ def keras_kmeans_step(x, centroids):
             ops.convert_to_numpy(new))
 
 
-def check_against_numpy(seed_value: int = 1) -> dict[str, object]:
+def cross_check(seed_value: int = 1) -> dict[str, object]:
     """Run k-means in NumPy and with keras.ops from the same start; every step must agree."""
     x, _ = make_blobs()
     start = x[np.random.default_rng(seed_value).choice(len(x), size=K, replace=False)]
@@ -219,8 +219,8 @@ def show_rescaled() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

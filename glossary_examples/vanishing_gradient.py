@@ -225,7 +225,7 @@ def numpy_backprop(weights, x, y) -> dict[str, np.ndarray]:
     }
 
 
-def check_against_numpy() -> dict[str, float]:
+def cross_check() -> dict[str, float]:
     """NumPy backpropagation through the Keras sigmoid net matches ``tf.GradientTape``."""
     x, y = random_batch()
     seed(0)
@@ -333,8 +333,8 @@ def show_recurrent_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

@@ -123,7 +123,7 @@ def dense_shapes(inputs: int, units: int) -> dict[str, object]:
     }
 
 
-def check_against_numpy(inputs: int = 4, units: int = 3, n: int = 32,
+def cross_check(inputs: int = 4, units: int = 3, n: int = 32,
                         seed_value: int = 0) -> dict[str, object]:
     """A Dense layer's output equals ``x @ W + b`` in NumPy, and the bias-as-weight form.
 
@@ -213,8 +213,8 @@ def show_equivalence() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.

@@ -103,7 +103,7 @@ def test_reexecutes_exactly_the_pages_whose_code_changed(project):
          '"""Print what the page shows (edited)')
     assert build(project) == {"glossary/dropout"}, "the module the page imports"
 
-    edit(project / "glossary_examples/report.py", "def fmt(", "# edited\ndef fmt(")
+    edit(project / "glossary_examples/_lib/report.py", "def fmt(", "# edited\ndef fmt(")
     assert build(project) == {"glossary/dropout", "glossary/neuron"}, "a module imported transitively"
 
     (project / "loaded_example.py").write_text('print("loaded file, version 2")\n')
