@@ -133,7 +133,8 @@ def test_run_page_saves_figures_in_page_order(tmp_path, capsys):
     saved = run_page(DEMO_PAGE, "demo", tmp_path)
     assert saved == [tmp_path / "demo-line.png"]
     assert saved[0].read_bytes()[:8] == PNG_SIGNATURE
-    assert capsys.readouterr().out.splitlines()[:2] == ["words", f"saved {tmp_path / 'demo-line.png'}"]
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[:2] == ["words", f"saved {tmp_path / 'demo-line.png'}"]
     assert plt.get_fignums() == []  # closed once saved
 
 
@@ -141,5 +142,5 @@ def test_run_page_refuses_a_result_of_another_kind():
     def show_returns_a_number():
         return 3
 
-    with pytest.raises(TypeError, match=r"show_returns_a_number\(\) returned an object of type int;"):
+    with pytest.raises(TypeError, match=r"show_returns_a_number\(\) returned an object of type int"):
         run_page((show_returns_a_number,), "demo")

@@ -77,14 +77,18 @@ def declared_page(module_file: str, source: str) -> tuple[list[str], list[str]]:
     node = assigns[0]
     if node is not tree.body[-1]:
         return [], [f"{module_file}:{node.lineno}: PAGE must be the module's last statement"]
-    if not isinstance(node.value, ast.Tuple) or not all(isinstance(e, ast.Name) for e in node.value.elts):
+    if not (
+        isinstance(node.value, ast.Tuple) and all(isinstance(e, ast.Name) for e in node.value.elts)
+    ):
         return [], [f"{module_file}:{node.lineno}: PAGE must be a tuple of function names"]
     names = [e.id for e in node.value.elts]
     problems = []
     for name in names:
         fn = functions.get(name)
         if fn is None:
-            problems.append(f"{module_file}: PAGE lists {name}, which is not a function defined in it")
+            problems.append(
+                f"{module_file}: PAGE lists {name}, which is not a function defined in it"
+            )
             continue
         if fn.args.args or fn.args.posonlyargs or fn.args.kwonlyargs:
             # the page calls it without arguments; defaults are fine, required ones are not
@@ -98,7 +102,9 @@ def declared_page(module_file: str, source: str) -> tuple[list[str], list[str]]:
         if name.startswith("show_") and returns != "None":
             problems.append(f"{module_file}:{fn.lineno}: {name}() is not annotated -> None")
         if not name.startswith(tuple(SHAPES)):
-            problems.append(f"{module_file}: PAGE lists {name}, which is not show_, plot_ or check_")
+            problems.append(
+                f"{module_file}: PAGE lists {name}, which is not show_, plot_ or check_"
+            )
     if len(set(names)) != len(names):
         problems.append(f"{module_file}: PAGE lists a function twice")
     return names, problems
@@ -106,7 +112,9 @@ def declared_page(module_file: str, source: str) -> tuple[list[str], list[str]]:
 
 def claim_ids_checked(source: str, function: str) -> list[str]:
     """The literal ids of the ``ClaimCheck(...)`` calls in one function of ``source``."""
-    fn = next(n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == function)
+    fn = next(
+        n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == function
+    )
     return [
         node.args[0].value for node in ast.walk(fn)
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ClaimCheck"
@@ -130,7 +138,9 @@ def mismatches(page: str, text: str, module: str, module_file: str, source: str)
         for line, called in calls[len(names):]:
             problems.append(f"{page}:{line}: {module}.{called}() is not in PAGE in {module_file}")
         for name in names[len(calls):]:
-            problems.append(f"{page}: PAGE in {module_file} lists {name}, which the page never calls")
+            problems.append(
+                f"{page}: PAGE in {module_file} lists {name}, which the page never calls"
+            )
     return problems
 
 
@@ -154,7 +164,8 @@ def test_the_page_checks_each_claim_of_its_term_once(slug):
     assert sorted(checks) == sorted(f"check_{c.id.replace('-', '_')}" for c in t.claims)
     for name in checks:
         # the ClaimCheck it returns carries the claim id its name promises
-        assert claim_ids_checked(source, name) == [name.removeprefix("check_").replace("_", "-")], name
+        claim_id = name.removeprefix("check_").replace("_", "-")
+        assert claim_ids_checked(source, name) == [claim_id], name
 
 
 # --- the check can fail ----------------------------------------------------
@@ -181,13 +192,17 @@ SWAPPED = ["demo.show_example()", "print(demo.check_demo_claim())", "demo.plot_c
 
 def page_text(calls: list[str], first: str = "from glossary_examples import demo\n\n") -> str:
     """A tiny page: a title, then one code cell per call (cell fences on lines 3, 9, 13, ...)."""
-    cells = [f"```{{code-cell}} ipython3\n{first if i == 0 else ''}{call}\n```\n" for i, call in enumerate(calls)]
+    cells = [
+        f"```{{code-cell}} ipython3\n{first if i == 0 else ''}{call}\n```\n"
+        for i, call in enumerate(calls)
+    ]
     return "# Demo\n\n" + "\n".join(cells)
 
 
 def run_mismatches(calls: list[str], module_source: str = MODULE, **kwargs) -> list[str]:
     return mismatches(
-        "docs/glossary/demo.md", page_text(calls, **kwargs), "demo", "glossary_examples/demo.py", module_source
+        "docs/glossary/demo.md", page_text(calls, **kwargs),
+        "demo", "glossary_examples/demo.py", module_source,
     )
 
 
@@ -219,7 +234,8 @@ def test_a_missing_import_and_an_unknown_function_are_named():
     assert run_mismatches(IN_ORDER, source, first="") == [
         "docs/glossary/demo.md:3: the first cell must start with"
         " 'from glossary_examples import demo' and a blank line",
-        "glossary_examples/demo.py: PAGE lists show_examples, which is not a function defined in it",
+        "glossary_examples/demo.py: PAGE lists show_examples,"
+        " which is not a function defined in it",
         "docs/glossary/demo.md:3: call 1 is demo.show_example() but PAGE entry 1"
         " in glossary_examples/demo.py is show_examples",
     ]

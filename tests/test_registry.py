@@ -21,7 +21,7 @@ SECTION_ORDER = [
 
 
 def term_modules() -> set[str]:
-    """The package's top-level modules, less ``__main__``: the shared code is the subpackage ``_lib``."""
+    """The package's top-level modules but ``__main__`` (the shared code is the package ``_lib``)."""
     return {
         m.name for m in pkgutil.iter_modules(glossary_examples.__path__)
         if not m.ispkg and m.name != "__main__"
@@ -225,8 +225,9 @@ def test_a_broken_file_fails_with_one_sentence_naming_the_entry(case):
 
 
 def test_the_source_names_the_file():
+    broken = VALID.replace('summary = "max(0, x)."\n', "")
     with pytest.raises(registry.RegistryError, match=r"^glossary_examples/terms\.toml: term 'relu' "):
-        registry.load(VALID.replace('summary = "max(0, x)."\n', ""), source="glossary_examples/terms.toml")
+        registry.load(broken, source="glossary_examples/terms.toml")
 
 
 @pytest.mark.parametrize("slug", SLUGS)

@@ -154,7 +154,8 @@ class _Reader:
         sections: dict[str, Section] = {}
         for number, raw in enumerate(self.table_array(data, "section"), start=1):
             key = raw.get("key") if isinstance(raw, dict) else None
-            what = f"section '{key}'" if isinstance(key, str) and key else f"[[section]] entry {number}"
+            named = isinstance(key, str) and key
+            what = f"section '{key}'" if named else f"[[section]] entry {number}"
             self.entry(what, raw, _SECTION_KEYS)
             if not _SLUG.fullmatch(key):
                 raise self.fail(f"{what} has a malformed key ({_SLUG_RULE})")
@@ -164,11 +165,15 @@ class _Reader:
             sections[key] = Section(key, raw["name"], raw["zh"])
         return tuple(sections.values())
 
-    def claims(self, slug: str, raw_claims: Any, aliases: tuple[str, ...], seen: dict) -> tuple[Claim, ...]:
+    def claims(self, slug: str, raw_claims: Any, aliases: tuple[str, ...], seen: dict[str, str]):
+        """The term's claims; ``seen`` maps the claim ids read so far to their terms."""
         if not isinstance(raw_claims, list):
-            raise self.fail(f"term '{slug}' has claims = {raw_claims!r}; write them as [[term.claims]] entries")
-        # a claim id starts with the term: its slug's first word or an alias (cnn-...)
-        prefixes = [slug.split("-")[0], *(a.lower() for a in aliases if re.fullmatch(r"[A-Za-z0-9]+", a))]
+            raise self.fail(
+                f"term '{slug}' has claims = {raw_claims!r}; write them as [[term.claims]] entries"
+            )
+        # a claim id starts with the term: its slug's first word or a one-word alias (cnn-...)
+        words = [a.lower() for a in aliases if re.fullmatch(r"[A-Za-z0-9]+", a)]
+        prefixes = [slug.split("-")[0], *words]
         claims = []
         for number, raw in enumerate(raw_claims, start=1):
             cid = raw.get("id") if isinstance(raw, dict) else None
@@ -183,7 +188,9 @@ class _Reader:
                 allowed = " or ".join(f"'{p}-'" for p in prefixes)
                 raise self.fail(f"{what} has an id that does not start with {allowed}")
             if cid in seen:
-                raise self.fail(f"claim id '{cid}' is used twice (terms '{seen[cid]}' and '{slug}')")
+                raise self.fail(
+                    f"claim id '{cid}' is used twice (terms '{seen[cid]}' and '{slug}')"
+                )
             seen[cid] = slug
             claims.append(Claim(cid, raw["text"]))
         return tuple(claims)
@@ -195,12 +202,15 @@ class _Reader:
         claim_ids: dict[str, str] = {}
         for number, raw in enumerate(self.table_array(data, "term"), start=1):
             slug = raw.get("slug") if isinstance(raw, dict) else None
-            what = f"term '{slug}'" if isinstance(slug, str) and slug else f"[[term]] entry {number}"
+            named = isinstance(slug, str) and slug
+            what = f"term '{slug}'" if named else f"[[term]] entry {number}"
             self.entry(what, raw, _TERM_KEYS, _TERM_OPTIONAL)
             if not _SLUG.fullmatch(slug):
                 raise self.fail(f"{what} has a malformed slug ({_SLUG_RULE})")
             if slug in terms:
-                raise self.fail(f"{what} is listed twice ([[term]] entries {numbers[slug]} and {number})")
+                raise self.fail(
+                    f"{what} is listed twice ([[term]] entries {numbers[slug]} and {number})"
+                )
             self.chinese(what, "zh", raw["zh"])
             for alias in raw.get("zh_aliases", []):
                 self.chinese(what, "a Chinese alias (zh_aliases)", alias)
