@@ -25,7 +25,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $@
 
 docs: $(STAMP)
-	$(BIN)/python -m glossary_site.build $(SPHINXOPTS)
+	$(BIN)/python -m glossary_site.engine.build $(SPHINXOPTS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -1,11 +1,16 @@
 """Sphinx configuration: the only one. Build with ``make docs``.
 
 The source directory is ``docs/``; this file sits at the top level and is
-passed with ``-c .`` (see ``glossary_site/publish.py``).
+passed with ``-c .``. The layout, and every ``GLOSSARY_*`` variable, are read
+in ``glossary_site/settings.py``.
 """
 
 import importlib.util
 import os
+
+from sphinx.errors import ConfigError
+
+from glossary_site import settings
 
 # Kernels inherit the environment of this process: keep TensorFlow's C++ log
 # lines and oneDNN's banner off the pages before any kernel starts.
@@ -29,10 +34,14 @@ language = "en"
 
 extensions = [
     "myst_nb",
-    "glossary_site",
+    "glossary_site",  # the content: term pages, index, claim boxes, failing-cell reports
+    # The build engine: warm kernels, invalidation, scheduling, site reuse,
+    # streams. Without this line the same pages are built by stock myst-nb,
+    # only slower: the benchmark's baseline (tools/bench.py).
+    "glossary_site.engine",
 ]
 
-exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+exclude_patterns = ["**.ipynb_checkpoints"]
 nitpicky = True
 
 # --- MyST ---------------------------------------------------------------
@@ -42,8 +51,7 @@ myst_heading_anchors = 2
 # --- Execution (myst-nb + jupyter-cache) --------------------------------
 nb_execution_mode = "cache"
 # Outside _build/html, so publishing the site never ships the cache.
-nb_execution_cache_path = os.path.join(os.path.dirname(__file__), "_build", "jupyter_cache")
-nb_execution_timeout = int(os.environ.get("GLOSSARY_CELL_TIMEOUT", "120"))
+nb_execution_cache_path = str(settings.cache_dir())
 # A failing cell is rendered with its traceback instead of aborting Sphinx;
 # glossary_site.execution then reports it as an error naming page and cell,
 # and -W fails the build.
@@ -52,13 +60,6 @@ nb_execution_show_tb = False
 nb_output_stderr = "error"  # stray stderr on a page is an error, not decoration
 nb_merge_streams = True
 nb_execution_in_temp = False
-
-# --- Kernels (glossary_site.kernels) --------------------------------------
-# warm: forked from a template that imported TensorFlow once (the default);
-# fresh: a new Python per page, through the project's kernel spec;
-# stock: jupyter's own kernel spec and provisioner, as plain myst-nb.
-# Anything else stops the build.
-glossary_kernels = os.environ.get("GLOSSARY_KERNELS", "warm")
 
 # --- HTML ---------------------------------------------------------------
 html_theme = "furo"
@@ -78,10 +79,20 @@ html_theme_options = {
     "navigation_with_keys": True,
 }
 
-# --- Partial builds -----------------------------------------------------
-# GLOSSARY_ONLY=dropout,relu builds just those term pages (with the index and
-# the claims page): quick to iterate on one page. `make docs` builds them all.
-glossary_only = [s for s in os.environ.get("GLOSSARY_ONLY", "").split(",") if s]
+# --- Settings from the environment (glossary_site.settings) --------------
+try:
+    # A code cell that runs longer is interrupted, and its page fails.
+    nb_execution_timeout = settings.cell_timeout()
+    # Kernels (glossary_site.engine.kernels). warm: forked from a template that
+    # imported TensorFlow once (the default); fresh: a new Python per page,
+    # through the project's kernel spec; stock: jupyter's own kernel spec and
+    # provisioner, as plain myst-nb.
+    glossary_kernels = settings.kernels()
+    # GLOSSARY_ONLY=dropout,relu builds just those term pages (with the index
+    # and the claims page): quick to iterate on one page.
+    glossary_only = settings.only()
+except settings.SettingError as bad:
+    raise ConfigError(str(bad)) from None
 if glossary_only:
     from glossary_examples._lib.registry import TERMS
 

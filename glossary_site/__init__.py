@@ -1,22 +1,20 @@
-"""Sphinx extension for the glossary site.
+"""The glossary's content: a Sphinx extension that turns the term registry into pages.
 
 It reads :mod:`glossary_examples._lib.registry`, so term names, Chinese names,
 sections, related terms and claim texts are written once:
 
-- every page ``glossary/<slug>`` gets the label ``<slug>`` (``{ref}`dropout```);
-- ``{glossary-index}`` lists the terms by section with a toctree per section;
-- ``{related-terms}`` links a page's related terms (checked by the build);
-- ``{run-locally}`` shows the command that runs a page's example;
-- ``{claim} <id>`` renders a verdict box (see :mod:`glossary_site.claims`);
-- ``{claims-list}`` lists every claim box of the site.
+- :mod:`.terms`: every page ``glossary/<slug>`` gets the label ``<slug>``, and
+  its title and section order are checked; ``{glossary-index}``,
+  ``{related-terms}`` and ``{run-locally}``;
+- :mod:`.autolink`: the first mention of another term links to its page;
+- :mod:`.claims`: ``{claim} <id>`` verdict boxes, checked against the verdict
+  the page's code printed, and ``{claims-list}``;
+- :mod:`.execution`: a failing example is a build error naming page and cell.
 
-The build engine: :mod:`~glossary_site.kernels` (warm kernels),
-:mod:`~glossary_site.deps` (cache invalidation), :mod:`~glossary_site.scheduling`
-(parallel reading page by page), :mod:`~glossary_site.reuse` (no-change builds
-write nothing), :mod:`~glossary_site.execution` (failures name page and cell),
-:mod:`~glossary_site.streams` (stable stream outputs). Every place that
-patches or reaches into Sphinx, myst-nb, jupyter-cache or jupyter_client is in
-:mod:`~glossary_site.upstream`.
+Shared by this extension and the build engine (:mod:`glossary_site.engine`, a
+second extension in ``conf.py``): :mod:`.myst` (the one reader of a page's
+MyST source), :mod:`.settings` (layout and ``GLOSSARY_*`` variables) and
+:mod:`.upstream` (every patch of, or reach into, a dependency).
 """
 
 from __future__ import annotations
@@ -28,18 +26,11 @@ if TYPE_CHECKING:
 
 
 def setup(app: Sphinx) -> dict:
-    # Imported here, not above: ``python -m glossary_site.build`` (the command
-    # that supervises a build) imports this package, and needs none of it.
-    from . import autolink, claims, deps, execution, kernels, reuse, scheduling, streams, terms, upstream
+    # Imported here, not above: the build command imports this package (for
+    # glossary_site.engine) and needs none of it.
+    from . import autolink, claims, execution, terms, upstream
 
-    # Every patch of a dependency checks its target first: an upgrade that
-    # moved one stops the build here, with a sentence, not later in silence.
-    upstream.check_targets()
-    streams.install()
-    deps.setup(app)
-    kernels.setup(app)
-    scheduling.setup(app)
-    reuse.setup(app)
+    upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
     autolink.setup(app)
     execution.setup(app)

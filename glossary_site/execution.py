@@ -10,18 +10,18 @@ With ``-W`` the build then fails.
 from __future__ import annotations
 
 import logging as std_logging
-import re
+from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from .myst import code_cells
+
 logger = logging.getLogger(__name__)
 
-CODE_CELL = re.compile(r"^\s*(```+|~~~+)\{code-cell\}")
 
-
-def code_cells(doctree: nodes.document) -> list[nodes.container]:
+def cell_nodes(doctree: nodes.document) -> list[nodes.container]:
     """The code cells of an executed page, in order."""
     return [
         n for n in doctree.findall(nodes.container) if n.get("nb_element") == "cell_code"
@@ -31,7 +31,7 @@ def code_cells(doctree: nodes.document) -> list[nodes.container]:
 def failed_cells(doctree: nodes.document) -> list[tuple[int, nodes.container, str]]:
     """(1-based code-cell number, cell node, last traceback line) per failed cell."""
     failed = []
-    for number, cell in enumerate(code_cells(doctree), start=1):
+    for number, cell in enumerate(cell_nodes(doctree), start=1):
         for block in cell.findall(nodes.literal_block):
             if "traceback" in block.get("classes", []):
                 lines = [ln for ln in block.astext().splitlines() if ln.strip()]
@@ -39,27 +39,21 @@ def failed_cells(doctree: nodes.document) -> list[tuple[int, nodes.container, st
     return failed
 
 
-def fence_lines(path: str) -> list[int]:
-    """1-based line numbers of the ``{code-cell}`` fences of a MyST page."""
-    with open(path, encoding="utf-8") as f:
-        return [i for i, line in enumerate(f, 1) if CODE_CELL.match(line)]
-
-
 def report_failed_cells(app: Sphinx, doctree: nodes.document) -> None:
     failures = failed_cells(doctree)
     if not failures:
         return
     docname = app.env.current_document.docname
-    fences = fence_lines(app.env.doc2path(docname))
+    fences = [cell.line for cell in code_cells(Path(app.env.doc2path(docname)).read_text(encoding="utf-8"))]
     for number, cell, error in failures:
         source = cell.children[0].astext() if cell.children else ""
-        first_line = source.strip().splitlines()[-1] if source.strip() else ""
+        last_line = source.strip().splitlines()[-1] if source.strip() else ""
         if error.startswith("KeyboardInterrupt"):
             # nbclient interrupts the kernel when a cell exceeds the timeout.
             error = f"timed out after {app.config.nb_execution_timeout} s and was interrupted"
         logger.error(
             "example failed in code cell %d (%s): %s",
-            number, first_line, error,
+            number, last_line, error,
             # The cell's fence line: where an editor should jump to.
             location=(docname, fences[number - 1]) if number <= len(fences) else cell,
             type="glossary", subtype="cell",

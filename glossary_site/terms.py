@@ -15,6 +15,38 @@ from . import upstream
 logger = logging.getLogger(__name__)
 
 PAGE_PREFIX = "glossary/"
+# The sections of every term page, in this order ("Source claims checked" only
+# for a term with claims). The build checks it, next to the title.
+SECTION_ORDER = (
+    "Definition", "Formula", "Example", "Plot", "NumPy vs Keras",
+    "Source claims checked", "Pitfalls", "Related terms", "Run it yourself",
+)
+CLAIMS_SECTION = "Source claims checked"
+
+
+def expected_sections(entry: registry.Term) -> list[str]:
+    """The section titles a term's page has, in order."""
+    return [s for s in SECTION_ORDER if s != CLAIMS_SECTION or entry.claims]
+
+
+def check_sections(docname: str, entry: registry.Term, page: nodes.section) -> None:
+    """The page's ``##`` sections are the template's, in its order; else one error at the first difference."""
+    found = [(s[0].astext(), s[0].line or s.line) for s in page.children if isinstance(s, nodes.section)]
+    expected = expected_sections(entry)
+    titles = [title for title, _ in found]
+    if titles == expected:
+        return
+    at = next((i for i, (a, b) in enumerate(zip(titles, expected)) if a != b), min(len(titles), len(expected)))
+    if at < len(titles):
+        what = f"section {titles[at]!r} where the template has {expected[at]!r}" if at < len(expected) \
+            else f"section {titles[at]!r} after the template's last section"
+        line = found[at][1]
+    else:
+        what = f"no section {expected[at]!r} (expected after {titles[-1]!r})" if titles else "no sections"
+        line = found[-1][1] if found else None
+    logger.error("%s; a term page has the sections %s, in this order",
+                 what, ", ".join(expected), location=(docname, line) if line else docname,
+                 type="glossary", subtype="template")
 
 
 def slug_of(docname: str) -> str | None:
@@ -68,6 +100,7 @@ def register_page_label(app: Sphinx, doctree: nodes.document) -> None:
         logger.error(
             "title %r does not match the registry's %r", title, entry.title, location=docname
         )
+    check_sections(docname, entry, section)
     taken = upstream.set_page_label(app.env, slug, docname, section["ids"][0], title)
     if taken is not None:
         logger.error("label %r of page %s is already defined in %s", slug, docname, taken,

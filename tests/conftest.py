@@ -15,7 +15,7 @@ HTML = ROOT / "_build" / "html"
 
 
 def build_command(*extra: str, quiet: bool = True) -> list[str]:
-    return [sys.executable, "-m", "glossary_site.build", "-W", "--keep-going",
+    return [sys.executable, "-m", "glossary_site.engine.build", "-W", "--keep-going",
             *(["-q"] if quiet else []), *extra]
 
 

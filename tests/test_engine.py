@@ -19,8 +19,8 @@ from bs4 import BeautifulSoup
 from glossary_examples import ONE_THREAD_ENV
 from glossary_examples._lib import registry
 
-from glossary_site.publish import SITE_KEY
-from glossary_site.kernels import SERVER_SCRIPT
+from glossary_site.engine.publish import SITE_KEY
+from glossary_site.engine.kernels import SERVER_SCRIPT
 
 from .conftest import copy_project, edit, run_build
 
@@ -245,7 +245,7 @@ def test_the_fork_server_outlives_clients_that_go_away(tmp_path):
     """A reader killed mid-request must not take the server, and every running kernel, with it."""
     import socket
 
-    from glossary_site.kernels import _request
+    from glossary_site.engine.kernels import _request
 
     read_fd, write_fd = os.pipe()
     sock = str(tmp_path / "server.sock")

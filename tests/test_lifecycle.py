@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from glossary_site.build import build_temp_dir
+from glossary_site.engine.build import build_temp_dir
 
 from .conftest import ROOT, build_command, build_env, copy_project, run_build
 

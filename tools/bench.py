@@ -4,12 +4,12 @@
 
 Builds the same pages, each in its own copy of the project with an empty cache:
 
-(a) baseline: stock myst-nb execution, what a user would pick instead:
-    ``nb_execution_mode = "force"``, a fresh kernel per page, ``-j 2``, and
-    Sphinx's own scheduling of pages to readers (the project's extension
-    still renders the claim boxes; its engine is off: stock kernels, no
-    cache, ``glossary_page_by_page=0``);
-(b) this project's build (``python -m glossary_site.build``): cold, then a
+(a) baseline: stock myst-nb, what a user would have without the engine:
+    ``conf.py`` exactly, minus its ``glossary_site.engine`` extension
+    (``-D extensions=...``), so no patch or handler of the engine is active:
+    jupyter's own kernel per page, myst-nb's own cache, Sphinx's own chunks
+    of pages per reader. The same number of parallel readers as (b);
+(b) this project's build (``python -m glossary_site.engine.build``): cold, then a
     rebuild with no change, then a rebuild after editing one module, counting
     the pages re-executed against the pages that import that module.
 
@@ -37,7 +37,10 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from glossary_site import deps  # noqa: E402
+from glossary_site.engine import deps  # noqa: E402
+from glossary_site.engine.jobs import default_jobs  # noqa: E402
+
+ENGINE = "glossary_site.engine"
 
 EDIT_MODULE = "vanishing_gradient"
 EXECUTED = re.compile(r"/docs/(\S+)\.md: Executing notebook")
@@ -102,19 +105,29 @@ def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, st
     return seconds, log, peak
 
 
+def extensions_without_engine(project: Path) -> list[str]:
+    """``conf.py``'s extensions, in order, minus the build engine."""
+    from sphinx.config import Config
+
+    extensions = Config.read(project).extensions
+    if ENGINE not in extensions:
+        sys.exit(f"{project / 'conf.py'} does not list {ENGINE}: nothing to compare")
+    return [e for e in extensions if e != ENGINE]
+
+
 def baseline_command(project: Path) -> list[str]:
+    """sphinx-build with conf.py minus the engine; everything else as the project's build."""
     return [
         sys.executable, "-m", "sphinx", "-b", "html", "-c", str(project),
-        "-d", str(project / "_build" / "doctrees"), "-j", "2",
-        "-D", "nb_execution_mode=force", "-W", "--keep-going",
-        # Sphinx's own chunks of pages per reader, as stock Sphinx hands them out
-        "-D", "glossary_page_by_page=0",
+        "-d", str(project / "_build" / "doctrees"), "-j", str(default_jobs()),
+        "-D", f"extensions={','.join(extensions_without_engine(project))}",
+        "-W", "--keep-going",
         str(project / "docs"), str(project / "_build" / "html"),
     ]
 
 
 def project_command() -> list[str]:
-    return [sys.executable, "-m", "glossary_site.build", "-W", "--keep-going"]
+    return [sys.executable, "-m", "glossary_site.engine.build", "-W", "--keep-going"]
 
 
 def main() -> None:
@@ -124,10 +137,9 @@ def main() -> None:
         ours = copy_project(work / "project")
         pages = sorted((ours / "docs" / "glossary").glob("*.md"))
 
-        print("baseline: stock myst-nb, force, fresh kernel per page, -j 2 ...", flush=True)
-        baseline_cold, baseline_log, baseline_mem = timed(
-            baseline_command(base), base, {"GLOSSARY_KERNELS": "stock"}
-        )
+        print(f"baseline: conf.py without {ENGINE} (stock myst-nb), -j {default_jobs()} ...",
+              flush=True)
+        baseline_cold, baseline_log, baseline_mem = timed(baseline_command(base), base)
         print("project: cold build ...", flush=True)
         cold, cold_log, cold_mem = timed(project_command(), ours)
         cold_pages = set(EXECUTED.findall(cold_log))
@@ -171,7 +183,7 @@ def main() -> None:
     out.write_text(json.dumps(result, indent=2) + "\n")
 
     rows = [
-        ("baseline cold (stock myst-nb, force, -j 2)", baseline_cold, "1.00×",
+        ("baseline cold (conf.py minus the engine)", baseline_cold, "1.00×",
          f"{result['baseline_peak_memory_mb']} MB"),
         ("cold (empty cache)", cold, f"{baseline_cold / cold:.2f}× faster",
          f"{result['cold_peak_memory_mb']} MB"),

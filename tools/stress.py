@@ -68,7 +68,7 @@ def cold_build(jobs: str | None, timeout: float) -> dict:
         start = time.perf_counter()
         try:
             proc = subprocess.run(
-                [sys.executable, "-m", "glossary_site.build", "-W", "--keep-going", "-q"],
+                [sys.executable, "-m", "glossary_site.engine.build", "-W", "--keep-going", "-q"],
                 cwd=project, env=env, capture_output=True, text=True, timeout=timeout,
             )
             status, log = proc.returncode, proc.stdout + proc.stderr

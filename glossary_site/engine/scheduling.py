@@ -12,10 +12,10 @@ takes the next page as soon as it is done. Writing keeps Sphinx's chunks
 Sphinx has no setting for the chunk size (sphinx-doc/sphinx#6330), so the
 function its builders call is replaced, once, through
 :func:`glossary_site.upstream.replace_chunking`, and only changes anything
-between ``env-before-read-docs`` and ``env-updated`` of a build that has this
-extension and ``glossary_page_by_page`` on (the default; ``make bench``'s
-stock baseline turns it off). A build that stops in between leaves it off:
-it is reset when the next build starts and when a build finishes.
+between ``env-before-read-docs`` and ``env-updated`` of a build with the engine
+extension (``make bench``'s stock baseline, without it, keeps Sphinx's chunks).
+A build that stops in between leaves it off: it is reset when the next build
+starts and when a build finishes.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.util.parallel import make_chunks as _sphinx_make_chunks
 
-from . import upstream
+from .. import upstream
 
 _reading = False  # between env-before-read-docs and env-updated of a build that wants it
 
@@ -34,7 +34,7 @@ _reading = False  # between env-before-read-docs and env-updated of a build that
 def make_chunks(arguments: Sequence[str], nproc: int, maxbatch: int = 10) -> list[Any]:
     """One page per chunk while reading; Sphinx's own chunks otherwise.
 
-    >>> from glossary_site import scheduling
+    >>> from glossary_site.engine import scheduling
     >>> pages = [f"p{i}" for i in range(49)]
     >>> [len(chunk) for chunk in make_chunks(pages, 2)]  # Sphinx's own, as when writing
     [15, 15, 15, 4]
@@ -50,7 +50,7 @@ def make_chunks(arguments: Sequence[str], nproc: int, maxbatch: int = 10) -> lis
 
 def _start_reading(app: Sphinx, env, docnames: list[str]) -> None:
     global _reading
-    _reading = app.config.glossary_page_by_page
+    _reading = True
 
 
 def _stop_reading(app: Sphinx, *args) -> None:
@@ -59,7 +59,6 @@ def _stop_reading(app: Sphinx, *args) -> None:
 
 
 def setup(app: Sphinx) -> None:
-    app.add_config_value("glossary_page_by_page", True, "", types=[bool])
     upstream.replace_chunking(make_chunks)
     app.connect("builder-inited", _stop_reading)
     app.connect("env-before-read-docs", _start_reading, priority=999)

@@ -1,6 +1,6 @@
 """Write nothing again when nothing changed; write every page when anything did.
 
-``glossary_site.publish`` writes into an empty staging folder, or, when the last
+``glossary_site.engine.publish`` writes into an empty staging folder, or, when the last
 good site was written under the same :func:`site_key` (extension code,
 configuration, static files, pins, options), into a copy of it
 (``glossary_reused_site = True``, set with ``-D``).
@@ -25,7 +25,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
-from . import upstream
+from .. import settings, upstream
 
 # sphinx-build options that change what is logged or the exit status, never the HTML
 LOG_ONLY_OPTIONS = frozenset({
@@ -53,7 +53,7 @@ def site_key(root: Path, extra: list[str]) -> str:
     """
     digest = hashlib.sha256(repr((sys.version, output_options(extra))).encode())
     files = [root / "conf.py", root / "requirements.lock",
-             *(root / "glossary_site").rglob("*"), *(root / "docs" / "_static").rglob("*")]
+             *(root / "glossary_site").rglob("*"), *(settings.source_dir(root) / "_static").rglob("*")]
     for path in sorted(f for f in files if f.is_file() and "__pycache__" not in f.parts):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

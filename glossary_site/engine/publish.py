@@ -1,14 +1,14 @@
 """The Sphinx process of a build: build the site into a staging folder, then publish it.
 
-    python -m glossary_site.publish ROOT [sphinx-build options]
+    python -m glossary_site.engine.publish ROOT [sphinx-build options]
 
-Started by :mod:`glossary_site.build`, which supervises it (one build at a
+Started by :mod:`glossary_site.engine.build`, which supervises it (one build at a
 time, Ctrl-C, clean-up); run on its own it does the same minus those.
 
 - **The last good site stays.** The HTML is built into ``_build/html.staging``
   and moved into place only when the build succeeds: a failed, interrupted or
   killed build leaves ``_build/html`` as it was. The key of the code that wrote
-  a site (:func:`glossary_site.reuse.site_key`) is a file inside it, so it moves
+  a site (:func:`glossary_site.engine.reuse.site_key`) is a file inside it, so it moves
   with the site. When that key matches, the staging folder starts as a copy of
   the last good site, and a build in which no page changed writes nothing again.
 - **A failure sticks.** Sphinx keeps its environment (what it read of every
@@ -30,7 +30,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import interrupts, upstream
+from .. import settings, upstream
+from . import interrupts
 from .jobs import default_jobs
 
 UNPUBLISHED = "glossary-unpublished"  # in the doctrees: the last build did not publish
@@ -44,17 +45,17 @@ def sphinx_args(root: Path, outdir: Path, extra: list[str] | None = None) -> lis
     return [
         "-b", "html",
         "-c", str(root),
-        "-d", str(root / "_build" / "doctrees"),
+        "-d", str(settings.doctrees_dir(root)),
         "-j", str(default_jobs()),
         *(extra or []),
-        str(root / "docs"),
+        str(settings.source_dir(root)),
         str(outdir),
     ]
 
 
 def html_folders(root: Path) -> tuple[Path, Path]:
     """(the published site, the staging folder the next site is built in)."""
-    html = root / "_build" / "html"
+    html = settings.build_dir(root) / "html"
     return html, html.with_name(html.name + ".staging")
 
 
@@ -89,7 +90,7 @@ def build_and_publish(root: Path, extra: list[str]) -> int:
 
     extra = [*extra, *(option for option in REQUIRED_OPTIONS if option not in extra)]
     html, staging = html_folders(root)
-    doctrees = root / "_build" / "doctrees"
+    doctrees = settings.doctrees_dir(root)
     recover(html)
     shutil.rmtree(staging, ignore_errors=True)  # left by a killed build
     forget_unpublished_environment(doctrees)
@@ -113,8 +114,8 @@ def build_and_publish(root: Path, extra: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     root, *extra = sys.argv[1:] if argv is None else argv
-    if os.environ.get(interrupts.SUPERVISOR_ENV):
-        interrupts.die_with(int(os.environ[interrupts.SUPERVISOR_ENV]))
+    if os.environ.get(settings.SUPERVISOR_ENV):
+        interrupts.die_with(int(os.environ[settings.SUPERVISOR_ENV]))
     interrupts.forked_children_die_with_this_process()
     return build_and_publish(Path(root), extra)
 

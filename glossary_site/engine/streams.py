@@ -22,7 +22,7 @@ import re
 
 from nbformat import NotebookNode
 
-from . import upstream
+from .. import upstream
 
 _CARRIAGE_RETURN = re.compile(r".*\r(?=[^\n])")
 _BACKSPACE = re.compile("[^\n]\x08")  # a character, then a backspace

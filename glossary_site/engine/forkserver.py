@@ -36,7 +36,8 @@ import socket
 import sys
 import time
 
-# Imported by the template so that every child starts with them loaded.
+# Imported by the template so that every child starts with them loaded
+# (the default of the config value ``glossary_warm_modules``).
 WARM_MODULES = (
     "numpy",
     "matplotlib",
@@ -47,7 +48,7 @@ WARM_MODULES = (
 )
 
 
-def warm_up() -> None:
+def warm_up(modules: tuple[str, ...] = WARM_MODULES) -> None:
     import importlib
 
     # TensorFlow imports matplotlib, which fixes its backend from MPLBACKEND on
@@ -55,7 +56,7 @@ def warm_up() -> None:
     # before any user code. Do the same here, or figures would never display.
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 
-    for name in WARM_MODULES:
+    for name in modules:
         importlib.import_module(name)
 
 
@@ -149,7 +150,8 @@ def _stop(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
 
-def serve(path: str, parent: int, idle: float, status_fd: int) -> None:
+def serve(path: str, parent: int, idle: float, status_fd: int,
+          warm: tuple[str, ...] = WARM_MODULES) -> None:
     # The status line goes on a pipe of its own, closed once written: the
     # kernels forked later keep the build's stdout and stderr, as stock
     # kernels do, and never write into a pipe that nobody reads any more
@@ -165,7 +167,7 @@ def serve(path: str, parent: int, idle: float, status_fd: int) -> None:
             return False
         return os.getppid() == parent
 
-    warm_up()
+    warm_up(warm)
     # fork() copies only the calling thread: a lock another thread holds at that
     # moment stays locked forever in the child, which then hangs. A library
     # that started a thread pool on import (a threaded BLAS, say) makes the
@@ -235,11 +237,13 @@ def main() -> None:
     parser.add_argument("--parent", type=int, default=os.getppid())
     parser.add_argument("--idle", type=float, default=600.0)
     parser.add_argument("--status-fd", type=int, default=1, help="where to say 'ready'")
+    parser.add_argument("--warm", default=",".join(WARM_MODULES),
+                        help="modules the template imports, comma-separated")
     args = parser.parse_args()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build handles Ctrl-C, and stops us
     code = 0
     try:
-        serve(args.socket, args.parent, args.idle, args.status_fd)
+        serve(args.socket, args.parent, args.idle, args.status_fd, tuple(filter(None, args.warm.split(","))))
     except SystemExit as stop:  # SIGTERM
         code = stop.code if isinstance(stop.code, int) else 1
     except BaseException:  # noqa: BLE001 - say what went wrong, then leave as below

@@ -3,7 +3,7 @@
 The build's kernel spec ``python3`` (``glossary_site/jupyter/kernels``, put
 first on ``JUPYTER_PATH`` by :func:`use_project_kernel_spec`) names the
 provisioner ``glossary-warm`` (an entry point of this package). It asks the
-fork server (:mod:`glossary_site.forkserver`), started once per build, for a
+fork server (:mod:`glossary_site.engine.forkserver`), started once per build, for a
 kernel process instead of starting a new Python that imports TensorFlow
 again. Kernels talk over Unix sockets (jupyter_client's ``ipc`` transport,
 not TCP ports); interrupts on timeout and shutdown are jupyter_client's
@@ -39,15 +39,14 @@ from jupyter_client.provisioning import LocalProvisioner
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
-from . import interrupts, upstream
-from .myst import FrontMatterError, glossary_settings
+from .. import settings, upstream
+from . import interrupts
+from .forkserver import WARM_MODULES
+from ..myst import FrontMatterError, glossary_settings
 
 logger = logging.getLogger(__name__)
 
 SERVER_SCRIPT = Path(__file__).with_name("forkserver.py")
-SOCKET_ENV = "GLOSSARY_FORKSERVER"  # path of the running server's socket
-FRESH_ENV = "GLOSSARY_FRESH_KERNEL"  # set while a page that wants a fresh kernel is read
-KERNEL_MODES = ("warm", "fresh", "stock")
 
 
 class ForkedKernel:
@@ -102,7 +101,7 @@ def _request(path: str, message: dict, timeout: float = 30.0) -> dict:
 
 def _kernel_returncode(pid: int) -> int:
     """How a forked kernel ended, as its parent (the fork server) saw it; -1 if unknown."""
-    path = os.environ.get(SOCKET_ENV)
+    path = os.environ.get(settings.FORKSERVER_ENV)
     try:
         code = _request(path, {"status": pid}, timeout=5)["returncode"] if path else None
     except (OSError, ValueError, KeyError):
@@ -130,8 +129,8 @@ class WarmProvisioner(LocalProvisioner):
         return await super().pre_launch(**kwargs)
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
-        path = os.environ.get(SOCKET_ENV)
-        if not path or os.environ.get(FRESH_ENV) or "ipykernel_launcher" not in cmd:
+        path = os.environ.get(settings.FORKSERVER_ENV)
+        if not path or os.environ.get(settings.FRESH_KERNEL_ENV) or "ipykernel_launcher" not in cmd:
             return await self._launch_fresh(cmd, **kwargs)
         env = kwargs.get("env") or dict(os.environ)
         cwd = str(kwargs.get("cwd") or os.getcwd())
@@ -166,7 +165,7 @@ class ForkServer:
     folder; :meth:`stop` removes both.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, warm: list[str] | tuple[str, ...]) -> None:
         self.dir = tempfile.mkdtemp(prefix="glossary-fork-")
         self.path = os.path.join(self.dir, "server.sock")
         read_fd, write_fd = os.pipe()
@@ -176,7 +175,8 @@ class ForkServer:
         # interrupted build kills as a whole.
         self.process = subprocess.Popen(
             [sys.executable, "-P", str(SERVER_SCRIPT), self.path,
-             "--parent", str(os.getpid()), "--status-fd", str(write_fd)],
+             "--parent", str(os.getpid()), "--status-fd", str(write_fd),
+             "--warm", ",".join(warm)],
             stdin=subprocess.DEVNULL,
             pass_fds=[write_fd],
         )
@@ -215,7 +215,7 @@ def stop_all_servers() -> None:
     """Stop every fork server this process started (when the build finishes)."""
     for server in list(_servers):
         server.stop()
-    os.environ.pop(SOCKET_ENV, None)
+    os.environ.pop(settings.FORKSERVER_ENV, None)
 
 
 def wants_fresh_kernel(page_text: str) -> bool:
@@ -252,14 +252,14 @@ def start_server(app, env, docnames) -> None:
         will_execute = docnames
     if not will_execute or _servers:
         return
-    server = ForkServer()
+    server = ForkServer(app.config.glossary_warm_modules)
     problem = server.wait_ready()
     if problem:
         server.stop()
         logger.warning("warm kernels unavailable (%s); starting a fresh kernel per page",
                        problem, type="glossary", subtype="kernels")
         return
-    os.environ[SOCKET_ENV] = server.path
+    os.environ[settings.FORKSERVER_ENV] = server.path
 
 
 def choose_kernel(app, docname: str, source: list[str]) -> None:
@@ -270,9 +270,9 @@ def choose_kernel(app, docname: str, source: list[str]) -> None:
         logger.error("%s", exc, location=docname, type="glossary", subtype="front-matter")
         fresh = False
     if fresh:
-        os.environ[FRESH_ENV] = "1"
+        os.environ[settings.FRESH_KERNEL_ENV] = "1"
     else:
-        os.environ.pop(FRESH_ENV, None)
+        os.environ.pop(settings.FRESH_KERNEL_ENV, None)
 
 
 def stop_server(app, exception) -> None:
@@ -280,10 +280,14 @@ def stop_server(app, exception) -> None:
 
 
 def check_kernel_mode(app, config) -> None:
-    """``glossary_kernels`` (``GLOSSARY_KERNELS``) is one of the documented modes, or no build."""
-    if config.glossary_kernels not in KERNEL_MODES:
+    """``glossary_kernels`` is one of the documented modes, or no build.
+
+    (conf.py reads it from ``GLOSSARY_KERNELS`` through :mod:`glossary_site.settings`,
+    which checks it too; this covers ``-D glossary_kernels=...``.)
+    """
+    if config.glossary_kernels not in settings.KERNEL_MODES:
         raise ConfigError(
-            f"GLOSSARY_KERNELS (glossary_kernels) must be one of {', '.join(KERNEL_MODES)}, "
+            f"glossary_kernels must be one of {', '.join(settings.KERNEL_MODES)}, "
             f"not {config.glossary_kernels!r}"
         )
 
@@ -291,8 +295,10 @@ def check_kernel_mode(app, config) -> None:
 def setup(app) -> None:
     # conf.py sets it from GLOSSARY_KERNELS; check_kernel_mode rejects anything else
     app.add_config_value("glossary_kernels", "warm", "", types=frozenset({str}))
+    # What every warm kernel starts with loaded; a change shows in the next build.
+    app.add_config_value("glossary_warm_modules", list(WARM_MODULES), "", types=[list])
     app.connect("config-inited", check_kernel_mode)
-    # after glossary_site.deps has decided which pages will execute
+    # after glossary_site.engine.deps has decided which pages will execute
     app.connect("builder-inited", use_project_kernel_spec)
     app.connect("env-before-read-docs", start_server, priority=900)
     app.connect("source-read", choose_kernel)

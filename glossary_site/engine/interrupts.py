@@ -1,7 +1,7 @@
 """Ctrl-C (or SIGTERM) stops a build within seconds, quietly, leaving nothing running.
 
-A build is two processes. The command (:mod:`glossary_site.build`) supervises;
-Sphinx runs in a child (:mod:`glossary_site.publish`) in a process group of
+A build is two processes. The command (:mod:`glossary_site.engine.build`) supervises;
+Sphinx runs in a child (:mod:`glossary_site.engine.publish`) in a process group of
 its own, with its parallel readers and the fork server. Ctrl-C in the
 terminal reaches the command only. The command then kills the child's whole
 process group and every kernel the build started, restores the last good
@@ -33,9 +33,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from .. import settings
+
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
-SUPERVISOR_ENV = "GLOSSARY_SUPERVISOR"  # process id of the command, for the Sphinx process
-TEMP_ENV = "GLOSSARY_TEMP"  # the build's temporary folder
 KERNELS = "kernels"  # in that folder: one empty file per running kernel, named by its pid
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -100,7 +100,7 @@ def forked_children_die_with_this_process() -> None:
 # --- kernels: every kernel the build starts is noted, so that it can be ended -----
 
 def _kernel_notes() -> Path | None:
-    folder = os.environ.get(TEMP_ENV)
+    folder = os.environ.get(settings.TEMP_ENV)
     return Path(folder) / KERNELS if folder else None
 
 

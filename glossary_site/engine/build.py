@@ -1,22 +1,22 @@
-"""Build the site: ``python -m glossary_site.build [extra sphinx-build options]``.
+"""Build the site: ``python -m glossary_site.engine.build [extra sphinx-build options]``.
 
 Sources in ``docs/``, configuration in the top-level ``conf.py``, doctrees in
 ``_build/doctrees``, the execution cache in ``_build/jupyter_cache`` (set in
 ``conf.py``) and the HTML in ``_build/html``.
 
-This command supervises the Sphinx process (:mod:`glossary_site.publish`,
+This command supervises the Sphinx process (:mod:`glossary_site.engine.publish`,
 which builds into a staging folder and publishes only a good site) and keeps
 the promises that need a process outside it:
 
-- **One build at a time** per checkout (:mod:`glossary_site.lock`).
+- **One build at a time** per checkout (:mod:`glossary_site.engine.lock`).
 - **Ctrl-C stops it within seconds**, with one line and nothing left running
-  (:mod:`glossary_site.interrupts`), and the last good site in place.
+  (:mod:`glossary_site.engine.interrupts`), and the last good site in place.
 - **No leftovers.** Kernels, the fork server, their sockets and connection
   files live in one temporary folder of this checkout's, removed at the end of
   every build, and at the start of the next one if a build was killed.
 
 Pages are read (and executed) in parallel, one process more than the cores
-this process may use (:mod:`glossary_site.jobs`).
+this process may use (:mod:`glossary_site.engine.jobs`).
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ import tempfile
 from pathlib import Path
 
 from . import interrupts
-from .jobs import JobsError, default_jobs
+from .. import settings
+from .jobs import default_jobs
 from .lock import build_lock
 from .publish import html_folders, recover
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def build_temp_dir(root: Path) -> Path:
@@ -50,7 +50,7 @@ def _use_temp_dir(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)  # a killed build's leftovers
     path.mkdir(mode=0o700)
     (path / "runtime").mkdir()
-    os.environ["TMPDIR"] = os.environ[interrupts.TEMP_ENV] = str(path)
+    os.environ["TMPDIR"] = os.environ[settings.TEMP_ENV] = str(path)
     os.environ["JUPYTER_RUNTIME_DIR"] = str(path / "runtime")  # kernels' connection files
 
 
@@ -68,18 +68,19 @@ def _clean_up(sphinx: subprocess.Popen | None, root: Path, temp: Path) -> None:
     shutil.rmtree(temp, ignore_errors=True)
 
 
-def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
+def main(argv: list[str] | None = None, root: Path = settings.ROOT) -> int:
     extra = list(sys.argv[1:] if argv is None else argv)
     try:
+        settings.check_all()
         default_jobs()
-    except JobsError as bad:
+    except settings.SettingError as bad:
         print(f"error: {bad}", file=sys.stderr)
         return 2
     html, _ = html_folders(root)
     temp = build_temp_dir(root)
     with interrupts.stop_on_signals():
         try:
-            with build_lock(root / "_build" / ".lock", f"the build with process id {os.getpid()}"):
+            with build_lock(settings.build_dir(root) / ".lock", f"the build with process id {os.getpid()}"):
                 try:
                     _use_temp_dir(temp)
                 except OSError as error:
@@ -89,8 +90,8 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
                 sphinx = None
                 try:
                     sphinx = subprocess.Popen(
-                        [sys.executable, "-m", "glossary_site.publish", str(root), *extra],
-                        env={**os.environ, interrupts.SUPERVISOR_ENV: str(os.getpid())},
+                        [sys.executable, "-m", "glossary_site.engine.publish", str(root), *extra],
+                        env={**os.environ, settings.SUPERVISOR_ENV: str(os.getpid())},
                         process_group=0,  # out of reach of the terminal's Ctrl-C
                     )
                     status = sphinx.wait()

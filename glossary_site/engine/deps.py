@@ -50,13 +50,13 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from . import upstream
+from .. import settings, upstream
+from ..myst import FrontMatterError, code_cells, front_matter
 
 logger = logging.getLogger(__name__)
 
 PACKAGE = "glossary_examples"
 FINGERPRINTS = "glossary-fingerprints.json"
-LOAD_OPTION = re.compile(r"^\s*:?load:\s*(\S+)\s*$", re.M)
 
 
 def package_dir() -> Path:
@@ -125,31 +125,16 @@ def imported_files(code: str, root: Path | None = None) -> list[Path]:
     return sorted(set(seen.values()))
 
 
-def code_cells(page_text: str) -> list[tuple[str, str]]:
-    """(options, source) of every ``{code-cell}`` of a MyST page."""
-    cells = re.findall(
-        r"^(`{3,}|~{3,})\{code-cell\}[^\n]*\n(.*?)^\1\s*$", page_text, flags=re.M | re.S
-    )
-    out = []
-    for _, body in cells:
-        options = "\n".join(
-            ln for ln in body.splitlines() if ln.startswith(":")
-        )
-        out.append((options, body))
-    return out
-
-
 def page_dependencies(page: Path, lock: Path | None, root: Path | None = None) -> list[Path]:
     """Every file whose change must re-execute ``page``.
 
     ``root`` is the package's folder (default: where it is imported from).
     """
-    text = page.read_text(encoding="utf-8")
     files: set[Path] = set()
-    for options, body in code_cells(text):
-        files |= set(imported_files(body, root))
-        for load in LOAD_OPTION.findall(options):
-            files.add((page.parent / load).resolve())
+    for cell in code_cells(page.read_text(encoding="utf-8")):
+        files |= set(imported_files(cell.source, root))
+        if isinstance(cell.options.get("load"), str):
+            files.add((page.parent / cell.options["load"]).resolve())
     if lock is not None and lock.is_file():
         files.add(lock)
     return sorted(files)
@@ -166,16 +151,19 @@ def fingerprint(files: list[Path]) -> str:
 
 # --- Sphinx side ----------------------------------------------------------
 
-def _is_notebook_page(app: Sphinx, docname: str) -> Path | None:
+def _notebook_path(app: Sphinx, docname: str) -> Path | None:
+    """The page's file if myst-nb executes it (a kernel in its front matter), else None."""
     path = Path(app.env.doc2path(docname))
     if path.suffix != ".md":
         return None
-    head = path.read_text(encoding="utf-8")[:500]
-    return path if "kernelspec" in head and head.startswith("---") else None
+    try:
+        return path if "kernelspec" in front_matter(path.read_text(encoding="utf-8")) else None
+    except FrontMatterError:
+        return None  # reported where the page is read (engine.kernels.choose_kernel)
 
 
-def _lock(app: Sphinx) -> Path:
-    return Path(app.confdir) / "requirements.lock"
+def _requirements_lock(app: Sphinx) -> Path:
+    return settings.requirements_lock(Path(app.confdir))
 
 
 @contextlib.contextmanager
@@ -279,10 +267,10 @@ def _invalidate(app: Sphinx, env: BuildEnvironment, cache: Any, docnames: list[s
     pending: dict[str, list[str | None]] = {}
     env.glossary_will_execute = []
     for docname in docnames:
-        path = _is_notebook_page(app, docname)
+        path = _notebook_path(app, docname)
         if path is None:
             continue
-        current = fingerprint(page_dependencies(path, _lock(app)))
+        current = fingerprint(page_dependencies(path, _requirements_lock(app)))
         notebook = upstream.notebook_of_page(app.env, path)
         _, hashkey = cache.create_hashed_notebook(notebook)
         other = (pending.get(hashkey) or known.get(hashkey) or [None, None])[1]
@@ -310,10 +298,10 @@ def _invalidate(app: Sphinx, env: BuildEnvironment, cache: Any, docnames: list[s
 def note_dependencies(app: Sphinx, doctree) -> None:
     """Sphinx re-reads a page when a file its code runs changes."""
     docname = app.env.current_document.docname
-    path = _is_notebook_page(app, docname)
+    path = _notebook_path(app, docname)
     if path is None:
         return
-    for dep in page_dependencies(path, _lock(app)):
+    for dep in page_dependencies(path, _requirements_lock(app)):
         app.env.note_dependency(str(dep))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import os
 
+from .. import settings
+
 # What one reader process and the kernel it drives hold at their peak, bytes
 # (measured: about 0.6 GB with TensorFlow loaded, plus headroom).
 MEMORY_PER_JOB = 1.5 * 2**30
@@ -43,29 +45,6 @@ def available_memory() -> float | None:
     return min(limits) if limits else None
 
 
-class JobsError(ValueError):
-    """GLOSSARY_JOBS is not a number of readers."""
-
-
-def jobs_from_env(value: str) -> int:
-    """The reader count ``GLOSSARY_JOBS`` asks for.
-
-    >>> jobs_from_env("4")
-    4
-    >>> jobs_from_env("auto")
-    Traceback (most recent call last):
-    ...
-    glossary_site.jobs.JobsError: GLOSSARY_JOBS must be a whole number of parallel readers (1 or more), not 'auto'
-    """
-    try:
-        jobs = int(value)
-    except ValueError:
-        jobs = 0
-    if jobs < 1:
-        raise JobsError(f"GLOSSARY_JOBS must be a whole number of parallel readers (1 or more), not {value!r}")
-    return jobs
-
-
 def default_jobs() -> int:
     """Parallel readers: one more than the cores this process may really use, within memory.
 
@@ -76,8 +55,9 @@ def default_jobs() -> int:
     to 2 of a host's 64 it would start 64 readers, each with a TensorFlow
     kernel, which then share 2 cores and run into the cell timeout.
     """
-    if os.environ.get("GLOSSARY_JOBS"):
-        return jobs_from_env(os.environ["GLOSSARY_JOBS"])
+    asked = settings.jobs()
+    if asked is not None:
+        return asked
     cores: float = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
         else (os.cpu_count() or 1)
     quota = cgroup_cpu_limit()

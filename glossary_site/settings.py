@@ -1,0 +1,139 @@
+"""Everything the build takes from outside the code: the checkout's layout and ``GLOSSARY_*``.
+
+The user's settings, all optional (``README.md`` documents them):
+
+=========================  ==================================================
+``GLOSSARY_KERNELS``       ``warm`` (default), ``fresh`` or ``stock``
+``GLOSSARY_JOBS``          parallel readers; default: usable cores + 1, within memory
+``GLOSSARY_ONLY``          comma-separated term slugs: a partial build
+``GLOSSARY_CELL_TIMEOUT``  seconds a code cell may run (default 120)
+=========================  ==================================================
+
+Each is read and checked here and nowhere else; a bad value is one sentence
+naming the variable. The build's processes also pass a few values to each other
+through the environment; their names are here too (``*_ENV``), so that every
+``GLOSSARY_*`` name the project uses is in this file.
+
+>>> kernels({"GLOSSARY_KERNELS": "Warm"})
+Traceback (most recent call last):
+...
+glossary_site.settings.SettingError: GLOSSARY_KERNELS must be one of warm, fresh, stock, not 'Warm'
+>>> only({"GLOSSARY_ONLY": "dropout, relu,"})
+['dropout', 'relu']
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+# --- The checkout ---------------------------------------------------------------------
+# The one place that knows the layout. conf.py sits at the top (``-c ROOT``) and
+# the sources in docs/; everything the build writes is under _build/.
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = "docs"
+BUILD = "_build"
+
+
+def build_dir(root: Path = ROOT) -> Path:
+    return root / BUILD
+
+
+def source_dir(root: Path = ROOT) -> Path:
+    return root / SOURCE
+
+
+def doctrees_dir(root: Path = ROOT) -> Path:
+    return build_dir(root) / "doctrees"
+
+
+def cache_dir(root: Path = ROOT) -> Path:
+    """jupyter-cache's folder: outside the site, so publishing never ships it."""
+    return build_dir(root) / "jupyter_cache"
+
+
+def requirements_lock(root: Path = ROOT) -> Path:
+    return root / "requirements.lock"
+
+
+# --- The user's settings --------------------------------------------------------------
+KERNEL_MODES = ("warm", "fresh", "stock")
+DEFAULT_CELL_TIMEOUT = 120
+
+
+class SettingError(ValueError):
+    """A ``GLOSSARY_*`` variable with a value the build cannot use."""
+
+
+def kernels(environ: Mapping[str, str] = os.environ) -> str:
+    """``GLOSSARY_KERNELS``: how code cells get their kernel (see ``engine.kernels``)."""
+    value = environ.get("GLOSSARY_KERNELS") or "warm"
+    if value not in KERNEL_MODES:
+        raise SettingError(
+            f"GLOSSARY_KERNELS must be one of {', '.join(KERNEL_MODES)}, not {value!r}"
+        )
+    return value
+
+
+def jobs(environ: Mapping[str, str] = os.environ) -> int | None:
+    """``GLOSSARY_JOBS``: the reader count asked for, or None (the build chooses).
+
+    >>> jobs({"GLOSSARY_JOBS": "4"}), jobs({})
+    (4, None)
+    >>> jobs({"GLOSSARY_JOBS": "auto"})
+    Traceback (most recent call last):
+    ...
+    glossary_site.settings.SettingError: GLOSSARY_JOBS must be a whole number of parallel readers (1 or more), not 'auto'
+    """
+    value = environ.get("GLOSSARY_JOBS")
+    if not value:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise SettingError(
+            f"GLOSSARY_JOBS must be a whole number of parallel readers (1 or more), not {value!r}"
+        )
+    return number
+
+
+def only(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """``GLOSSARY_ONLY``: the term slugs of a partial build; empty means all."""
+    return [s.strip() for s in environ.get("GLOSSARY_ONLY", "").split(",") if s.strip()]
+
+
+def cell_timeout(environ: Mapping[str, str] = os.environ) -> int:
+    """``GLOSSARY_CELL_TIMEOUT``: seconds before a running cell is interrupted.
+
+    >>> cell_timeout({"GLOSSARY_CELL_TIMEOUT": "0"})
+    Traceback (most recent call last):
+    ...
+    glossary_site.settings.SettingError: GLOSSARY_CELL_TIMEOUT must be a whole number of seconds (1 or more), not '0'
+    """
+    value = environ.get("GLOSSARY_CELL_TIMEOUT")
+    if not value:
+        return DEFAULT_CELL_TIMEOUT
+    try:
+        seconds = int(value)
+    except ValueError:
+        seconds = 0
+    if seconds < 1:
+        raise SettingError(
+            f"GLOSSARY_CELL_TIMEOUT must be a whole number of seconds (1 or more), not {value!r}"
+        )
+    return seconds
+
+
+def check_all(environ: Mapping[str, str] = os.environ) -> None:
+    """Every user setting, read once: the build command calls this before anything starts."""
+    kernels(environ), jobs(environ), only(environ), cell_timeout(environ)
+
+
+# --- Between the build's own processes ------------------------------------------------
+SUPERVISOR_ENV = "GLOSSARY_SUPERVISOR"  # process id of the build command, for the Sphinx process
+TEMP_ENV = "GLOSSARY_TEMP"  # the build's temporary folder
+FORKSERVER_ENV = "GLOSSARY_FORKSERVER"  # path of the running fork server's socket
+FRESH_KERNEL_ENV = "GLOSSARY_FRESH_KERNEL"  # set while a page that wants a fresh kernel is read
