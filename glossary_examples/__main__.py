@@ -1,5 +1,5 @@
 import sys
 
-from ._lib.cli import main
+from ._lib import cli
 
-sys.exit(main())
+sys.exit(cli.main())

@@ -157,7 +157,7 @@ def xor_results() -> dict[str, dict]:
     return results
 
 
-def check_against_numpy() -> dict[str, float]:
+def cross_check() -> dict[str, float]:
     """``keras.activations`` and their gradients equal the NumPy formulas.
 
     Values on a grid of z, and derivatives from ``tf.GradientTape``; each pair
@@ -230,11 +230,6 @@ def plot_xor_regions():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"activations": plot_activations(), "xor-regions": plot_xor_regions()}
-
-
 def show_collapse() -> None:
     """The stack without activation is one ``Dense`` layer in disguise."""
     print(table(collapsed_linear_stack()))
@@ -249,12 +244,9 @@ def show_xor() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_collapse()
-    show_xor()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_collapse, show_xor, plot_activations, plot_xor_regions, show_cross_check)

@@ -85,7 +85,7 @@ def keras_attention(q, k, v, scale: float | None = None):
     return out.numpy(), weights.numpy()
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """``keras.layers.Attention`` equals NumPy's attention, and its weights sum to 1.
 
     Default layer: NumPy with scale 1 (plain dot product). ``use_scale=True``
@@ -205,11 +205,6 @@ def plot_weights():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"weights": plot_weights()}
-
-
 def show_example() -> None:
     """A query that matches one key: where the weight goes, and the output."""
     keys = np.eye(4)
@@ -232,13 +227,10 @@ def show_scaling() -> None:
 
 def show_cross_check() -> None:
     """NumPy and Keras agree (the assertions run inside the check functions)."""
-    print(table(check_against_numpy()))
+    print(table(cross_check()))
     print()
     print(table(check_multi_head_against_numpy()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_scaling()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_scaling, plot_weights, show_cross_check)

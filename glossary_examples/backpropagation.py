@@ -113,7 +113,7 @@ def tape_gradients(model, optimizer=None):
     return float(loss), [g.numpy() for g in params], lr, watched
 
 
-def check_against_numpy() -> dict[str, float]:
+def cross_check() -> dict[str, float]:
     """NumPy's chain rule gives the same loss and gradients as ``tf.GradientTape``."""
     p = initial_params()
     cache = forward(p)
@@ -270,11 +270,6 @@ def plot_gradient_check():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"gradient-check": plot_gradient_check()}
-
-
 def show_example() -> None:
     """The forward values, the deltas of the backward pass and the gradients."""
     p = initial_params()
@@ -291,12 +286,9 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_backpropagation_hyperparameters())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_gradient_check, show_cross_check, check_backpropagation_hyperparameters)

@@ -130,7 +130,7 @@ def relative_error(approx: np.ndarray, exact: np.ndarray) -> float:
     return float(np.linalg.norm(approx - exact) / np.linalg.norm(exact))
 
 
-def check_against_numpy() -> dict[str, float]:
+def cross_check() -> dict[str, float]:
     """NumPy BPTT, the sum of one term per step, equals ``tf.GradientTape``
     on the Keras SimpleRNN for all three weights (and the loss)."""
     ours, theirs = numpy_gradients(), keras_gradients()
@@ -193,11 +193,6 @@ def plot_contributions():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"contributions": plot_contributions()}
-
-
 def show_example() -> None:
     """How much each unrolled step contributes to the gradient of W_h."""
     g = numpy_gradients()
@@ -222,12 +217,9 @@ def show_truncation() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_truncation()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_truncation, plot_contributions, show_cross_check)

@@ -109,7 +109,7 @@ def batch_gradient_vs_numpy(batch: int = 16, seed_value: int = 0) -> dict[str, n
             "numpy": per_example.mean(axis=0), "per_example": per_example}
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """Keras's batching and batch gradients, recomputed in NumPy.
 
     1. The batches a callback counts in one epoch of ``fit`` equal
@@ -144,8 +144,8 @@ def check_against_numpy() -> dict[str, object]:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # --- The experiment: does mini-batch training generalise better? -----------
@@ -346,14 +346,11 @@ def plot_generalisation():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"generalisation": plot_generalisation()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    show_comparison()
-    print(check_batch_minibatch_generalises())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_generalisation,
+    show_cross_check,
+    show_comparison,
+    check_batch_minibatch_generalises,
+)

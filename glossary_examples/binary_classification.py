@@ -100,7 +100,7 @@ def predictions_on_test_set() -> dict[str, np.ndarray]:
     return {"x": x, "y": y, "y_hat": y_hat, "label": to_labels(y_hat)}
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """Cross-entropy, accuracy and confusion counts: NumPy vs Keras, on the test set.
 
     Also on hand-picked ŷ that include 0 and 1 exactly, where only the
@@ -173,11 +173,6 @@ def plot_decision_boundary():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"decision-boundary": plot_decision_boundary()}
-
-
 def show_example() -> None:
     """A few test examples, then accuracy and confusion counts on the whole test set."""
     model, history = train()
@@ -202,11 +197,9 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_decision_boundary, show_cross_check)

@@ -195,7 +195,7 @@ def translation_test(dy: int = SHIFT[0], dx: int = SHIFT[1]) -> dict[str, float]
     }
 
 
-def check_against_numpy(seed_value: int = 0) -> dict[str, str]:
+def cross_check(seed_value: int = 0) -> dict[str, str]:
     """Keras's Dense and Conv2D layers equal their NumPy formulas; parameter counts too.
 
     Asserted before anything is returned: ``Dense(UNITS)`` on the flattened
@@ -323,8 +323,8 @@ def show_parameter_table() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 def show_translation() -> None:
@@ -391,16 +391,14 @@ def plot_translation():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"sharing": plot_sharing(), "translation": plot_translation()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_models()
-    show_parameter_table()
-    show_cross_check()
-    show_translation()
-    print(check_cnn_2352_weights())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    show_models,
+    show_parameter_table,
+    plot_sharing,
+    plot_translation,
+    show_cross_check,
+    show_translation,
+    check_cnn_2352_weights,
+)

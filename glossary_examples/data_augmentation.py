@@ -58,7 +58,7 @@ def augment_with_parameters(images: np.ndarray, seed_value: int = 0):
     A preprocessing layer's call is two steps: ``get_random_transformation``
     draws the random parameters for the batch, ``transform_images`` applies
     them. Doing the two steps here gives the same output as calling the model
-    with ``training=True`` (``check_against_numpy`` asserts it) and tells us,
+    with ``training=True`` (``cross_check`` asserts it) and tells us,
     per image, whether it was flipped, by what angle it was rotated and by how
     much its brightness was shifted.
     """
@@ -117,7 +117,7 @@ def brightness_numpy(images: np.ndarray, shift) -> np.ndarray:
     return np.clip(images + shift, 0.0, 1.0)
 
 
-def check_against_numpy(batch: int = 64, seed_value: int = 0) -> dict[str, str]:
+def cross_check(batch: int = 64, seed_value: int = 0) -> dict[str, str]:
     """Keras's augmentation layers against NumPy, on random 0..1 images.
 
     * ``RandomFlip("horizontal")``: every output image equals either its input
@@ -201,11 +201,6 @@ def plot_augmented(copies: int = 11, seed_value: int = 0):
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"augmented-versions": plot_augmented()}
-
-
 def show_example(copies: int = 6) -> None:
     """Six copies of the digit 7 through the pipeline: what each copy drew."""
     x = np.repeat(picture()[None], copies, axis=0)
@@ -227,12 +222,9 @@ def show_training_switch() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_training_switch()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_training_switch, plot_augmented, show_cross_check)

@@ -144,7 +144,7 @@ def numpy_gradient_descent(x, y, kernel, bias, epochs: int = EPOCHS,
     return {"final": [kernel, bias], "loss": np.array(losses)}
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """What the framework computes equals what NumPy computes by hand.
 
     1. ``tf.GradientTape``'s derivative of x² sin x equals the hand-derived
@@ -212,11 +212,6 @@ def plot_gradients():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"gradients": plot_gradients()}
-
-
 def show_example() -> None:
     """The framework and its devices, then one hand-written training step."""
     print(table(framework_facts()))
@@ -240,12 +235,9 @@ def show_autodiff() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_autodiff()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_autodiff, plot_gradients, show_cross_check)

@@ -81,7 +81,7 @@ def example_network(seed_value: int = 0):
     return model
 
 
-def check_against_numpy(m: int = 7, seed_value: int = 0) -> dict[str, object]:
+def cross_check(m: int = 7, seed_value: int = 0) -> dict[str, object]:
     """Both NumPy notations reproduce ``model.predict`` on a batch of m examples.
 
     The course's W[l] is Keras's kernel transposed, and its column vector b[l]
@@ -286,11 +286,6 @@ def plot_depth():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"depth": plot_depth()}
-
-
 def show_example() -> None:
     """Parameter counts of the example network, then the forward pass layer by layer."""
     print(table(parameter_table()))
@@ -324,13 +319,9 @@ def show_depth_comparison() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_constructions()
-    show_depth_comparison()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_constructions, show_depth_comparison, plot_depth, show_cross_check)

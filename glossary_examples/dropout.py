@@ -4,7 +4,7 @@ Keras uses *inverted* dropout: in training each unit is kept with probability
 ``1 - rate`` and the kept values are divided by ``1 - rate``, so the expected
 output equals the input; at inference the layer passes its input through.
 
->>> out = dropout_once([1.0, 2.0, 3.0, 4.0], rate=0.5, seed=1)
+>>> out = dropout_once([1.0, 2.0, 3.0, 4.0], rate=0.5, seed_value=1)
 >>> [v in (0.0, 2 * x) for v, x in zip(out["training"], [1, 2, 3, 4])]  # dropped, or doubled
 [True, True, True, True]
 >>> out["inference"].tolist()
@@ -22,10 +22,10 @@ from ._lib.runtime import keras, seed
 RATE = 0.5
 
 
-def dropout_once(x, rate: float = RATE, seed: int = 0) -> dict[str, np.ndarray]:
+def dropout_once(x, rate: float = RATE, seed_value: int = 0) -> dict[str, np.ndarray]:
     """One call of ``keras.layers.Dropout`` in training and in inference mode."""
     k = keras()
-    layer = k.layers.Dropout(rate, seed=seed)
+    layer = k.layers.Dropout(rate, seed=seed_value)
     x = np.asarray(x, dtype="float32")[None, :]
     return {
         "input": x[0],
@@ -43,14 +43,14 @@ def numpy_inverted_dropout(x, keep_mask, rate: float = RATE) -> np.ndarray:
     return np.where(keep_mask, np.asarray(x) / (1.0 - rate), 0.0)
 
 
-def check_against_numpy(rate: float = RATE, n: int = 1000, seed: int = 0) -> dict[str, float]:
+def cross_check(rate: float = RATE, n: int = 1000, seed_value: int = 0) -> dict[str, float]:
     """Keras's training output equals NumPy's inverted dropout on Keras's own mask.
 
     The mask is read off the Keras output (a unit was dropped where the output is
     zero; inputs are strictly positive, so no kept unit can be zero).
     """
     x = np.linspace(0.5, 2.0, n, dtype="float32")
-    out = dropout_once(x, rate, seed)
+    out = dropout_once(x, rate, seed_value)
     mask = out["training"] != 0
     np.testing.assert_allclose(out["training"], numpy_inverted_dropout(x, mask, rate), rtol=1e-6)
     np.testing.assert_array_equal(out["inference"], x)
@@ -62,10 +62,10 @@ def check_against_numpy(rate: float = RATE, n: int = 1000, seed: int = 0) -> dic
     }
 
 
-def thinned_masks(steps: int = 8, units: int = 16, rate: float = RATE, seed: int = 0) -> np.ndarray:
+def thinned_masks(steps: int = 8, units: int = 16, rate: float = RATE, seed_value: int = 0) -> np.ndarray:
     """The keep masks of ``steps`` successive training calls: one thinned network each."""
     k = keras()
-    layer = k.layers.Dropout(rate, seed=seed)
+    layer = k.layers.Dropout(rate, seed=seed_value)
     ones = np.ones((1, units), dtype="float32")
     return np.stack([layer(ones, training=True).numpy()[0] != 0 for _ in range(steps)])
 
@@ -158,11 +158,6 @@ def plot_thinned_networks():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"thinned-networks": plot_thinned_networks()}
-
-
 def show_example() -> None:
     """The same layer on the inputs 1..8, in training and in inference mode."""
     out = dropout_once(np.arange(1, 9, dtype="float32"))
@@ -172,12 +167,9 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_dropout_ensemble())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_thinned_networks, show_cross_check, check_dropout_ensemble)

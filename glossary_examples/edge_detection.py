@@ -102,7 +102,7 @@ def digit_edges(index: int = DIGIT_INDEX) -> dict[str, np.ndarray]:
     }
 
 
-def check_against_numpy() -> dict[str, str]:
+def cross_check() -> dict[str, str]:
     """Keras's ``Conv2D`` equals the NumPy filter on every image of the page.
 
     The four step images (valid padding) and the digit with both filters
@@ -151,8 +151,8 @@ def show_digit_edges() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 def _grid(ax, values, title, cmap, vmin, vmax, fontsize=11):
@@ -211,14 +211,12 @@ def plot_digit_edges():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"step-edge": plot_step_edge(), "digit-edges": plot_digit_edges()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_other_cases()
-    show_digit_edges()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    show_other_cases,
+    plot_step_edge,
+    show_digit_edges,
+    plot_digit_edges,
+    show_cross_check,
+)

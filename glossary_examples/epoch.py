@@ -258,7 +258,7 @@ def numpy_epoch_losses(trace: dict) -> dict[str, np.ndarray]:
     return {"running": np.array(running), "end": np.array(end)}
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """Keras's epoch bookkeeping and losses, recomputed in NumPy.
 
     1. Steps per epoch counted by a callback equal ``ceil(n / batch_size)``,
@@ -306,8 +306,8 @@ def check_against_numpy() -> dict[str, object]:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 def plot_losses():
@@ -335,14 +335,5 @@ def plot_losses():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"losses": plot_losses()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_nb_epoch()
-    show_overfitting()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_nb_epoch, show_overfitting, plot_losses, show_cross_check)

@@ -146,7 +146,7 @@ def _cosine(a, b) -> float:
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
-def check_against_numpy(threshold: float = 1.0, lr: float = 0.1) -> dict[str, list[float]]:
+def cross_check(threshold: float = 1.0, lr: float = 0.1) -> dict[str, list[float]]:
     """Keras's clipped SGD step equals the NumPy-clipped update, for every mode.
 
     The gradient of a 4×3 kernel is large (norm about 20); the bias gradient is
@@ -322,11 +322,6 @@ def plot_clipping():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"growth": plot_growth(), "clipping": plot_clipping()}
-
-
 def show_example() -> None:
     """Gradient growth over time steps and over layers."""
     print(f"linear SimpleRNN: radius, ‖∂L/∂x_1‖, ‖∂L/∂x_{STEPS}‖, growth per step")
@@ -340,13 +335,16 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
     print("applied gradient: ‖kernel‖, ‖bias‖, cos(kernel, raw), cos(all, raw)")
-    print(table(check_against_numpy()))
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_exploding_gradient_clipping())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_growth,
+    plot_clipping,
+    show_cross_check,
+    check_exploding_gradient_clipping,
+)

@@ -120,7 +120,7 @@ def layer_shapes(side: int = 5, channels: int = 3, filters: int = 4, f: int = 3)
     }
 
 
-def check_against_numpy(seed_value: int = 0) -> dict[str, str]:
+def cross_check(seed_value: int = 0) -> dict[str, str]:
     """Keras's ``Conv2D`` equals NumPy's cross-correlation, not the flipped convolution.
 
     Three comparisons, each asserted before anything is returned: the
@@ -188,8 +188,8 @@ def show_flip() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy, SciPy and Keras compared (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy, SciPy and Keras compared (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 def _grid(ax, values, title, cmap="Greys", vmin=None, vmax=None):
@@ -246,14 +246,5 @@ def plot_flip():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"feature-map": plot_feature_map(), "flip": plot_flip()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_layer_shapes()
-    show_flip()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_layer_shapes, show_flip, plot_feature_map, plot_flip, show_cross_check)

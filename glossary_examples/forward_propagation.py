@@ -65,7 +65,7 @@ def keras_network():
     return model, tracer
 
 
-def check_against_numpy() -> dict[str, float]:
+def cross_check() -> dict[str, float]:
     """Every intermediate of the NumPy trace equals the Keras layer's output (asserted)."""
     _, tracer = keras_network()
     by_keras = dict(zip(("Z1", "A1", "Z2", "A2"), tracer.predict(X, verbose=0)))
@@ -133,11 +133,6 @@ def plot_trace():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"trace": plot_trace()}
-
-
 def show_example() -> None:
     """The weights, then the forward pass step by step."""
     with np.printoptions(precision=4, suppress=True):
@@ -160,12 +155,9 @@ def show_weights_unchanged() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_weights_unchanged()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_weights_unchanged, plot_trace, show_cross_check)

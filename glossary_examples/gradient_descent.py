@@ -266,7 +266,7 @@ def keras_sgd_step(theta, x, y, lr: float = LEARNING_RATE) -> np.ndarray:
     return np.array([kernel[0, 0], bias[0]], dtype="float64")
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """A Keras SGD step equals the NumPy update θ − α ∇J, on all examples and on one."""
     x, y = task_data()
     theta = np.array(START)
@@ -319,11 +319,6 @@ def plot_trajectories():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"trajectories": plot_trajectories()}
-
-
 def show_example() -> None:
     """Each variant on the same data from the same start: work and progress."""
     x, y = task_data()
@@ -344,13 +339,15 @@ def show_online() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    show_online()
-    print(check_gradient_descent_batch_vs_sgd())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_trajectories,
+    show_cross_check,
+    show_online,
+    check_gradient_descent_batch_vs_sgd,
+)

@@ -292,7 +292,7 @@ def numpy_forward(model, x) -> np.ndarray:
     return a
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """Every step of the example recomputed in NumPy (or scikit-learn) and asserted.
 
     1. ``to_categorical`` equals rows of the identity matrix, ``np.eye(10)[y]``.
@@ -338,8 +338,8 @@ def check_against_numpy() -> dict[str, object]:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy, scikit-learn and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 def plot_digits():
@@ -437,16 +437,6 @@ def plot_misclassified(max_shown: int = 16):
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {
-        "digits": plot_digits(),
-        "training-curves": plot_training_curves(),
-        "confusion": plot_confusion(),
-        "misclassified": plot_misclassified(),
-    }
-
-
 def load_mnist() -> dict[str, np.ndarray]:
     """Download MNIST (about 11 MB, cached in ``~/.keras/datasets``) as flat inputs.
 
@@ -498,11 +488,16 @@ def train_on_mnist(epochs: int = MNIST_EPOCHS, data: dict | None = None,
             "confusion": confusion_numpy(data["y_test"], predicted)}
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_data()
-    show_split()
-    show_model()
-    show_training()
-    show_evaluation()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_data,
+    plot_digits,
+    show_split,
+    show_model,
+    show_training,
+    show_evaluation,
+    plot_training_curves,
+    plot_confusion,
+    plot_misclassified,
+    show_cross_check,
+)

@@ -90,7 +90,7 @@ def output_heads(features: int = HIDDEN, batch: int = 4, seed_value: int = 0) ->
     return {name: layer(h).numpy() for name, layer in heads.items()}
 
 
-def check_against_numpy(batch: int = 5, seed_value: int = 0) -> dict[str, object]:
+def cross_check(batch: int = 5, seed_value: int = 0) -> dict[str, object]:
     """The digit network by hand in NumPy (flatten, ReLU, softmax) equals ``predict``.
 
     Also checks the parameter count: the input layer contributes nothing,
@@ -328,11 +328,6 @@ def plot_hidden_units():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"layers": plot_layers(), "tasks": plot_tasks(), "hidden-units": plot_hidden_units()}
-
-
 def show_example() -> None:
     """The digit network's layers, then the three usual output layers."""
     model = digit_network()
@@ -352,12 +347,16 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_layers_hidden_unit_rule())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_layers,
+    show_cross_check,
+    plot_tasks,
+    check_layers_hidden_unit_rule,
+    plot_hidden_units,
+)

@@ -117,7 +117,7 @@ def steps_to_converge(costs: np.ndarray, target: float = 1e-3) -> int | str:
     return int(below[0]) if below.size else f"not in {len(costs) - 1}"
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """Keras's ``SGD(learning_rate=α)`` follows NumPy's θ − α ∇J step for step, for every α."""
     out = {}
     for lr, keras_curve in keras_losses().items():
@@ -189,11 +189,6 @@ def plot_learning_rates():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"learning-rates": plot_learning_rates()}
-
-
 def show_example() -> None:
     """The same gradient descent with each learning rate: where it ends, how fast."""
     j_min = minimum_cost()
@@ -207,12 +202,9 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_learning_rate_definition())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_learning_rates, show_cross_check, check_learning_rate_definition)

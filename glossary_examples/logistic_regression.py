@@ -109,7 +109,7 @@ def train_both() -> dict:
             "keras_losses": np.array(history.history["loss"])}
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """Gradients and whole training runs: NumPy formulas vs Keras and tf.GradientTape."""
     t = tf()
     x, y = make_data()
@@ -169,11 +169,6 @@ def plot_training():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"training": plot_training()}
-
-
 def show_example() -> None:
     """The gradient formula checked numerically, then the model trained by NumPy."""
     x, y = make_data()
@@ -195,11 +190,9 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_training, show_cross_check)

@@ -103,7 +103,7 @@ def keras_losses(d: dict[str, np.ndarray]) -> dict[str, np.ndarray | float]:
     return out
 
 
-def check_against_numpy() -> dict[str, float]:
+def cross_check() -> dict[str, float]:
     """NumPy's losses and costs equal ``keras.losses``; the quadratic cost is (d/2) × Keras's MSE.
 
     ``MeanSquaredError`` averages the squared errors over the d outputs and has
@@ -163,11 +163,6 @@ def plot_binary_cross_entropy():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"binary-cross-entropy": plot_binary_cross_entropy()}
-
-
 def show_example() -> None:
     """Per-example binary cross-entropy on six predictions, then their cost."""
     d = example_data()
@@ -179,8 +174,8 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 def show_clipping() -> None:
@@ -188,8 +183,5 @@ def show_clipping() -> None:
     print(table(clipped_loss_of_certain_mistake()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    show_clipping()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_binary_cross_entropy, show_cross_check, show_clipping)

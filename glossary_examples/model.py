@@ -92,7 +92,7 @@ def numpy_forward(weights, x: np.ndarray) -> np.ndarray:
     return np.maximum(0.0, x @ w1 + b1) @ w2 + b2
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """Parameter counts by formula, and ``predict`` by a NumPy forward pass.
 
     1. ``count_params()`` of every layer equals ``dense_params``.
@@ -142,11 +142,6 @@ def plot_training():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"training": plot_training()}
-
-
 def show_example() -> None:
     """The model's summary, and a batch of 5 inputs mapped to 5 outputs."""
     model = build_model()
@@ -168,12 +163,9 @@ def show_training() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_training()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_training, plot_training, show_cross_check)

@@ -66,7 +66,7 @@ def dense_shapes(inputs: int = 4, units: int = 3) -> dict[str, object]:
     }
 
 
-def check_against_numpy(n: int = 16, inputs: int = 4, units: int = 5, seed_value: int = 0):
+def cross_check(n: int = 16, inputs: int = 4, units: int = 5, seed_value: int = 0):
     """``keras.layers.Dense`` equals ``activation(x @ kernel + bias)`` for each activation.
 
     Random inputs, Keras's own random kernel and a random non-zero bias (Keras
@@ -184,11 +184,6 @@ def plot_xor():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"xor": plot_xor()}
-
-
 def show_example() -> None:
     """A dense layer's shapes, then XOR with and without a hidden layer."""
     print(table(dense_shapes()))
@@ -201,11 +196,9 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_xor, show_cross_check)

@@ -105,7 +105,7 @@ def approximation_errors(widths=WIDTHS) -> dict[int, dict[str, float]]:
     return result
 
 
-def check_against_numpy(hidden: int = 8) -> dict[str, object]:
+def cross_check(hidden: int = 8) -> dict[str, object]:
     """Keras's ``predict`` equals the NumPy formula run on the trained network's own weights."""
     model = fitted(hidden)
     w1, b1, w2, b2 = model.get_weights()
@@ -148,11 +148,6 @@ def plot_approximation():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"approximation": plot_approximation()}
-
-
 def show_example() -> None:
     """The approximation error of each trained width."""
     rows = approximation_errors()
@@ -162,11 +157,9 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_approximation, show_cross_check)

@@ -77,7 +77,7 @@ def example_inputs() -> np.ndarray:
     return np.array([[0, 0], [1, 0], [1, 1], [0, 1], [2, 1], [-1, -2]], dtype="float32")
 
 
-def check_against_numpy(n: int = 200, inputs: int = 3, seed: int = 0) -> dict[str, float]:
+def cross_check(n: int = 200, inputs: int = 3, seed: int = 0) -> dict[str, float]:
     """Keras's ``Dense(1, activation=g)`` equals ``g(x @ w + b)`` in NumPy.
 
     Random inputs, weights and bias; one comparison per activation, asserted
@@ -131,11 +131,6 @@ def plot_neuron():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"sigmoid-neuron": plot_neuron()}
-
-
 def show_example() -> None:
     """The example neuron, run by Keras, on a few inputs, with two activations."""
     x = example_inputs()
@@ -150,11 +145,9 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_neuron, show_cross_check)

@@ -42,7 +42,7 @@ def to_categorical(labels, num_classes: int | None = None) -> np.ndarray:
     return keras().utils.to_categorical(labels, num_classes=num_classes).astype(int)
 
 
-def check_against_numpy(n: int = 1000, seed_value: int = 0) -> dict[str, object]:
+def cross_check(n: int = 1000, seed_value: int = 0) -> dict[str, object]:
     """Keras's one-hot encodings equal NumPy's identity rows; the losses agree.
 
     ``keras.utils.to_categorical`` (a NumPy array) and ``keras.ops.one_hot`` (a
@@ -142,11 +142,6 @@ def plot_one_hot():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"one-hot": plot_one_hot()}
-
-
 def show_example() -> None:
     """A few digit labels, one-hot encoded by Keras, and decoded with argmax."""
     labels = list(EXAMPLE_LABELS)
@@ -173,13 +168,9 @@ def show_num_classes() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_num_classes()
-    show_cross_check()
-    print(check_one_hot_label_2())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_num_classes, plot_one_hot, show_cross_check, check_one_hot_label_2)

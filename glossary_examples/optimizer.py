@@ -117,7 +117,7 @@ def show_example() -> None:
             print(f"{name:<15}  {np.array2string(steps[0]):<28}  {np.array2string(steps[-1])}")
 
 
-def check_against_numpy(steps: int = 10, seed_value: int = 0) -> dict[str, float]:
+def cross_check(steps: int = 10, seed_value: int = 0) -> dict[str, float]:
     """NumPy's update rules reproduce Keras's optimizers step by step.
 
     Each optimizer gets the same sequence of random gradients, whose scales
@@ -144,8 +144,8 @@ def check_against_numpy(steps: int = 10, seed_value: int = 0) -> dict[str, float
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # --- Training the same model with each optimizer -----------------------------
@@ -251,13 +251,5 @@ def plot_optimizers():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"optimizers": plot_optimizers()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_training()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_training, plot_optimizers, show_cross_check)

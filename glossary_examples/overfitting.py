@@ -149,7 +149,7 @@ def show_example() -> None:
                  "weights in the model": train("random")["model"].count_params()}))
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """Keras's predictions, accuracy and loss, recomputed in NumPy.
 
     1. ``to_categorical`` is a row of the identity matrix per label.
@@ -182,8 +182,8 @@ def check_against_numpy() -> dict[str, object]:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 def check_overfitting_random_labels() -> ClaimCheck:
@@ -243,13 +243,5 @@ def plot_accuracy():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"accuracy": plot_accuracy()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_overfitting_random_labels())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, plot_accuracy, show_cross_check, check_overfitting_random_labels)

@@ -100,7 +100,7 @@ def numpy_conv2d(x: np.ndarray, w: np.ndarray, padding: str = "valid", s: int = 
     return out
 
 
-def check_against_numpy(n: int = 7, seed: int = 0) -> dict[str, str]:
+def cross_check(n: int = 7, seed: int = 0) -> dict[str, str]:
     """Keras's ``Conv2D`` equals NumPy's padded cross-correlation, for both modes.
 
     Odd and even kernels, strides 1 and 2; the kernel is copied into Keras with
@@ -280,11 +280,6 @@ def plot_usage_counts(n: int = 6, f: int = 3):
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"usage-counts": plot_usage_counts()}
-
-
 def show_example() -> None:
     """A 6×6 image with one pixel of zero padding, and the sides each step gives."""
     k = keras()
@@ -308,16 +303,18 @@ def show_size_table() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_padding_output_sizes())
-    print(check_padding_corner_pixels())
-    show_size_table()
-    print(check_padding_same_keeps_size())
-    print(check_padding_valid_keeps_pixels())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_usage_counts,
+    show_cross_check,
+    check_padding_output_sizes,
+    check_padding_corner_pixels,
+    show_size_table,
+    check_padding_same_keeps_size,
+    check_padding_valid_keeps_pixels,
+)

@@ -154,7 +154,7 @@ def numpy_forward(weights: list[np.ndarray], x: np.ndarray, activation: str = AC
     return h @ weights[-2] + weights[-1]
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """The parameter formula equals ``count_params``; NumPy reproduces ``predict``.
 
     For several architectures, ``dense_param_count`` is asserted equal to
@@ -217,11 +217,6 @@ def plot_sweep():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"learning-rate-sweep": plot_sweep()}
-
-
 def show_parameter_count() -> None:
     """Each layer's parameters by the formula, and Keras's count."""
     model = build_model()
@@ -263,13 +258,9 @@ def show_sweep() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_parameter_count()
-    show_fit_effect()
-    show_sweep()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_parameter_count, show_fit_effect, show_sweep, plot_sweep, show_cross_check)

@@ -194,7 +194,7 @@ def keras_perceptron(w, theta: float):
     return layer
 
 
-def check_against_numpy(n: int = 1000, seed_value: int = 0) -> dict[str, object]:
+def cross_check(n: int = 1000, seed_value: int = 0) -> dict[str, object]:
     """NumPy's ``step(w·x − θ)`` equals a Keras ``Dense(1)`` with bias −θ and a step.
 
     On the four binary inputs for each gate of the claim, and on ``n`` random
@@ -298,11 +298,6 @@ def plot_learning():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"gates": plot_gates(), "learning": plot_learning()}
-
-
 def show_example() -> None:
     """The truth tables of the three gates with the claim's parameters."""
     for gate, (w, theta) in GATES.items():
@@ -314,15 +309,18 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_learning()
-    show_grid_search()
-    show_xor_mlp()
-    show_cross_check()
-    print(check_perceptron_logic_gates())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    show_learning,
+    show_grid_search,
+    show_xor_mlp,
+    plot_gates,
+    plot_learning,
+    show_cross_check,
+    check_perceptron_logic_gates,
+)

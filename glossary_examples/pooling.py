@@ -78,7 +78,7 @@ def pool_weights() -> dict[str, str]:
     return rows
 
 
-def check_against_numpy(batch: int = 4, n: int = 8, seed: int = 0) -> dict[str, float]:
+def cross_check(batch: int = 4, n: int = 8, seed: int = 0) -> dict[str, float]:
     """Keras's pooling equals NumPy's reshape-and-reduce, values and gradients.
 
     Values: ``MaxPooling2D(2)`` / ``AveragePooling2D(2)`` against ``numpy_pool``
@@ -189,11 +189,6 @@ def plot_pooling(index: int = 0):
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"max-and-average": plot_pooling()}
-
-
 def show_example() -> None:
     """A 4×4 input, pooled 2×2 by Keras: max and average, each 2×2."""
     print("input 4x4:")
@@ -210,13 +205,9 @@ def show_weights() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_weights()
-    show_cross_check()
-    print(check_pooling_2x2_of_4x4())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_weights, plot_pooling, show_cross_check, check_pooling_2x2_of_4x4)

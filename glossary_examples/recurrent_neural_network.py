@@ -83,7 +83,7 @@ def keras_simple_rnn(units: int = UNITS, seed_value: int = 0, **kwargs):
     return layer
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """The NumPy loop, given ``SimpleRNN``'s own weights, reproduces every time step.
 
     Compared with ``return_sequences=True`` (all hidden states), with the
@@ -168,11 +168,6 @@ def plot_trajectories():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"trajectories": plot_trajectories()}
-
-
 def show_example() -> None:
     """One SimpleRNN layer: its weights, its output shapes, its steps."""
     x = random_inputs()
@@ -202,12 +197,9 @@ def show_unrolling() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_unrolling()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_unrolling, plot_trajectories, show_cross_check)

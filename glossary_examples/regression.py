@@ -90,7 +90,7 @@ def predict(model, x) -> np.ndarray:
     return np.asarray(model(np.asarray(x, dtype="float32").reshape(-1, 1))).ravel()
 
 
-def check_against_numpy() -> dict[str, float]:
+def cross_check() -> dict[str, float]:
     """The trained Dense(1) unit equals the closed-form least-squares line."""
     x, y = make_data()
     model, history = fit()
@@ -238,11 +238,6 @@ def plot_extrapolation():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"fit": plot_fit(), "extrapolation": plot_extrapolation()}
-
-
 def show_example() -> None:
     """The trained unit's weights and its prediction at x = 1."""
     model, history = fit()
@@ -258,13 +253,16 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_regression_nb_epoch())
-    print(check_regression_extrapolation())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_fit,
+    show_cross_check,
+    check_regression_nb_epoch,
+    check_regression_extrapolation,
+    plot_extrapolation,
+)

@@ -160,7 +160,7 @@ def show_sweep() -> None:
     }))
 
 
-def check_against_numpy() -> dict[str, float]:
+def cross_check() -> dict[str, float]:
     """Keras's penalties, loss and penalty gradient, recomputed in NumPy.
 
     1. ``model.losses`` of the trained L2 and L1 networks equal λ Σ w² and
@@ -203,8 +203,8 @@ def check_against_numpy() -> dict[str, float]:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 # --- Plots -------------------------------------------------------------------
@@ -264,13 +264,5 @@ def plot_weights():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"sweep": plot_sweep(), "weights": plot_weights()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_sweep()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_sweep, plot_sweep, plot_weights, show_cross_check)

@@ -53,7 +53,7 @@ def keras_relu_and_gradient(x) -> tuple[np.ndarray, np.ndarray]:
     return y.numpy(), tape.gradient(y, x).numpy()
 
 
-def check_against_numpy(n: int = 1001) -> dict[str, float]:
+def cross_check(n: int = 1001) -> dict[str, float]:
     """NumPy's max(0, x) and its derivative equal Keras's ReLU and TensorFlow's gradient."""
     x = np.linspace(-5.0, 5.0, n, dtype="float32")  # includes x = 0 exactly
     values, grads = keras_relu_and_gradient(x)
@@ -342,15 +342,6 @@ def plot_activation_rate():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {
-        "relu-and-derivative": plot_relu(),
-        "training-loss": plot_training(),
-        "activation-rate": plot_activation_rate(),
-    }
-
-
 def dense_relu_layer(units: int = 8, seed_value: int = 0) -> dict[str, np.ndarray]:
     """One ``Dense(units, activation="relu")`` layer on one random input.
 
@@ -379,14 +370,18 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    print(check_relu_faster_training())
-    print(check_relu_sparsity())
-    print(check_relu_activation_rate_2n())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_relu,
+    show_cross_check,
+    check_relu_faster_training,
+    plot_training,
+    check_relu_sparsity,
+    check_relu_activation_rate_2n,
+    plot_activation_rate,
+)

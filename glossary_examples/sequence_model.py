@@ -168,7 +168,7 @@ def variable_length_sequences() -> list[np.ndarray]:
     return [rng.uniform(0.5, 1.5, size=(n, 2)).astype("float32") for n in (5, 3, 2)]
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """NumPy padding and mask equal Keras's; with the mask, padding changes nothing.
 
     ``keras.utils.pad_sequences(padding="post")`` must give NumPy's padded
@@ -228,11 +228,6 @@ def plot_order_task():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"order-task": plot_order_task()}
-
-
 def show_shapes() -> None:
     """(batch, time, features) in, and what comes out, for three kinds of task."""
     print("input shape -> output shape")
@@ -248,12 +243,9 @@ def show_order_task() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_shapes()
-    show_order_task()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_shapes, show_order_task, plot_order_task, show_cross_check)

@@ -53,7 +53,7 @@ def keras_sigmoid_and_gradient(z) -> tuple[np.ndarray, np.ndarray]:
     return y.numpy(), tape.gradient(y, z).numpy()
 
 
-def check_against_numpy(n: int = 2001) -> dict[str, float]:
+def cross_check(n: int = 2001) -> dict[str, float]:
     """NumPy's σ and σ(1 − σ) equal Keras's sigmoid and TensorFlow's gradient.
 
     On n points from −10 to 10 (z = 0 included), asserted with
@@ -263,11 +263,6 @@ def plot_output_layers():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"sigmoid": plot_sigmoid(), "output-layers": plot_output_layers()}
-
-
 def show_example() -> None:
     """σ and σ' on a few numbers; σ(−z) = 1 − σ(z)."""
     z = np.array([-6.0, -2.0, -0.5, 0.0, 0.5, 2.0, 6.0])
@@ -279,13 +274,16 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    show_output_layers()
-    print(check_sigmoid_output_layer())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_sigmoid,
+    show_cross_check,
+    show_output_layers,
+    check_sigmoid_output_layer,
+    plot_output_layers,
+)

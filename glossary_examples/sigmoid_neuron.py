@@ -122,7 +122,7 @@ def gradients(activation, x=X, w=W, b: float = B):
     return None if grad is None else grad.numpy()[:, 0]
 
 
-def check_against_numpy(n: int = 200, seed_value: int = 0) -> dict[str, object]:
+def cross_check(n: int = 200, seed_value: int = 0) -> dict[str, object]:
     """``Dense(1, activation="sigmoid")`` equals NumPy's σ(w·x + b), and its gradient σ'(z)·x.
 
     Values on ``n`` random inputs; the gradient of the summed outputs with
@@ -180,11 +180,6 @@ def plot_step_vs_sigmoid():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"step-vs-sigmoid": plot_step_vs_sigmoid()}
-
-
 def show_example() -> None:
     """Output changes of both neurons on X for growing changes of w1."""
     z = float(weighted_sum(X, W, B))
@@ -203,13 +198,10 @@ def show_random_perturbations() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
     with np.printoptions(precision=4):
-        print(table(check_against_numpy()))
+        print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_random_perturbations()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_random_perturbations, plot_step_vs_sigmoid, show_cross_check)

@@ -132,7 +132,7 @@ def keras_softmax_and_jacobian(z) -> tuple[np.ndarray, np.ndarray]:
     return s.numpy(), tape.batch_jacobian(s, z).numpy()
 
 
-def check_against_numpy(n: int = 200) -> dict[str, float]:
+def cross_check(n: int = 200) -> dict[str, float]:
     """Keras's softmax equals NumPy's, also for huge scores; the Jacobian is diag(s) − s sᵀ.
 
     On ``n`` random 10-class score vectors plus one with scores 1000, 999, 0,
@@ -182,11 +182,6 @@ def plot_softmax_vs_sigmoid():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"softmax-vs-sigmoid": plot_softmax_vs_sigmoid()}
-
-
 def show_example() -> None:
     """Softmax, plain sigmoids and normalised sigmoids of one score vector, and shifted."""
     with np.printoptions(precision=4, suppress=True):
@@ -204,13 +199,15 @@ def show_comparison() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    show_comparison()
-    print(check_softmax_normalised_sigmoid())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_softmax_vs_sigmoid,
+    show_cross_check,
+    show_comparison,
+    check_softmax_normalised_sigmoid,
+)

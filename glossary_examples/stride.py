@@ -90,7 +90,7 @@ def _conv(weights: np.ndarray, s: int, padding: str = "valid"):
     return conv
 
 
-def check_against_numpy(n: int = 9, f: int = 3, seed: int = 0) -> dict[str, str]:
+def cross_check(n: int = 9, f: int = 3, seed: int = 0) -> dict[str, str]:
     """Keras's strided ``Conv2D`` equals NumPy's, and equals the subsampled stride-1 output.
 
     One random kernel is copied into Keras layers of stride 1, 2 and 3. Each
@@ -173,11 +173,6 @@ def plot_visited_positions(n: int = 7, f: int = 3):
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"visited-positions": plot_visited_positions()}
-
-
 def show_example() -> None:
     """A 7×7 image of 0..48 and a 3×3 all-ones filter (window sums) at strides 1 and 2."""
     x = np.arange(49, dtype="float32").reshape(7, 7, 1)
@@ -197,8 +192,8 @@ def show_size_agreement() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 def show_same_padding_offsets() -> None:
@@ -210,9 +205,11 @@ def show_same_padding_offsets() -> None:
     print(table(rows))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_size_agreement()
-    show_cross_check()
-    show_same_padding_offsets()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    show_size_agreement,
+    plot_visited_positions,
+    show_cross_check,
+    show_same_padding_offsets,
+)

@@ -204,7 +204,7 @@ def numpy_logits(model, x: np.ndarray) -> np.ndarray:
     return (np.maximum(0.0, x @ w1 + b1) @ w2 + b2)[:, 0]
 
 
-def check_against_numpy() -> dict[str, object]:
+def cross_check() -> dict[str, object]:
     """Keras's loss and accuracy are comparisons of the model's outputs with labels.
 
     A NumPy forward pass reproduces ``predict``; NumPy's binary cross-entropy
@@ -233,8 +233,8 @@ def check_against_numpy() -> dict[str, object]:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
 def plot_supervision():
@@ -277,13 +277,5 @@ def plot_supervision():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"supervision": plot_supervision()}
-
-
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_shuffled_labels()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_shuffled_labels, plot_supervision, show_cross_check)

@@ -55,7 +55,7 @@ def keras_tanh_and_gradient(z) -> tuple[np.ndarray, np.ndarray]:
     return y.numpy(), tape.gradient(y, z).numpy()
 
 
-def check_against_numpy() -> dict[str, float]:
+def cross_check() -> dict[str, float]:
     """NumPy's tanh and 1 − tanh² equal Keras's tanh and TensorFlow's gradient.
 
     On 2001 points from −10 to 10, asserted with ``np.testing.assert_allclose``;
@@ -263,15 +263,6 @@ def plot_training():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {
-        "tanh": plot_tanh(),
-        "hidden-outputs": plot_hidden_outputs(),
-        "training": plot_training(),
-    }
-
-
 def show_example() -> None:
     """tanh, 2σ(2z) − 1 and the derivative on a few numbers."""
     z = np.array([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0])
@@ -283,14 +274,18 @@ def show_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_cross_check()
-    show_hidden_means()
-    show_training()
-    print(check_tanh_hidden_layers())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    plot_tanh,
+    show_cross_check,
+    show_hidden_means,
+    plot_hidden_outputs,
+    show_training,
+    plot_training,
+    check_tanh_hidden_layers,
+)

@@ -93,7 +93,7 @@ def sums(values=CLAIM_A) -> dict[str, dict[str, list]]:
     return out
 
 
-def check_against_numpy(seed_value: int = 0) -> dict[str, object]:
+def cross_check(seed_value: int = 0) -> dict[str, object]:
     """NumPy reductions and TensorFlow's agree on a random rank-3 tensor.
 
     For every single axis, a pair of axes and all axes: same values
@@ -203,11 +203,6 @@ def plot_axes():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"sum-axes": plot_axes()}
-
-
 def show_example() -> None:
     """Shape, rank and dtype of tensors of rank 0 to 4, then NumPy array vs tf.Tensor."""
     rows = {name: f"shape {describe(x)['shape']}, rank {describe(x)['rank']}"
@@ -227,13 +222,9 @@ def show_sums() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and TensorFlow agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and TensorFlow agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_sums()
-    show_cross_check()
-    print(check_tensor_sum_axes())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_sums, plot_axes, show_cross_check, check_tensor_sum_axes)

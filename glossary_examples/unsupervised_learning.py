@@ -132,7 +132,7 @@ def keras_kmeans_step(x, centroids):
             ops.convert_to_numpy(new))
 
 
-def check_against_numpy(seed_value: int = 1) -> dict[str, object]:
+def cross_check(seed_value: int = 1) -> dict[str, object]:
     """Run k-means in NumPy and with keras.ops from the same start; every step must agree."""
     x, _ = make_blobs()
     start = x[np.random.default_rng(seed_value).choice(len(x), size=K, replace=False)]
@@ -193,11 +193,6 @@ def plot_clusters():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"clusters": plot_clusters()}
-
-
 def show_example() -> None:
     """k-means on the unlabelled blobs, evaluated against the hidden groups afterwards."""
     x, hidden = make_blobs()
@@ -224,12 +219,9 @@ def show_rescaled() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_rescaled()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_rescaled, plot_clusters, show_cross_check)

@@ -225,7 +225,7 @@ def numpy_backprop(weights, x, y) -> dict[str, np.ndarray]:
     }
 
 
-def check_against_numpy() -> dict[str, float]:
+def cross_check() -> dict[str, float]:
     """NumPy backpropagation through the Keras sigmoid net matches ``tf.GradientTape``."""
     x, y = random_batch()
     seed(0)
@@ -314,11 +314,6 @@ def plot_time_steps():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"layers": plot_layers(), "time-steps": plot_time_steps()}
-
-
 def show_example() -> None:
     """Gradient norms at the first and last layer of the 12-layer nets."""
     rows = {}
@@ -338,13 +333,16 @@ def show_recurrent_example() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_recurrent_example()
-    show_cross_check()
-    print(check_vanishing_gradient_relu())
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (
+    show_example,
+    show_recurrent_example,
+    plot_layers,
+    plot_time_steps,
+    show_cross_check,
+    check_vanishing_gradient_relu,
+)

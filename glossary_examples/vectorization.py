@@ -161,7 +161,7 @@ def loop_dense(x, kernel, bias) -> np.ndarray:
     return out
 
 
-def check_against_numpy(seed_value: int = 0) -> dict[str, object]:
+def cross_check(seed_value: int = 0) -> dict[str, object]:
     """The same numbers four ways: Python loops, NumPy, a TensorFlow op, a Keras layer.
 
     A dot product (loop, ``np.dot``, ``tf.tensordot``, ``keras.ops.dot``) and a
@@ -224,11 +224,6 @@ def plot_instruction_counts():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"instruction-counts": plot_instruction_counts()}
-
-
 def show_example() -> None:
     """The dot product of two vectors of 10 000 numbers, three ways."""
     out = speed_comparison()
@@ -247,12 +242,9 @@ def show_instruction_counts() -> None:
 
 
 def show_cross_check() -> None:
-    """Loops, NumPy, TensorFlow and Keras agree (assertions in ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """Loops, NumPy, TensorFlow and Keras agree (assertions in ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_instruction_counts()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_instruction_counts, plot_instruction_counts, show_cross_check)

@@ -123,7 +123,7 @@ def dense_shapes(inputs: int, units: int) -> dict[str, object]:
     }
 
 
-def check_against_numpy(inputs: int = 4, units: int = 3, n: int = 32,
+def cross_check(inputs: int = 4, units: int = 3, n: int = 32,
                         seed_value: int = 0) -> dict[str, object]:
     """A Dense layer's output equals ``x @ W + b`` in NumPy, and the bias-as-weight form.
 
@@ -194,11 +194,6 @@ def plot_boundaries():
     return fig
 
 
-def figures() -> dict:
-    """The page's figures, by name (for ``run --save-figures``)."""
-    return {"boundaries": plot_boundaries()}
-
-
 def show_example() -> None:
     """The example cases: threshold, boundary position, and how much of the grid fires."""
     x = grid_points()
@@ -218,12 +213,9 @@ def show_equivalence() -> None:
 
 
 def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``check_against_numpy``)."""
-    print(table(check_against_numpy()))
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
 
 
-def main() -> None:
-    """Print what the page shows, in page order."""
-    show_example()
-    show_equivalence()
-    show_cross_check()
+# What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
+PAGE = (show_example, show_equivalence, plot_boundaries, show_cross_check)

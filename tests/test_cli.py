@@ -8,6 +8,8 @@ import sys
 import pytest
 
 from glossary_examples._lib import registry
+from glossary_examples._lib.claims import VERDICTS, ClaimCheck
+from glossary_examples._lib.page import run_page
 
 from .conftest import ROOT
 
@@ -65,11 +67,80 @@ def test_help_works(args):
     assert "usage:" in result.stdout
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def verdict_lines(stdout: str) -> list[str]:
+    return [ln for ln in stdout.splitlines() if ln.startswith("verdict[")]
+
+
+def test_run_prints_the_page_without_drawing():
+    result = cli("run", "relu")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", "TensorFlow noise leaked to stderr"
+    # the claims in page order, each with a verdict the claims box can state
+    ids = [line.split("]")[0].removeprefix("verdict[") for line in verdict_lines(result.stdout)]
+    assert ids == ["relu-faster-training", "relu-sparsity", "relu-activation-rate-2n"]
+    assert all(line.split(": ")[1] in VERDICTS for line in verdict_lines(result.stdout))
+    assert "saved " not in result.stdout
+
+
 def test_run_prints_the_example_and_saves_figures(tmp_path):
     result = cli("run", "dropout", "--save-figures", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert "verdict[dropout-ensemble]: " in result.stdout
+    assert verdict_lines(result.stdout) == ["verdict[dropout-ensemble]: conditions"]
     assert result.stderr == "", "TensorFlow noise leaked to stderr"
-    pngs = sorted(tmp_path.glob("dropout-*.png"))
-    assert pngs and all(p.stat().st_size > 10_000 for p in pngs)
-    assert pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = tmp_path / "dropout-thinned-networks.png"  # <slug>-<plot_ function's name>.png
+    assert f"saved {png}" in result.stdout.splitlines()
+    assert sorted(tmp_path.iterdir()) == [png]
+    assert png.read_bytes()[:8] == PNG_SIGNATURE and png.stat().st_size > 10_000
+
+
+# --- run_page, on a page of stand-ins (no TensorFlow) -----------------------
+
+def show_words() -> None:
+    print("words")
+
+
+def plot_line():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(2, 2))
+    ax.plot([0, 1], [0, 1])
+    return fig
+
+
+def check_demo_claim() -> ClaimCheck:
+    return ClaimCheck("demo-claim", "holds", {"measured": 1})
+
+
+DEMO_PAGE = (show_words, plot_line, check_demo_claim)
+
+
+def test_run_page_prints_shows_and_checks_and_skips_plots_without_a_folder(capsys):
+    assert run_page(DEMO_PAGE, "demo") == []
+    assert capsys.readouterr().out == (
+        "words\nevidence for demo-claim:\n  measured  1\nverdict[demo-claim]: holds\n"
+    )
+
+
+def test_run_page_saves_figures_in_page_order(tmp_path, capsys):
+    import matplotlib.pyplot as plt
+
+    saved = run_page(DEMO_PAGE, "demo", tmp_path)
+    assert saved == [tmp_path / "demo-line.png"]
+    assert saved[0].read_bytes()[:8] == PNG_SIGNATURE
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[:2] == ["words", f"saved {tmp_path / 'demo-line.png'}"]
+    assert plt.get_fignums() == []  # closed once saved
+
+
+def test_run_page_refuses_a_result_of_another_kind():
+    def show_returns_a_number():
+        return 3
+
+    with pytest.raises(TypeError, match=r"show_returns_a_number\(\) returned an object of type int"):
+        run_page((show_returns_a_number,), "demo")

@@ -13,8 +13,6 @@ from glossary_examples._lib import registry
 
 from .conftest import ROOT
 
-# Modules of the package that are infrastructure, not terms.
-INFRASTRUCTURE = {"_lib", "__main__"}
 SLUGS = [t.slug for t in registry.TERMS]
 SECTION_ORDER = [
     "Definition", "Formula", "Example", "Plot", "NumPy vs Keras",
@@ -23,8 +21,11 @@ SECTION_ORDER = [
 
 
 def term_modules() -> set[str]:
-    names = {m.name for m in pkgutil.iter_modules(glossary_examples.__path__)}
-    return names - INFRASTRUCTURE
+    """The package's top-level modules but ``__main__`` (the shared code is the package ``_lib``)."""
+    return {
+        m.name for m in pkgutil.iter_modules(glossary_examples.__path__)
+        if not m.ispkg and m.name != "__main__"
+    }
 
 
 def test_registry_modules_and_pages_match_one_to_one():
@@ -34,33 +35,199 @@ def test_registry_modules_and_pages_match_one_to_one():
     assert pages == set(SLUGS)
 
 
-def test_slugs_are_unique_and_well_formed():
-    assert len(SLUGS) == len(set(SLUGS))
-    assert all(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", s) for s in SLUGS)
+def test_the_registry_is_terms_toml_in_file_order():
+    text = registry.TERMS_FILE.read_text(encoding="utf-8")
+    assert registry.TERMS_FILE.parent.name == "glossary_examples"
+    assert re.findall(r'^slug = "(.+)"$', text, flags=re.M) == SLUGS
+    assert registry.load(text) == (registry.SECTIONS, registry.TERMS)
 
 
-def test_related_terms_and_sections_exist():
-    known_sections = {s.key for s in registry.SECTIONS}
-    for t in registry.TERMS:
-        assert t.section in known_sections, t.slug
-        assert t.related, f"{t.slug} has no related terms"
-        for other in t.related:
-            assert other != t.slug
-            registry.term(other)  # raises for an unknown slug
+# The loader checks terms.toml as it reads it: unique, well-formed slugs;
+# known sections; related terms that exist; claim ids unique and prefixed by
+# their term; Chinese names. Each case below breaks one rule in a small valid
+# file and expects one sentence naming the entry.
+VALID = """
+[[section]]
+key = "training"
+name = "Training"
+zh = "训练"
+
+[[section]]
+key = "networks"
+name = "Networks"
+zh = "网络"
+
+[[term]]
+slug = "dropout"
+name = "Dropout"
+zh = "丢弃"
+section = "training"
+summary = "Zero random units during training."
+related = ["relu"]
+
+[[term.claims]]
+id = "dropout-ensemble"
+text = "Many thinned networks are trained and combined."
+
+[[term]]
+slug = "relu"
+name = "ReLU"
+zh = "线性整流函数"
+zh_aliases = ["整流线性单元"]
+aliases = ["rectified linear unit", "rectifier"]
+section = "networks"
+summary = "max(0, x)."
+related = ["dropout", "sigmoid"]
+
+[[term.claims]]
+id = "relu-sparsity"
+text = "ReLU makes activations sparse."
+
+[[term]]
+slug = "sigmoid"
+name = "Sigmoid"
+zh = "S型函数"
+section = "networks"
+summary = "1 / (1 + exp(-x))."
+related = ["relu"]
+"""
 
 
-def test_claim_ids_are_unique_and_prefixed_by_their_term():
-    ids = [c.id for _, c in registry.all_claims()]
-    assert len(ids) == len(set(ids))
-    for t, c in registry.all_claims():
-        # ids start with the term: its slug's first word or an alias (cnn-...)
-        prefixes = {t.slug.split("-")[0], *(a.lower() for a in t.aliases)}
-        assert c.id.split("-")[0] in prefixes, (t.slug, c.id)
+def test_the_small_valid_file_loads_in_file_order():
+    sections, terms = registry.load(VALID)
+    assert [s.key for s in sections] == ["training", "networks"]
+    assert [t.slug for t in terms] == ["dropout", "relu", "sigmoid"]
+    assert terms[1].zh_aliases == ("整流线性单元",)
+    assert terms[1].claims == (registry.Claim("relu-sparsity", "ReLU makes activations sparse."),)
 
 
-def test_every_term_has_a_chinese_name():
-    for t in registry.TERMS:
-        assert re.search(r"[\u4e00-\u9fff]", t.zh), t.slug
+BROKEN = {
+    "related term misspelt": (
+        'related = ["relu"]\n\n[[term.claims]]\nid = "dropout-ensemble"',
+        'related = ["dropuot"]\n\n[[term.claims]]\nid = "dropout-ensemble"',
+        "terms.toml: term 'dropout' lists related term 'dropuot', which is not a term"
+        " (did you mean 'dropout'?)",
+    ),
+    "related term unknown": (
+        'related = ["dropout", "sigmoid"]', 'related = ["dropout", "softmax"]',
+        "terms.toml: term 'relu' lists related term 'softmax', which is not a term",
+    ),
+    "no Chinese name": (
+        'zh = "线性整流函数"\n', "",
+        "terms.toml: term 'relu' has no Chinese name (zh)",
+    ),
+    "empty Chinese name": (
+        'zh = "线性整流函数"', 'zh = ""',
+        "terms.toml: term 'relu' has no Chinese name (zh)",
+    ),
+    "Chinese name without a Chinese character": (
+        'zh = "线性整流函数"', 'zh = "ReLU"',
+        "terms.toml: term 'relu' has zh = 'ReLU', which has no Chinese character",
+    ),
+    "Chinese alias without a Chinese character": (
+        'zh_aliases = ["整流线性单元"]', 'zh_aliases = ["ReLU unit"]',
+        "terms.toml: term 'relu' has a Chinese alias (zh_aliases) = 'ReLU unit',"
+        " which has no Chinese character",
+    ),
+    "claim id used twice": (
+        'summary = "1 / (1 + exp(-x))."\nrelated = ["relu"]\n',
+        'summary = "1 / (1 + exp(-x))."\nrelated = ["relu"]\naliases = ["relu"]\n\n'
+        '[[term.claims]]\nid = "relu-sparsity"\ntext = "Again."\n',
+        "terms.toml: claim id 'relu-sparsity' is used twice (terms 'relu' and 'sigmoid')",
+    ),
+    "claim id not prefixed by its term": (
+        'id = "relu-sparsity"', 'id = "sparsity-of-relu"',
+        "terms.toml: claim 'sparsity-of-relu' of term 'relu' has an id that does not start"
+        " with 'relu-' or 'rectifier-'",
+    ),
+    "claim id malformed": (
+        'id = "relu-sparsity"', 'id = "relu_sparsity"',
+        "terms.toml: claim 'relu_sparsity' of term 'relu' has a malformed id"
+        " (lowercase letters and digits, words joined by '-')",
+    ),
+    "claim without text": (
+        'text = "ReLU makes activations sparse."', "",
+        "terms.toml: claim 'relu-sparsity' of term 'relu' has no text",
+    ),
+    "claim with an unknown key": (
+        'text = "ReLU makes activations sparse."', 'txt = "ReLU makes activations sparse."',
+        "terms.toml: claim 'relu-sparsity' of term 'relu' has an unknown key 'txt'"
+        " (did you mean 'text'?)",
+    ),
+    "duplicate slug": (
+        'slug = "sigmoid"', 'slug = "relu"',
+        "terms.toml: term 'relu' is listed twice ([[term]] entries 2 and 3)",
+    ),
+    "malformed slug": (
+        'slug = "sigmoid"', 'slug = "Sigmoid function"',
+        "terms.toml: term 'Sigmoid function' has a malformed slug"
+        " (lowercase letters and digits, words joined by '-')",
+    ),
+    "no slug": (
+        'slug = "sigmoid"\n', "",
+        "terms.toml: [[term]] entry 3 has no slug",
+    ),
+    "unknown section": (
+        'section = "training"', 'section = "trainign"',
+        "terms.toml: term 'dropout' is in section 'trainign', which is not a section"
+        " (did you mean 'training'?)",
+    ),
+    "unknown key": (
+        'summary = "max(0, x)."', 'summry = "max(0, x)."',
+        "terms.toml: term 'relu' has an unknown key 'summry' (did you mean 'summary'?)",
+    ),
+    "unknown key, nothing close": (
+        'summary = "max(0, x)."', 'summary = "max(0, x)."\nwikipedia = "ReLU"',
+        "terms.toml: term 'relu' has an unknown key 'wikipedia' (known: slug, name, zh,"
+        " section, summary, related, aliases, zh_aliases, claims)",
+    ),
+    "missing key": (
+        'summary = "max(0, x)."\n', "",
+        "terms.toml: term 'relu' has no summary",
+    ),
+    "wrong type": (
+        'related = ["relu"]\n\n[[term.claims]]', 'related = "relu"\n\n[[term.claims]]',
+        "terms.toml: term 'dropout' has related = 'relu', which is not a list of strings",
+    ),
+    "related to itself": (
+        'related = ["dropout", "sigmoid"]', 'related = ["relu", "sigmoid"]',
+        "terms.toml: term 'relu' lists itself as a related term",
+    ),
+    "no related terms": (
+        'related = ["dropout", "sigmoid"]', "related = []",
+        "terms.toml: term 'relu' has no related terms",
+    ),
+    "section without a Chinese name": (
+        'zh = "网络"\n', "",
+        "terms.toml: section 'networks' has no Chinese name (zh)",
+    ),
+    "section listed twice": (
+        'key = "networks"\nname = "Networks"', 'key = "training"\nname = "Networks"',
+        "terms.toml: section 'training' is listed twice",
+    ),
+    "unknown top-level key": (
+        "\n[[section]]\nkey = \"training\"", "title = \"Glossary\"\n\n[[section]]\nkey = \"training\"",
+        "terms.toml: unknown top-level key 'title' (known: section, term)",
+    ),
+    "not TOML": (
+        'summary = "max(0, x)."', 'summary = "max(0, x).',
+        "terms.toml: this is not valid TOML: Illegal character '\\n' (at line 31, column 22)",
+    ),
+}
+@pytest.mark.parametrize("case", BROKEN)
+def test_a_broken_file_fails_with_one_sentence_naming_the_entry(case):
+    old, new, message = BROKEN[case]
+    assert VALID.count(old) == 1, "the case no longer applies to VALID"
+    with pytest.raises(registry.RegistryError) as caught:
+        registry.load(VALID.replace(old, new))
+    assert str(caught.value) == message
+    assert isinstance(caught.value, ValueError)
+
+
+def test_the_source_names_the_file():
+    broken = VALID.replace('summary = "max(0, x)."\n', "")
+    with pytest.raises(registry.RegistryError, match=r"^glossary_examples/terms\.toml: term 'relu' "):
+        registry.load(broken, source="glossary_examples/terms.toml")
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -73,7 +240,7 @@ def test_module_follows_the_conventions(slug):
         ">>>" in (getattr(module, n).__doc__ or "") for n in dir(module)
         if callable(getattr(module, n))
     ), f"{slug} has no doctest"
-    assert callable(module.main) and callable(module.figures)
+    assert module.PAGE and all(callable(f) for f in module.PAGE)  # its page: tests/test_pages.py
     for claim in registry.term(slug).claims:
         # one check function per claim, named after the claim id
         fn = f"check_{claim.id.replace('-', '_')}"
@@ -123,7 +290,8 @@ def test_page_runs_code_from_the_package_not_a_copy(slug):
 
 
 def test_no_placeholder_text_in_pages_or_modules():
-    files = list((ROOT / "docs").rglob("*.md")) + list((ROOT / "glossary_examples").glob("*.py"))
+    files = [*(ROOT / "docs").rglob("*.md"), *(ROOT / "glossary_examples").rglob("*.py"),
+             registry.TERMS_FILE]
     for path in files:
         text = path.read_text(encoding="utf-8")
         for word in ("TODO", "FIXME", "XXX", "coming soon", "lorem ipsum", "TBD"):

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from . import registry
+from .page import run_page
 
 EXIT_USAGE = 2
 MNIST_TERM = "handwritten-digits"  # the one example with a data set to download
@@ -38,7 +39,8 @@ def _parser() -> argparse.ArgumentParser:
         "--save-figures",
         metavar="DIR",
         type=Path,
-        help="also draw the page's figures and save them as PNG files in DIR",
+        help="also draw the page's figures and save them as PNG files in DIR"
+        " (named <term>-<figure>.png)",
     )
     run.add_argument(
         "--mnist",
@@ -72,13 +74,9 @@ def _run(slug: str, figure_dir: Path | None) -> int:
         import matplotlib
 
         matplotlib.use("Agg")  # files only: works without a display
-    module.main()
-    if figure_dir is not None:
         figure_dir.mkdir(parents=True, exist_ok=True)
-        for name, fig in module.figures().items():
-            path = figure_dir / f"{slug}-{name}.png"
-            fig.savefig(path, dpi=100)
-            print(f"saved {path}")
+    # Without --save-figures the plots are not drawn at all (see run_page).
+    run_page(module.PAGE, slug, figure_dir)
     return 0
 
 
