@@ -82,6 +82,7 @@ def register_page_label(app: Sphinx, doctree: nodes.document) -> None:
     # Titles, the index, related terms, links and claims all come from the
     # registry: every page must be read again when it changes.
     app.env.note_dependency(registry.__file__)
+    app.env.note_dependency(str(registry.TERMS_FILE))
     docname = app.env.current_document.docname
     slug = slug_of(docname)
     if slug is None:
