@@ -9,6 +9,9 @@ STAMP  := $(VENV)/.installed
 # Sphinx options shared by every build: -W turns warnings into errors,
 # --keep-going reports all of them before failing.
 SPHINXOPTS ?= -W --keep-going -q
+# Tests run in two processes (pytest-xdist): measured on 2 cores, more
+# workers only add CPU time (each imports what the tests import).
+PYTEST ?= $(BIN)/python -m pytest -n 2 --dist loadgroup
 
 .PHONY: all venv docs test test-fast test-slow bench stress lock clean clean-cache serve
 
@@ -30,15 +33,16 @@ docs: $(STAMP)
 
 # Every test but the slow ones (tests/conftest.py explains the markers).
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
-# The edit-test loop: no TensorFlow build, under a minute.
+# The edit-test loop, under a minute: unit tests, doctests and builds of the
+# fixture project; no TensorFlow, no interrupted builds (make test has them).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "unit or engine"
+	$(PYTEST) -m "(unit or engine) and not lifecycle"
 
 # Minutes: a second cold build of every page, with a fresh kernel each (.ci/run).
 test-slow: $(STAMP)
-	$(BIN)/python -m pytest -m slow
+	$(PYTEST) -m slow
 
 # Stock myst-nb against this project's build, in one run (not part of make test).
 bench: $(STAMP)

@@ -8,7 +8,8 @@ Markers (``pytest -m ...``; ``make test-fast`` runs ``unit`` and ``engine``):
 
 - ``unit``: no build at all (doctests included): seconds;
 - ``engine``: builds of the fixture project: seconds each, no TensorFlow;
-- ``site``: the real site, built once per session (a minute or two, cold);
+- ``site``: the real project, TensorFlow and all: its site, built once per
+  session (a minute or two, cold), and its examples run end to end;
 - ``slow``: minutes; not in ``make test``, run by ``.ci/run`` as a step of its own.
 """
 
@@ -78,9 +79,35 @@ def built_site(tmp_path_factory) -> Path:
     return settings.build_dir(project) / "html"
 
 
+@pytest.fixture(scope="session")
+def engine_site(tmp_path_factory):
+    """The fixture project with the engine's pages, built cold once: (project, build log).
+
+    Read it, never change it: tests that change a project work on a copy.
+    """
+    from .fixture import build, log, make_fixture
+
+    project = make_fixture(tmp_path_factory.mktemp("engine-site") / "p", engine_pages=True)
+    (project / "requirements.lock").write_text("# the pinned versions\n")
+    result = build(project, quiet=False)
+    assert result.returncode == 0, log(result)
+    return project, log(result)
+
+
 def pytest_collection_modifyitems(items) -> None:
-    """Doctests and tests of modules without a marker of their own are ``unit`` tests."""
+    """Doctests and tests of modules without a marker of their own are ``unit`` tests.
+
+    Tests of the real site share one build: with ``pytest -n`` (pytest-xdist,
+    ``--dist loadgroup``) they all go to one worker, which builds it once; the
+    term modules' doctests, which import TensorFlow, go to one worker too.
+    """
     kinds = {"unit", "engine", "site", "slow"}
     for item in items:
-        if not kinds & {m.name for m in item.iter_markers()}:
+        marks = {m.name for m in item.iter_markers()}
+        if not kinds & marks:
             item.add_marker(pytest.mark.unit)
+        if "built_site" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("site"))
+        elif item.nodeid.startswith("glossary_examples/") and "/_lib/" not in item.nodeid:
+            # Term modules' doctests call Keras: one worker imports TensorFlow, not all.
+            item.add_marker(pytest.mark.xdist_group("tensorflow"))

@@ -52,9 +52,22 @@ def term_page() -> str:
     return f"{FRONT_MATTER}\n# {entry.title}\n\n{sections}"
 
 
-def make_fixture(dest: Path) -> Path:
-    """A fresh copy of the fixture project at ``dest``."""
-    shutil.copytree(SOURCE, dest, ignore=shutil.ignore_patterns("_build", "__pycache__"))
+KERNEL_PAGES = ("fresh.md", "fresh-flow.md")  # pages with a kernel of their own
+
+
+def make_fixture(dest: Path, engine_pages: bool = False, kernel_pages: bool = True) -> Path:
+    """A fresh copy of the fixture project at ``dest``.
+
+    ``engine_pages`` adds the pages that only the engine's tests need (a
+    ``:load:``ed file, split streams, a warm kernel and, unless ``kernel_pages``
+    is false, two pages that ask for a fresh kernel, a new Python each).
+    """
+    ignore = shutil.ignore_patterns("_build", "__pycache__", "engine_pages")
+    shutil.copytree(SOURCE, dest, ignore=ignore)
+    if engine_pages:
+        for page in (SOURCE / "engine_pages").glob("*.md"):
+            if kernel_pages or page.name not in KERNEL_PAGES:
+                shutil.copy(page, dest / "docs" / page.name)
     (dest / PAGE).parent.mkdir(parents=True, exist_ok=True)
     (dest / PAGE).write_text(term_page(), encoding="utf-8")
     return dest

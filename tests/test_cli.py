@@ -74,6 +74,7 @@ def verdict_lines(stdout: str) -> list[str]:
     return [ln for ln in stdout.splitlines() if ln.startswith("verdict[")]
 
 
+@pytest.mark.site  # a real example, TensorFlow and all
 def test_run_prints_the_page_without_drawing():
     result = cli("run", "relu")
     assert result.returncode == 0, result.stderr
@@ -85,6 +86,7 @@ def test_run_prints_the_page_without_drawing():
     assert "saved " not in result.stdout
 
 
+@pytest.mark.site  # a real example, TensorFlow and all
 def test_run_prints_the_example_and_saves_figures(tmp_path):
     result = cli("run", "dropout", "--save-figures", str(tmp_path))
     assert result.returncode == 0, result.stderr

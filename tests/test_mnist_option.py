@@ -14,6 +14,9 @@ import pytest
 from glossary_examples import handwritten_digits as hd
 from glossary_examples._lib.runtime import keras
 
+# Keras, its data sets and a real training run: the real project, TensorFlow and all.
+pytestmark = pytest.mark.site
+
 N_TEST = 300
 
 

@@ -42,11 +42,15 @@ def _record_read(app, docname, source):
 
     from glossary_site import upstream
 
-    cache = get_cache(app.config.nb_execution_cache_path)
-    try:
-        serialised = upstream.cache_transactions_serialised(cache)
-    finally:
-        upstream.close_cache(cache)
+    serialised = False
+    # (Opening a cache creates it: readers creating one at once collide,
+    # sphinx-doc/sphinx#12481. The engine creates it before readers start.)
+    if os.path.exists(os.path.join(app.config.nb_execution_cache_path, "global.db")):
+        cache = get_cache(app.config.nb_execution_cache_path)
+        try:
+            serialised = upstream.cache_transactions_serialised(cache)
+        finally:
+            upstream.close_cache(cache)
     import myst_nb.core.render
     import myst_nb.core.utils
     import sphinx.builders
