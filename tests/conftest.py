@@ -94,6 +94,7 @@ def engine_site(tmp_path_factory):
     return project, log(result)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items) -> None:
     """Doctests and tests of modules without a marker of their own are ``unit`` tests.
 

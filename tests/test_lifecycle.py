@@ -7,6 +7,7 @@ interrupt while pages execute.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -57,16 +58,27 @@ def copy_project(dest: Path) -> Path:
 
 
 def cached_pages(cache: Path) -> set[str]:
-    """The pages whose executed notebook is in the cache."""
+    """The pages whose executed notebook is in the cache, record and readable file both.
+
+    (A build stopped between the two writes leaves a record without its file:
+    the next build drops it and runs the page again.)
+    """
     db = cache / "global.db"
     if not db.exists():
         return set()
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
-            uris = [u for (u,) in conn.execute("select uri from nbcache")]
+            rows = list(conn.execute("select uri, hashkey from nbcache"))
     except sqlite3.Error:
         return set()
-    return {Path(u).stem for u in uris}
+    pages = set()
+    for uri, hashkey in rows:
+        try:
+            json.loads((cache / "executed" / hashkey / "base.ipynb").read_text())
+        except (OSError, ValueError):
+            continue
+        pages.add(Path(uri).stem)
+    return pages
 
 
 def processes_in(root: Path) -> list[int]:

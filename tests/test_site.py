@@ -96,21 +96,23 @@ def test_claims_page_lists_every_claim_by_verdict(built_site):
 
 def test_index_lists_terms_by_section_in_registry_order(built_site):
     doc = soup(built_site / "index.html")
-    top = article(doc).find("section")
-    found = []
-    for section in top.find_all("section", recursive=False):
-        links = [li.a["href"] for li in section.find_all("li") if li.a]
-        summaries = [li.get_text(" ", strip=True) for li in section.find_all("li")]
-        found.append((section.h2.get_text(strip=True).rstrip("¶"), links, summaries))
+    found = []  # each section's heading (a rubric), then the list of its terms
+    for heading in article(doc).select("p.rubric"):
+        items = heading.find_next_sibling("ul").find_all("li", recursive=False)
+        found.append((heading.get_text(strip=True).rstrip("¶"),
+                      [li.a["href"].split("#")[0] for li in items],
+                      [li.get_text(" ", strip=True) for li in items]))
     expected = [
         (f"{s.name} · {s.zh}",
-         [f"glossary/{t.slug}.html#{t.slug}" for t in registry.terms_in(s.key)],
+         [f"glossary/{t.slug}.html" for t in registry.terms_in(s.key)],
          [f"{t.title} — {t.summary}" for t in registry.terms_in(s.key)])
         for s in registry.sections()
     ]
     assert [(h, links) for h, links, _ in found] == [(h, links) for h, links, _ in expected]
+    plain = str.maketrans("‘’“”", "''\"\"")  # (Sphinx's smart quotes)
     for (_, _, shown), (_, _, wanted) in zip(found, expected, strict=True):
-        assert [" ".join(s.split()) for s in shown] == [" ".join(w.split()) for w in wanted]
+        assert [" ".join(s.translate(plain).split()) for s in shown] == [
+            " ".join(w.split()) for w in wanted]
     # The sidebar lists the same terms in the same order.
     nav = [a["href"] for a in doc.select(".sidebar-tree a") if "glossary/" in a["href"]]
     assert nav == [f"glossary/{t.slug}.html" for s in registry.sections()
