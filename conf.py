@@ -12,17 +12,17 @@ from sphinx.errors import ConfigError
 
 from glossary_site import settings
 
-# Kernels inherit the environment of this process: keep TensorFlow's C++ log
-# lines and oneDNN's banner off the pages before any kernel starts.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 # One BLAS/OpenMP thread, whatever the shell says: a threaded BLAS splits sums
 # by the machine's core count (numbers would differ between machines), and the
 # warm-kernel template must hold no thread when it forks (a lock held by a
 # thread is never released in the child).
-from glossary_examples import ONE_THREAD_ENV  # noqa: E402 - cheap: the package alone
+from glossary_examples import ONE_THREAD_ENV, TENSORFLOW_ENV  # noqa: E402 - cheap: the package alone
 
 os.environ.update(ONE_THREAD_ENV)
+# Kernels inherit the environment of this process: TensorFlow's log lines and
+# oneDNN's banner stay off the pages (glossary_examples.TENSORFLOW_ENV).
+for _name, _value in TENSORFLOW_ENV.items():
+    os.environ.setdefault(_name, _value)
 # Figures drawn by kernels: fixed metadata so rebuilds give identical files.
 os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 os.environ.setdefault("PYTHONHASHSEED", "0")

@@ -16,3 +16,11 @@ import os as _os
 ONE_THREAD_ENV = {var: "1" for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
 for _var, _value in ONE_THREAD_ENV.items():
     _os.environ.setdefault(_var, _value)
+
+# Read by TensorFlow once, when it loads: its C++ log lines and oneDNN's
+# start-up banner stay off the output, and oneDNN's fused kernels, which
+# reorder float additions, are off for reproducible numbers. Set (if unset) by
+# glossary_examples._lib.runtime before it imports Keras, and by conf.py for
+# the build's kernels.
+TENSORFLOW_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0",
+                  "KERAS_BACKEND": "tensorflow"}

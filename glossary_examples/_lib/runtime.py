@@ -17,12 +17,11 @@ import os
 
 import numpy as np
 
-# Set before TensorFlow loads: its C++ logging and oneDNN's start-up banner read
-# these only once. oneDNN's fused kernels also reorder float additions, so they
-# are turned off for reproducible numbers.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+from .. import TENSORFLOW_ENV
+
+# Before TensorFlow loads (it reads them once); a user's own setting wins.
+for _name, _value in TENSORFLOW_ENV.items():
+    os.environ.setdefault(_name, _value)
 
 
 @functools.cache
