@@ -76,6 +76,20 @@ def kernels(environ: Mapping[str, str] = os.environ) -> str:
     return value
 
 
+def _whole_number(environ: Mapping[str, str], name: str, what: str) -> int | None:
+    """The variable as a whole number of 1 or more, None when unset; else one sentence."""
+    value = environ.get(name)
+    if not value:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise SettingError(f"{name} must be a whole number of {what} (1 or more), not {value!r}")
+    return number
+
+
 def jobs(environ: Mapping[str, str] = os.environ) -> int | None:
     """``GLOSSARY_JOBS``: the reader count asked for, or None (the build chooses).
 
@@ -86,23 +100,26 @@ def jobs(environ: Mapping[str, str] = os.environ) -> int | None:
     ...
     glossary_site.settings.SettingError: GLOSSARY_JOBS must be a whole number of parallel readers (1 or more), not 'auto'
     """
-    value = environ.get("GLOSSARY_JOBS")
-    if not value:
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise SettingError(
-            f"GLOSSARY_JOBS must be a whole number of parallel readers (1 or more), not {value!r}"
-        )
-    return number
+    return _whole_number(environ, "GLOSSARY_JOBS", "parallel readers")
 
 
 def only(environ: Mapping[str, str] = os.environ) -> list[str]:
-    """``GLOSSARY_ONLY``: the term slugs of a partial build; empty means all."""
-    return [s.strip() for s in environ.get("GLOSSARY_ONLY", "").split(",") if s.strip()]
+    """``GLOSSARY_ONLY``: the term slugs of a partial build; empty means all.
+
+    >>> only({"GLOSSARY_ONLY": "dropuot"})
+    Traceback (most recent call last):
+    ...
+    glossary_site.settings.SettingError: GLOSSARY_ONLY: unknown term 'dropuot'; did you mean 'dropout'?
+    """
+    from glossary_examples._lib import registry
+
+    slugs = [s.strip() for s in environ.get("GLOSSARY_ONLY", "").split(",") if s.strip()]
+    for slug in slugs:
+        try:
+            registry.term(slug)
+        except registry.UnknownTermError as unknown:
+            raise SettingError(f"GLOSSARY_ONLY: {unknown}") from None
+    return slugs
 
 
 def cell_timeout(environ: Mapping[str, str] = os.environ) -> int:
@@ -113,18 +130,8 @@ def cell_timeout(environ: Mapping[str, str] = os.environ) -> int:
     ...
     glossary_site.settings.SettingError: GLOSSARY_CELL_TIMEOUT must be a whole number of seconds (1 or more), not '0'
     """
-    value = environ.get("GLOSSARY_CELL_TIMEOUT")
-    if not value:
-        return DEFAULT_CELL_TIMEOUT
-    try:
-        seconds = int(value)
-    except ValueError:
-        seconds = 0
-    if seconds < 1:
-        raise SettingError(
-            f"GLOSSARY_CELL_TIMEOUT must be a whole number of seconds (1 or more), not {value!r}"
-        )
-    return seconds
+    seconds = _whole_number(environ, "GLOSSARY_CELL_TIMEOUT", "seconds")
+    return DEFAULT_CELL_TIMEOUT if seconds is None else seconds
 
 
 def check_all(environ: Mapping[str, str] = os.environ) -> None:

@@ -225,6 +225,7 @@ def test_a_second_build_waits_for_the_first(tmp_path):
      "GLOSSARY_JOBS must be a whole number of parallel readers (1 or more), not 'auto'"),
     ("GLOSSARY_CELL_TIMEOUT", "1m",
      "GLOSSARY_CELL_TIMEOUT must be a whole number of seconds (1 or more), not '1m'"),
+    ("GLOSSARY_ONLY", "dropout,reul", "GLOSSARY_ONLY: unknown term 'reul'; did you mean 'relu'?"),
 ])
 def test_a_bad_setting_stops_the_build_in_one_line(tmp_path, variable, value, message):
     project = make_fixture(tmp_path / "p")
