@@ -152,6 +152,24 @@ def test_internal_links_resolve(built_site):
     assert checked > 50
 
 
+@pytest.mark.parametrize("slug", ["dropout", "relu"])
+def test_cli_run_prints_what_the_page_shows(built_site, slug):
+    """End to end for two terms (``tests/test_pages.py`` checks every page's cells
+    against its module's PAGE statically): ``run`` prints each printed output of
+    the page, in the page's order."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "glossary_examples", "run", slug],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0 and result.stderr == "", result.stderr[-2000:]
+    streams = [el.get_text() for el in page(built_site, slug).select(
+        "div.cell_output .output.stream")]
+    assert streams, "page prints nothing"
+    # (the page shows each cell's output in a block of its own, ending in a blank line)
+    assert result.stdout == "".join(s.rstrip("\n") + "\n" for s in streams)
+
+
 def article(doc: BeautifulSoup):
     """The page's own content, without the sidebar and footer navigation."""
     return doc.select_one("article[role='main']") or doc

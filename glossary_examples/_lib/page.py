@@ -39,8 +39,8 @@ def run_page(page: Sequence[Callable], slug: str, figure_dir: Path | None = None
     Without ``figure_dir`` the ``plot_`` functions are not called at all: a
     plot prints nothing and drawing costs time, so the printed output is the
     same either way. (A plot that changed the random state for later cells
-    would make that untrue; ``tests/test_site.py`` compares ``run`` with
-    every built page.)
+    would make that untrue: every function seeds what it draws, and
+    ``tests/test_site.py`` compares ``run`` with the built page for two terms.)
     """
     saved = []
     for fn in page:
