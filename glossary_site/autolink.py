@@ -1,7 +1,7 @@
 """Link the first mention of every other term on a page to that term's page.
 
 Readers meet a term in a definition and want its page one click away; writers
-should not have to remember forty slugs. After a page is read, the first time
+should not have to remember every slug. After a page is read, the first time
 the English name (or an English alias) of another registered term appears in
 running text, it becomes a link to that term, unless the page links to that
 term already. Only paragraphs and list items are searched: never headings,
@@ -50,7 +50,7 @@ def _linked_slugs(doctree: nodes.document) -> set[str]:
 
 
 def _searchable_text_nodes(doctree: nodes.document):
-    for block in doctree.findall(lambda n: isinstance(n, (nodes.paragraph,))):
+    for block in doctree.findall(nodes.paragraph):
         if any(isinstance(a, SKIP) for a in _ancestors(block)):
             continue
         if "claim-text" in block.get("classes", []):
