@@ -9,9 +9,10 @@ STAMP  := $(VENV)/.installed
 # Sphinx options shared by every build: -W turns warnings into errors,
 # --keep-going reports all of them before failing.
 SPHINXOPTS ?= -W --keep-going -q
-# Tests run in two processes (pytest-xdist): measured on 2 cores, more
-# workers only add CPU time (each imports what the tests import).
-PYTEST ?= $(BIN)/python -m pytest -n 2 --dist loadgroup
+# Tests run in two processes (pytest-xdist), each module's tests in one of
+# them, so what a module's tests share is built once (tests/conftest.py).
+# Measured on 2 cores: more workers only add CPU time.
+PYTEST ?= $(BIN)/python -m pytest -n 2 --dist loadscope
 
 .PHONY: all venv docs test test-fast test-slow bench stress lock clean clean-cache serve
 

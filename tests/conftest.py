@@ -11,6 +11,12 @@ Markers (``pytest -m ...``; ``make test-fast`` runs ``unit`` and ``engine``):
 - ``site``: the real project, TensorFlow and all: its site, built once per
   session (a minute or two, cold), and its examples run end to end;
 - ``slow``: minutes; not in ``make test``, run by ``.ci/run`` as a step of its own.
+
+``make`` runs the tests in two processes with ``--dist loadscope``: all the
+tests of a module run in the same process, so a fixture the module's tests
+share (the real site above all) is built once. (pytest-xdist's ``loadgroup``,
+which would group by marker, silently does nothing on pytest 9.2:
+pytest-dev/pytest-xdist#1386.)
 """
 
 from __future__ import annotations
@@ -94,21 +100,9 @@ def engine_site(tmp_path_factory):
     return project, log(result)
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items) -> None:
-    """Doctests and tests of modules without a marker of their own are ``unit`` tests.
-
-    Tests of the real site share one build: with ``pytest -n`` (pytest-xdist,
-    ``--dist loadgroup``) they all go to one worker, which builds it once; the
-    term modules' doctests, which import TensorFlow, go to one worker too.
-    """
+    """Doctests and tests of modules without a marker of their own are ``unit`` tests."""
     kinds = {"unit", "engine", "site", "slow"}
     for item in items:
-        marks = {m.name for m in item.iter_markers()}
-        if not kinds & marks:
+        if not kinds & {m.name for m in item.iter_markers()}:
             item.add_marker(pytest.mark.unit)
-        if "built_site" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("site"))
-        elif item.nodeid.startswith("glossary_examples/") and "/_lib/" not in item.nodeid:
-            # Term modules' doctests call Keras: one worker imports TensorFlow, not all.
-            item.add_marker(pytest.mark.xdist_group("tensorflow"))

@@ -78,7 +78,6 @@ def test_reexecutes_exactly_the_pages_whose_code_changed(tmp_path):
     assert build(project) == NOTEBOOKS, "the locked dependency versions"
 
 
-@pytest.mark.xdist_group("engine-site")  # (with tests/test_upstream.py: one build of it)
 def test_a_page_can_ask_for_a_fresh_kernel(engine_site):
     project = engine_site[0]
     assert "numpy preloaded: False" in page_text(project, "fresh")

@@ -27,9 +27,7 @@ from glossary_site import upstream
 
 from .fixture import build_env, make_fixture
 
-# One worker runs them (pytest -n), with the one test of test_engine.py that reads
-# the same build: it is built once.
-pytestmark = [pytest.mark.engine, pytest.mark.xdist_group("engine-site")]
+pytestmark = pytest.mark.engine
 
 STOCK_PAGES = {"index", "claims", "a", "b", "c", "other", "glossary-dropout"}
 PAGES = STOCK_PAGES | {"streams", "loaded", "fresh", "fresh-flow", "warm"}  # (engine_pages)
