@@ -44,7 +44,8 @@ def report_failed_cells(app: Sphinx, doctree: nodes.document) -> None:
     if not failures:
         return
     docname = app.env.current_document.docname
-    fences = [cell.line for cell in code_cells(Path(app.env.doc2path(docname)).read_text(encoding="utf-8"))]
+    page = Path(app.env.doc2path(docname)).read_text(encoding="utf-8")
+    fences = [cell.line for cell in code_cells(page)]
     for number, cell, error in failures:
         source = cell.children[0].astext() if cell.children else ""
         last_line = source.strip().splitlines()[-1] if source.strip() else ""

@@ -30,23 +30,27 @@ def expected_sections(entry: registry.Term) -> list[str]:
 
 
 def check_sections(docname: str, entry: registry.Term, page: nodes.section) -> None:
-    """The page's ``##`` sections are the template's, in its order; else one error at the first difference."""
-    found = [(s[0].astext(), s[0].line or s.line) for s in page.children if isinstance(s, nodes.section)]
-    expected = expected_sections(entry)
+    """The page's ``##`` sections are the template's, in order; else one error where they differ."""
+    found = [(s[0].astext(), s[0].line or s.line)
+             for s in page.children if isinstance(s, nodes.section)]
     titles = [title for title, _ in found]
+    expected = expected_sections(entry)
     if titles == expected:
         return
-    at = next((i for i, (a, b) in enumerate(zip(titles, expected)) if a != b), min(len(titles), len(expected)))
+    # The first place where they differ, or where the shorter list ends.
+    at = next((i for i, (a, b) in enumerate(zip(titles, expected)) if a != b),
+              min(len(titles), len(expected)))
     if at < len(titles):
-        what = f"section {titles[at]!r} where the template has {expected[at]!r}" if at < len(expected) \
-            else f"section {titles[at]!r} after the template's last section"
         line = found[at][1]
+        if at < len(expected):
+            what = f"section {titles[at]!r} where the template has {expected[at]!r}"
+        else:
+            what = f"section {titles[at]!r} after the template's last section"
     else:
-        what = f"no section {expected[at]!r} (expected after {titles[-1]!r})" if titles else "no sections"
         line = found[-1][1] if found else None
-    logger.error("%s; a term page has the sections %s, in this order",
-                 what, ", ".join(expected), location=(docname, line) if line else docname,
-                 type="glossary", subtype="template")
+        what = f"no section {expected[at]!r} after {titles[-1]!r}" if titles else "no sections"
+    logger.error("%s; a term page has the sections %s, in this order", what, ", ".join(expected),
+                 location=(docname, line) if line else docname, type="glossary", subtype="template")
 
 
 def slug_of(docname: str) -> str | None:
@@ -98,9 +102,8 @@ def register_page_label(app: Sphinx, doctree: nodes.document) -> None:
         return
     title = section[0].astext()
     if title != entry.title:
-        logger.error(
-            "title %r does not match the registry's %r", title, entry.title, location=docname
-        )
+        logger.error("title %r does not match the registry's %r", title, entry.title,
+                     location=(docname, section[0].line) if section[0].line else docname)
     check_sections(docname, entry, section)
     taken = upstream.set_page_label(app.env, slug, docname, section["ids"][0], title)
     if taken is not None:

@@ -1,7 +1,8 @@
 """Every place this project replaces, or reaches into, a dependency's internals.
 
-The rest of ``glossary_site`` (the content extension and ``glossary_site.engine``) uses Sphinx, myst-nb, jupyter-cache and
-jupyter_client through their documented extension points only (events,
+The rest of ``glossary_site`` (the content extension and ``glossary_site.engine``)
+uses Sphinx, myst-nb, jupyter-cache and jupyter_client through their
+documented extension points only (events,
 directives, config values, kernel provisioners, the jupyter-cache API), and
 calls this module for everything else. Each entry below says what it touches,
 why, and what upstream change would retire it, and comes with a check that its

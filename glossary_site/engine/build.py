@@ -1,4 +1,4 @@
-"""Build the site: ``python -m glossary_site.engine.build [--project DIR] [sphinx-build options]``.
+"""Build the site: ``python -m glossary_site.engine.build [--project DIR] [sphinx options]``.
 
 Sources in ``docs/``, configuration in the top-level ``conf.py``, doctrees in
 ``_build/doctrees``, the execution cache in ``_build/jupyter_cache`` and the
@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     temp = build_temp_dir(root)
     with interrupts.stop_on_signals():
         try:
-            with build_lock(settings.build_dir(root) / ".lock", f"the build with process id {os.getpid()}"):
+            holder = f"the build with process id {os.getpid()}"
+            with build_lock(settings.build_dir(root) / ".lock", holder):
                 try:
                     _use_temp_dir(temp)
                 except OSError as error:
