@@ -4,10 +4,13 @@ No test builds into the checkout's own ``_build``: the session's site is built
 in a temporary copy. Tests of the engine and of the content extension build
 the small fixture project instead (``tests/fixture.py``).
 
-Markers (``pytest -m ...``; ``make test-fast`` runs ``unit`` and ``engine``):
+Markers (``pytest -m ...``; ``make test-fast`` runs ``unit`` and ``engine`` but
+not ``lifecycle``):
 
 - ``unit``: no build at all (doctests included): seconds;
 - ``engine``: builds of the fixture project: seconds each, no TensorFlow;
+- ``lifecycle``: ``engine`` tests that interrupt, kill or queue builds: they
+  wait for pages that sleep, so they are left out of ``make test-fast``;
 - ``site``: the real project, TensorFlow and all: its site, built once per
   session (a minute or two, cold), and its examples run end to end;
 - ``slow``: minutes; not in ``make test``, run by ``.ci/run`` as a step of its own.

@@ -21,7 +21,7 @@ kernels still running, so that none outlives the build. Ctrl-C in the
 terminal is the build's to handle: the server ignores SIGINT.
 
 Run it as a script with ``python -P``: the folder it is in
-(``glossary_site/``) is then not put on ``sys.path``, so a library's
+(``glossary_site/engine/``) is then not put on ``sys.path``, so a library's
 ``import build`` can never pick up a project file while the template imports
 it, and no module of this project is loaded into the kernels.
 """

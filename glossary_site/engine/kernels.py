@@ -1,6 +1,6 @@
 """Warm kernels for myst-nb, through jupyter_client's kernel provisioners.
 
-The build's kernel spec ``python3`` (``glossary_site/jupyter/kernels``, put
+The build's kernel spec ``python3`` (``glossary_site/engine/jupyter/kernels``, put
 first on ``JUPYTER_PATH`` by :func:`use_project_kernel_spec`) names the
 provisioner ``glossary-warm`` (an entry point of this package). It asks the
 fork server (:mod:`glossary_site.engine.forkserver`), started once per build, for a
@@ -13,8 +13,8 @@ A page whose front matter says ``glossary: {fresh_kernel: true}`` (or the
 same in block style) gets a kernel started the stock way (a new Python
 process); so does every page with ``GLOSSARY_KERNELS=fresh`` or when the fork
 server cannot start. ``GLOSSARY_KERNELS=stock`` leaves jupyter's own kernel
-spec and provisioner in charge, exactly as plain myst-nb (the benchmark's
-baseline). Outside this project's build the pages name the ordinary
+spec and provisioner in charge, exactly as plain myst-nb. (The benchmark's
+baseline goes further: it leaves the whole engine extension out.) Outside this project's build the pages name the ordinary
 ``python3`` kernel, so any myst-nb set-up builds them, only slower.
 """
 
