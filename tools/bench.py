@@ -108,8 +108,9 @@ def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, st
 def extensions_without_engine(project: Path) -> list[str]:
     """``conf.py``'s extensions, in order, minus the build engine."""
     from sphinx.config import Config
+    from sphinx.util.tags import Tags
 
-    extensions = Config.read(project).extensions
+    extensions = Config.read(project, overrides={}, tags=Tags()).extensions
     if ENGINE not in extensions:
         sys.exit(f"{project / 'conf.py'} does not list {ENGINE}: nothing to compare")
     return [e for e in extensions if e != ENGINE]
