@@ -8,7 +8,10 @@ Builds the same pages, each in its own copy of the project with an empty cache:
     ``conf.py`` exactly, minus its ``glossary_site.engine`` extension
     (``-D extensions=...``), so no patch or handler of the engine is active:
     jupyter's own kernel per page, myst-nb's own cache, Sphinx's own chunks
-    of pages per reader. The same number of parallel readers as (b);
+    of pages per reader. The same number of parallel readers as (b). One step
+    is added, as a user of stock myst-nb would have to: the empty cache is
+    created before the build (parallel readers that each create it crash,
+    sphinx-doc/sphinx#12481; the engine does this step itself);
 (b) this project's build (``python -m glossary_site.engine.build``): cold, then a
     rebuild with no change, then a rebuild after editing one module, counting
     the pages re-executed against the pages that import that module.
@@ -116,6 +119,15 @@ def extensions_without_engine(project: Path) -> list[str]:
     return [e for e in extensions if e != ENGINE]
 
 
+def create_empty_cache(project: Path) -> None:
+    """jupyter-cache's database with its tables, before parallel readers open it."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(project / "_build" / "jupyter_cache")
+    cache.list_cache_records()  # (creates the tables)
+    cache.db.dispose()  # no connection carried into the build
+
+
 def baseline_command(project: Path) -> list[str]:
     """sphinx-build with conf.py minus the engine; everything else as the project's build."""
     return [
@@ -140,6 +152,7 @@ def main() -> None:
 
         print(f"baseline: conf.py without {ENGINE} (stock myst-nb), -j {default_jobs()} ...",
               flush=True)
+        create_empty_cache(base)
         baseline_cold, baseline_log, baseline_mem = timed(baseline_command(base), base)
         print("project: cold build ...", flush=True)
         cold, cold_log, cold_mem = timed(project_command(), ours)
