@@ -37,28 +37,32 @@ from glossary_site import settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def build_command(*extra: str, quiet: bool = True) -> list[str]:
-    return [sys.executable, "-m", "glossary_site.engine.build", "-W", "--keep-going",
-            *(["-q"] if quiet else []), *extra]
+# --- Building a project: a copy of this one, or the fixture project -----------------
+
+def build_command(project: Path, *extra: str, quiet: bool = True) -> list[str]:
+    return [sys.executable, "-m", "glossary_site.engine.build", "--project", str(project),
+            "-W", "--keep-going", *(["-q"] if quiet else []), *extra]
 
 
-def build_env(root: Path, env: dict | None = None) -> dict:
-    """The environment of a build of the project copy at ``root``."""
-    return {**os.environ, "PYTHONPATH": str(root), **(env or {})}
+def build_env(project: Path, env: dict | None = None) -> dict:
+    """The environment of a build: the project's own packages first, as in a checkout."""
+    path = os.pathsep.join([str(project), str(ROOT)])
+    return {**os.environ, "PYTHONPATH": path, **(env or {})}
 
 
-def run_build(
-    root: Path, *extra: str, env: dict | None = None, quiet: bool = True
-) -> subprocess.CompletedProcess:
-    """Build the site at ``root`` the way ``make docs`` does; never raises."""
-    return subprocess.run(
-        build_command(*extra, quiet=quiet),
-        cwd=root,
-        env=build_env(root, env),
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+def run_build(project: Path, *extra: str, env: dict | None = None, quiet: bool = True,
+              timeout: float = 300) -> subprocess.CompletedProcess:
+    """Build the project as ``make docs`` builds the site; never raises.
+
+    (A cold build of the real site takes minutes: its callers give it more time.)
+    """
+    return subprocess.run(build_command(project, *extra, quiet=quiet), cwd=project,
+                          env=build_env(project, env), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def log(result: subprocess.CompletedProcess) -> str:
+    return result.stdout + result.stderr
 
 
 def copy_project(dest: Path, with_cache: bool = False) -> Path:
@@ -83,7 +87,7 @@ def edit(path: Path, old: str, new: str) -> None:
 def built_site(tmp_path_factory) -> Path:
     """The full site, built once with warnings as errors, in a copy of the project."""
     project = copy_project(tmp_path_factory.mktemp("site") / "p", with_cache=True)
-    result = run_build(project)
+    result = run_build(project, timeout=1800)
     assert result.returncode == 0, f"site build failed:\n{result.stdout}\n{result.stderr}"
     return settings.build_dir(project) / "html"
 
@@ -94,11 +98,11 @@ def engine_site(tmp_path_factory):
 
     Read it, never change it: tests that change a project work on a copy.
     """
-    from .fixture import build, log, make_fixture
+    from .fixture import make_fixture
 
     project = make_fixture(tmp_path_factory.mktemp("engine-site") / "p", engine_pages=True)
     (project / "requirements.lock").write_text("# the pinned versions\n")
-    result = build(project, quiet=False)
+    result = run_build(project, quiet=False)
     assert result.returncode == 0, log(result)
     return project, log(result)
 

@@ -8,17 +8,13 @@ what a test changes on purpose does.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from glossary_examples._lib import registry
 from glossary_site.terms import expected_sections
 
 SOURCE = Path(__file__).with_name("fixture_project")
-ROOT = Path(__file__).resolve().parent.parent
 TERM = "dropout"
 PAGE = Path("docs/glossary") / f"{TERM}.md"
 MODULE = Path("tinypkg") / f"{TERM}.py"
@@ -71,26 +67,3 @@ def make_fixture(dest: Path, engine_pages: bool = False, kernel_pages: bool = Tr
     (dest / PAGE).parent.mkdir(parents=True, exist_ok=True)
     (dest / PAGE).write_text(term_page(), encoding="utf-8")
     return dest
-
-
-def build_env(project: Path, env: dict | None = None) -> dict:
-    """The environment of a build: the project's own package importable, as in a checkout."""
-    path = os.pathsep.join([str(project), str(ROOT)])
-    return {**os.environ, "PYTHONPATH": path, **(env or {})}
-
-
-def build_command(project: Path, *extra: str, quiet: bool = True) -> list[str]:
-    return [sys.executable, "-m", "glossary_site.engine.build", "--project", str(project),
-            "-W", "--keep-going", *(["-q"] if quiet else []), *extra]
-
-
-def build(project: Path, *extra: str, env: dict | None = None,
-          quiet: bool = True) -> subprocess.CompletedProcess:
-    """Build the fixture as ``make docs`` builds the site; never raises."""
-    return subprocess.run(build_command(project, *extra, quiet=quiet), cwd=project,
-                          env=build_env(project, env), capture_output=True, text=True,
-                          timeout=300)
-
-
-def log(result: subprocess.CompletedProcess) -> str:
-    return result.stdout + result.stderr

@@ -14,8 +14,8 @@ from bs4 import BeautifulSoup
 
 from glossary_site.myst import code_cells
 
-from .conftest import edit
-from .fixture import MODULE, PAGE, VERDICT, build, log, make_fixture
+from .conftest import edit, log, run_build
+from .fixture import MODULE, PAGE, VERDICT, make_fixture
 
 pytestmark = pytest.mark.engine
 
@@ -32,7 +32,7 @@ def site_snapshot(html: Path) -> dict[str, bytes]:
 def built(tmp_path_factory) -> Path:
     """A fixture project built once; tests copy it, cache and all."""
     project = make_fixture(tmp_path_factory.mktemp("failure") / "p")
-    result = build(project)
+    result = run_build(project)
     assert result.returncode == 0, log(result)
     return project
 
@@ -55,7 +55,7 @@ def test_broken_example_fails_the_build_and_keeps_the_last_good_site(good_site):
     project, html, good = good_site
     # The cached outputs must not hide the change: the module is a dependency.
     edit(project / MODULE, *BROKEN)
-    result = build(project)
+    result = run_build(project)
     assert result.returncode != 0
     line = first_cell_line(project)
     where = f"{PAGE.as_posix()}:{line}: ERROR: example failed in code cell 1 (dropout.show_example())"
@@ -66,14 +66,14 @@ def test_broken_example_fails_the_build_and_keeps_the_last_good_site(good_site):
     assert not (project / "_build" / "html.staging").exists()
 
     # The failure sticks: nothing changed, so the next build fails the same way.
-    again = build(project)
+    again = run_build(project)
     assert again.returncode != 0
     assert where in log(again), log(again)
     assert site_snapshot(html) == good
 
     # Fixed: the build passes and publishes the page with its outputs, no traceback.
     edit(project / MODULE, BROKEN[1], BROKEN[0])
-    assert build(project).returncode == 0
+    assert run_build(project).returncode == 0
     published = (html / "glossary" / "dropout.html").read_text(encoding="utf-8")
     assert "kept: 4" in published and "broken on purpose" not in published
 
@@ -101,7 +101,7 @@ def test_every_bad_claim_box_is_named_at_its_line_in_one_build(good_site):
         line = text[: text.index(box)].count("\n") + 1
         # (myst-parser reports a bad option at the option's own line)
         expected[line + 1 if "Invalid option" in message else line] = message
-    result = build(project)
+    result = run_build(project)
     assert result.returncode != 0
     for line, message in expected.items():
         located = [ln for ln in log(result).splitlines() if message in ln]
@@ -115,13 +115,13 @@ def test_a_refused_verdict_stays_refused_until_fixed(good_site):
     message = f"the box says 'holds' but the code computed '{VERDICT}'"
     edit(project / PAGE, f":verdict: {VERDICT}", ":verdict: holds")
     for attempt in ("after the edit", "again, nothing changed"):
-        result = build(project)
+        result = run_build(project)
         assert result.returncode != 0, attempt
         assert message in log(result), (attempt, log(result))
         assert site_snapshot(html) == good, attempt
 
     edit(project / PAGE, ":verdict: holds", f":verdict: {VERDICT}")
-    assert build(project).returncode == 0
+    assert run_build(project).returncode == 0
     box = BeautifulSoup((html / "glossary" / "dropout.html").read_text(encoding="utf-8"),
                         "html.parser").select_one(f"[data-claim='{CLAIM}']")
     assert box["data-verdict"] == VERDICT
@@ -148,7 +148,7 @@ def test_a_page_off_the_template_fails_the_build_at_the_line(good_site, old, new
     lines = (project / PAGE).read_text(encoding="utf-8").splitlines()
     title = message.split("'")[1]
     line = lines.index(f"## {title}") + 1
-    result = build(project)
+    result = run_build(project)
     assert result.returncode != 0
     assert f"{PAGE.as_posix()}:{line}: ERROR: {message}; a term page has the sections " \
            "Definition, Formula," in log(result), log(result)
@@ -160,7 +160,7 @@ def test_a_page_off_the_template_fails_the_build_at_the_line(good_site, old, new
 def test_hanging_example_is_stopped_and_named(good_site):
     project, _, _ = good_site
     edit(project / MODULE, BROKEN[0], BROKEN[0] + "    import time; time.sleep(600)\n")
-    result = build(project, env={"GLOSSARY_CELL_TIMEOUT": "2"})
+    result = run_build(project, env={"GLOSSARY_CELL_TIMEOUT": "2"})
     assert result.returncode != 0
     assert "example failed in code cell 1 (dropout.show_example())" in log(result)
     assert "timed out after 2 s" in log(result)

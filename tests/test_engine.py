@@ -22,9 +22,8 @@ from glossary_site.engine import reuse
 from glossary_site.engine.kernels import SERVER_SCRIPT
 from glossary_site.engine.publish import SITE_KEY
 
-from .conftest import edit
-from .fixture import MODULE, PAGE, log, make_fixture
-from .fixture import build as run_build
+from .conftest import edit, log, run_build
+from .fixture import MODULE, PAGE, make_fixture
 
 pytestmark = pytest.mark.engine
 

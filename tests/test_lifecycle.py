@@ -20,9 +20,8 @@ import pytest
 
 from glossary_site.engine.build import build_temp_dir
 
-from .conftest import ROOT
-from .fixture import build as run_build
-from .fixture import build_command, build_env, log, make_fixture
+from .conftest import ROOT, build_command, build_env, log, run_build
+from .fixture import make_fixture
 
 # Builds interrupted, killed or run two at once: seconds of waiting each.
 pytestmark = [pytest.mark.engine, pytest.mark.lifecycle]

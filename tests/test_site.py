@@ -269,7 +269,7 @@ def test_fresh_kernels_and_warm_kernels_give_identical_outputs(built_site, tmp_p
     also a second cold build, so this checks that builds are deterministic.
     (Minutes: not in ``make test``; ``.ci/run`` runs it as a step of its own.)"""
     project = copy_project(tmp_path / "p")
-    result = run_build(project, env={"GLOSSARY_KERNELS": "fresh"})
+    result = run_build(project, env={"GLOSSARY_KERNELS": "fresh"}, timeout=1800)
     assert result.returncode == 0, result.stdout + result.stderr
     for slug in SLUGS:
         warm = cell_outputs(built_site / "glossary" / f"{slug}.html")

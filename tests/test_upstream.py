@@ -25,7 +25,8 @@ from bs4 import BeautifulSoup
 
 from glossary_site import upstream
 
-from .fixture import build_env, make_fixture
+from .conftest import build_env
+from .fixture import make_fixture
 
 pytestmark = pytest.mark.engine
 
