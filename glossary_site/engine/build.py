@@ -34,12 +34,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import interrupts
 from .. import settings
+from . import interrupts
 from .jobs import default_jobs
 from .lock import build_lock
 from .publish import html_folders, recover
-
 
 
 def build_temp_dir(root: Path) -> Path:

@@ -243,7 +243,8 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build handles Ctrl-C, and stops us
     code = 0
     try:
-        serve(args.socket, args.parent, args.idle, args.status_fd, tuple(filter(None, args.warm.split(","))))
+        warm = tuple(name for name in args.warm.split(",") if name)
+        serve(args.socket, args.parent, args.idle, args.status_fd, warm)
     except SystemExit as stop:  # SIGTERM
         code = stop.code if isinstance(stop.code, int) else 1
     except BaseException:  # noqa: BLE001 - say what went wrong, then leave as below

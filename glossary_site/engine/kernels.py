@@ -14,8 +14,9 @@ same in block style) gets a kernel started the stock way (a new Python
 process); so does every page with ``GLOSSARY_KERNELS=fresh`` or when the fork
 server cannot start. ``GLOSSARY_KERNELS=stock`` leaves jupyter's own kernel
 spec and provisioner in charge, exactly as plain myst-nb. (The benchmark's
-baseline goes further: it leaves the whole engine extension out.) Outside this project's build the pages name the ordinary
-``python3`` kernel, so any myst-nb set-up builds them, only slower.
+baseline goes further: it leaves the whole engine extension out.) Outside
+this project's build the pages name the ordinary ``python3`` kernel, so any
+myst-nb set-up builds them, only slower.
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 from .. import settings, upstream
+from ..myst import FrontMatterError, glossary_settings
 from . import interrupts
 from .forkserver import WARM_MODULES
-from ..myst import FrontMatterError, glossary_settings
 
 logger = logging.getLogger(__name__)
 
