@@ -9,7 +9,9 @@ sections, related terms and claim texts are written once:
 - :mod:`.autolink`: the first mention of another term links to its page;
 - :mod:`.claims`: ``{claim} <id>`` verdict boxes, checked against the verdict
   the page's code printed, and ``{claims-list}``;
-- :mod:`.execution`: a failing example is a build error naming page and cell.
+- :mod:`.execution`: a failing example is a build error naming page and cell;
+- :mod:`.numbers`: a measured number typed by hand into the prose is a build
+  error (numbers come from the code, through myst-nb's glue).
 
 Shared by this extension and the build engine (:mod:`glossary_site.engine`, a
 second extension in ``conf.py``): :mod:`.myst` (the one reader of a page's
@@ -28,19 +30,20 @@ if TYPE_CHECKING:
 def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
-    from . import autolink, claims, execution, terms, upstream
+    from . import autolink, claims, execution, numbers, terms, upstream
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
     autolink.setup(app)
     execution.setup(app)
     claims.setup(app)
+    numbers.setup(app)
     app.add_css_file("glossary.css")
     # env_version: bump when what the extension stores or reads changes, so
     # existing doctrees are discarded and every page is read again.
     return {
         "version": "1",
-        "env_version": 2,
+        "env_version": 3,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

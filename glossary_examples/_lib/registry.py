@@ -49,6 +49,15 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Concept:
+    """A related concept that is not another name for the term (and has no page here)."""
+
+    name: str
+    zh: str
+    note: str  # how it relates to the term, shown after the names
+
+
+@dataclass(frozen=True)
 class Term:
     slug: str
     name: str
@@ -59,6 +68,7 @@ class Term:
     aliases: tuple[str, ...] = ()
     zh_aliases: tuple[str, ...] = ()
     claims: tuple[Claim, ...] = field(default=())
+    concepts: tuple[Concept, ...] = field(default=())
 
     @property
     def module(self) -> str:
@@ -84,9 +94,10 @@ class Registry(NamedTuple):
 _SECTION_KEYS = {"key": str, "name": str, "zh": str}
 _TERM_KEYS = {
     "slug": str, "name": str, "zh": str, "section": str, "summary": str, "related": list,
-    "aliases": list, "zh_aliases": list, "claims": list,
+    "aliases": list, "zh_aliases": list, "claims": list, "concepts": list,
 }
-_TERM_OPTIONAL = {"aliases", "zh_aliases", "claims"}
+_TERM_OPTIONAL = {"aliases", "zh_aliases", "claims", "concepts"}
+_CONCEPT_KEYS = {"name": str, "zh": str, "note": str}
 _CLAIM_KEYS = {"id": str, "text": str}
 _SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _SLUG_RULE = "lowercase letters and digits, words joined by '-'"
@@ -132,7 +143,7 @@ class _Reader:
             got = value[key]
             if kind is str and not isinstance(got, str):
                 raise self.fail(f"{what} has {key} = {got!r}, which is not a string")
-            if kind is list and key != "claims" and not (
+            if kind is list and key not in ("claims", "concepts") and not (
                 isinstance(got, list) and all(isinstance(v, str) and v for v in got)
             ):
                 raise self.fail(f"{what} has {key} = {got!r}, which is not a list of strings")
@@ -195,6 +206,26 @@ class _Reader:
             claims.append(Claim(cid, raw["text"]))
         return tuple(claims)
 
+    def concepts(self, slug: str, raw_concepts: Any, names: set[str]) -> tuple[Concept, ...]:
+        """The term's related concepts; none may also be one of its names (an alias)."""
+        if not isinstance(raw_concepts, list):
+            raise self.fail(
+                f"term '{slug}' has concepts = {raw_concepts!r}; write them as [[term.concepts]] entries"
+            )
+        concepts = []
+        for number, raw in enumerate(raw_concepts, start=1):
+            what = f"concept {number} of term '{slug}'"
+            self.entry(what, raw, _CONCEPT_KEYS)
+            self.chinese(what, "zh", raw["zh"])
+            for name in (raw["name"], raw["zh"]):
+                if name.lower() in names:
+                    raise self.fail(
+                        f"{what} is '{name}', which is also a name of the term; a related"
+                        " concept is not an alias"
+                    )
+            concepts.append(Concept(raw["name"], raw["zh"], raw["note"]))
+        return tuple(concepts)
+
     def terms(self, data: dict, sections: tuple[Section, ...]) -> tuple[Term, ...]:
         section_keys = [s.key for s in sections]
         terms: dict[str, Term] = {}
@@ -236,6 +267,11 @@ class _Reader:
                 aliases=aliases,
                 zh_aliases=tuple(raw.get("zh_aliases", ())),
                 claims=self.claims(slug, raw.get("claims", []), aliases, claim_ids),
+                concepts=self.concepts(
+                    slug, raw.get("concepts", []),
+                    {n.lower() for n in (raw["name"], raw["zh"], *aliases,
+                                         *raw.get("zh_aliases", ()))},
+                ),
             )
             numbers[slug] = number
         for t in terms.values():

@@ -24,3 +24,31 @@ def table(rows: Mapping[str, Any], indent: str = "") -> str:
     """Two aligned columns: name, value."""
     width = max((len(k) for k in rows), default=0)
     return "\n".join(f"{indent}{k.ljust(width)}  {fmt(v)}" for k, v in rows.items())
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python number it holds (its repr is ``np.float64(...)``)."""
+    return value.item() if hasattr(value, "item") and getattr(value, "shape", None) == () else value
+
+
+def glue(name: str, value: Any) -> Any:
+    """Hand a measured ``value`` to the page's prose, and return it.
+
+    In the site's build this is myst-nb's ``glue`` (hidden): the page's text
+    writes ``{glue:text}`name:.3f``` where the number goes, so the number in
+    the prose is the one this run computed, never one typed by hand. Outside
+    a notebook (the CLI, a plain ``python`` session) it does nothing.
+
+    >>> glue("gap", 0.25)
+    0.25
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return value
+    if get_ipython() is None or not hasattr(get_ipython(), "kernel"):
+        return value
+    from myst_nb import glue as nb_glue
+
+    nb_glue(name, _plain(value), display=False)
+    return value
