@@ -55,6 +55,8 @@ def _searchable_text_nodes(doctree: nodes.document):
             continue
         if "claim-text" in block.get("classes", []):
             continue  # a source claim is quoted as written
+        if "term-names" in block.get("classes", []):
+            continue  # the page's own names, under its title
         if any("related-terms" in a.get("classes", []) for a in _ancestors(block)
                if isinstance(a, nodes.Element)):
             continue  # registry summaries next to links already there

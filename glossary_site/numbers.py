@@ -12,7 +12,8 @@ measured: a decimal (``0.69``, ``2.5×``), a percentage (``97 %``) or a
 number in scientific notation (``3e-4``). It skips what is not prose: code
 and literals, math (``$0.25$`` is how a page writes a constant fixed by
 definition, such as σ′ ≤ 1/4), pasted glue values, cell outputs, and section
-references (``§4.6``). Whole numbers are not checked: on these pages they are
+references (``§4.6``), and the source claims a claim box quotes (the
+source's words, numbers included, are what the page checks). Whole numbers are not checked: on these pages they are
 sizes, counts and years that the text sets rather than measures.
 """
 
@@ -42,6 +43,7 @@ SKIPPED = (
     nodes.comment, nodes.system_message, nodes.image, nodes.target,
 )
 PASTED = "pasted-text"  # the class myst-nb gives a value pasted by {glue:text}
+QUOTED = "claim-text"  # a source claim, quoted as its source wrote it (from terms.toml)
 
 
 def _skipped(node: nodes.Node) -> bool:
@@ -51,6 +53,8 @@ def _skipped(node: nodes.Node) -> bool:
         if isinstance(node, nodes.Element):
             classes = node.get("classes", [])
             if PASTED in classes or "cell_output" in classes or "cell" in classes:
+                return True
+            if QUOTED in classes:
                 return True
         node = node.parent
     return False

@@ -53,6 +53,28 @@ def check_sections(docname: str, entry: registry.Term, page: nodes.section) -> N
                  location=(docname, line) if line else docname, type="glossary", subtype="template")
 
 
+NAMES_CLASS = "term-names"
+
+
+def names_line(entry: registry.Term) -> nodes.paragraph:
+    """The line under a page's title: the Chinese name and the other names learners meet.
+
+    The main Chinese name is the one of mainstream Chinese literature; the
+    names other sources use follow as "also written" (they are what a reader
+    from those notes searches for). Related concepts are not names, and are
+    listed under "Related terms" instead.
+    """
+    para = nodes.paragraph(classes=[NAMES_CLASS])
+    para += nodes.Text("Chinese: ")
+    para += nodes.strong(entry.zh, entry.zh)
+    if entry.zh_aliases:
+        para += nodes.Text("; also written " + ", ".join(entry.zh_aliases))
+    para += nodes.Text(".")
+    if entry.aliases:
+        para += nodes.Text(" Also called: " + ", ".join(entry.aliases) + ".")
+    return para
+
+
 def slug_of(docname: str) -> str | None:
     """The term slug of a glossary page, or None for other pages."""
     if docname.startswith(PAGE_PREFIX):
@@ -105,6 +127,7 @@ def register_page_label(app: Sphinx, doctree: nodes.document) -> None:
         logger.error("title %r does not match the registry's %r", title, entry.title,
                      location=(docname, section[0].line) if section[0].line else docname)
     check_sections(docname, entry, section)
+    section.insert(1, names_line(entry))
     taken = upstream.set_page_label(app.env, slug, docname, section["ids"][0], title)
     if taken is not None:
         logger.error("label %r of page %s is already defined in %s", slug, docname, taken,
@@ -149,7 +172,21 @@ class RelatedTerms(SphinxDirective):
             para += term_link(other, self.config)
             para += nodes.Text(f" — {registry.term(other).summary}")
             items += nodes.list_item("", para)
-        return [items]
+        result = [items]
+        concepts = registry.term(slug).concepts
+        if concepts:
+            lead = nodes.paragraph(
+                "", "Related concepts, not other names for this term:",
+                classes=["related-concepts-lead"],
+            )
+            listing = nodes.bullet_list(classes=["related-terms", "related-concepts"])
+            for c in concepts:
+                para = nodes.paragraph()
+                para += nodes.strong(c.name, c.name)
+                para += nodes.Text(f" · {c.zh} — {c.note}")
+                listing += nodes.list_item("", para)
+            result += [lead, listing]
+        return result
 
 
 class RunLocally(SphinxDirective):

@@ -19,6 +19,8 @@ TERM = "dropout"
 PAGE = Path("docs/glossary") / f"{TERM}.md"
 MODULE = Path("tinypkg") / f"{TERM}.py"
 VERDICT = "conditions"  # what the fixture's code "computes" for every claim
+# Prose with a number the code measured, pasted by myst-nb's glue (tinypkg.dropout).
+MEASURED_SENTENCE = "The kept fraction was {glue:text}`kept_fraction:.2f` in this run."
 
 FRONT_MATTER = """---
 file_format: mystnb
@@ -34,7 +36,8 @@ def term_page() -> str:
     entry = registry.term(TERM)
     body = {name: "Text.\n" for name in expected_sections(entry)}
     body["Example"] = (
-        f"```{{code-cell}} ipython3\nfrom tinypkg import {TERM}\n\n{TERM}.show_example()\n```\n"
+        f"```{{code-cell}} ipython3\nfrom tinypkg import {TERM}\n\n{TERM}.show_example()\n```\n\n"
+        f"{MEASURED_SENTENCE}\n"
     )
     body["Source claims checked"] = "".join(
         f'```{{code-cell}} ipython3\nprint({TERM}.check("{c.id}", "{VERDICT}"))\n```\n\n'

@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from glossary_site.myst import code_cells
 
 from .conftest import edit, log, run_build
-from .fixture import MODULE, PAGE, VERDICT, make_fixture
+from .fixture import MEASURED_SENTENCE, MODULE, PAGE, VERDICT, make_fixture
 
 pytestmark = pytest.mark.engine
 
@@ -125,6 +125,31 @@ def test_a_refused_verdict_stays_refused_until_fixed(good_site):
     box = BeautifulSoup((html / "glossary" / "dropout.html").read_text(encoding="utf-8"),
                         "html.parser").select_one(f"[data-claim='{CLAIM}']")
     assert box["data-verdict"] == VERDICT
+
+
+def test_a_number_typed_into_the_prose_fails_the_build_until_it_is_glued(good_site):
+    """Measured numbers come from the code: a typed one is refused, at its line, every build."""
+    project, html, good = good_site
+    published = BeautifulSoup((html / "glossary" / "dropout.html").read_text(encoding="utf-8"),
+                              "html.parser")
+    assert "The kept fraction was 0.50 in this run." in published.get_text(" ", strip=True)
+
+    typed = ("The kept fraction was 0.4951 in this run, 49.5 % of the units; "
+             "$p = 0.5$ and `rate=0.5` are fine, so is §7.12.")
+    edit(project / PAGE, MEASURED_SENTENCE, typed)
+    line = (project / PAGE).read_text(encoding="utf-8").splitlines().index(typed) + 1
+    for attempt in ("after the edit", "again, nothing changed"):
+        result = run_build(project)
+        assert result.returncode != 0, attempt
+        errors = [ln for ln in log(result).splitlines() if "[glossary.typed-number]" in ln]
+        assert [e.split(" in the prose")[0].split("ERROR: ")[1] for e in errors] == [
+            "the number '0.4951'", "the number '49.5 %'"], errors
+        assert all(e.startswith(f"{PAGE.as_posix()}:{line}: ERROR:") or
+                   f"/{PAGE.as_posix()}:{line}: ERROR:" in e for e in errors), errors
+        assert site_snapshot(html) == good, attempt
+
+    edit(project / PAGE, typed, MEASURED_SENTENCE)
+    assert run_build(project).returncode == 0
 
 
 @pytest.mark.parametrize(

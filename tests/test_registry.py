@@ -88,6 +88,11 @@ zh = "S型函数"
 section = "networks"
 summary = "1 / (1 + exp(-x))."
 related = ["relu"]
+
+[[term.concepts]]
+name = "logistic regression"
+zh = "逻辑回归"
+note = "a model whose output unit is a sigmoid"
 """
 
 
@@ -97,6 +102,9 @@ def test_the_small_valid_file_loads_in_file_order():
     assert [t.slug for t in terms] == ["dropout", "relu", "sigmoid"]
     assert terms[1].zh_aliases == ("整流线性单元",)
     assert terms[1].claims == (registry.Claim("relu-sparsity", "ReLU makes activations sparse."),)
+    assert terms[2].concepts == (
+        registry.Concept("logistic regression", "逻辑回归", "a model whose output unit is a sigmoid"),
+    )
 
 
 BROKEN = {
@@ -177,7 +185,7 @@ BROKEN = {
     "unknown key, nothing close": (
         'summary = "max(0, x)."', 'summary = "max(0, x)."\nwikipedia = "ReLU"',
         "terms.toml: term 'relu' has an unknown key 'wikipedia' (known: slug, name, zh,"
-        " section, summary, related, aliases, zh_aliases, claims)",
+        " section, summary, related, aliases, zh_aliases, claims, concepts)",
     ),
     "missing key": (
         'summary = "max(0, x)."\n', "",
@@ -206,6 +214,19 @@ BROKEN = {
     "unknown top-level key": (
         "\n[[section]]\nkey = \"training\"", "title = \"Glossary\"\n\n[[section]]\nkey = \"training\"",
         "terms.toml: unknown top-level key 'title' (known: section, term)",
+    ),
+    "related concept that is also an alias": (
+        'zh = "逻辑回归"', 'zh = "S型函数"',
+        "terms.toml: concept 1 of term 'sigmoid' is 'S型函数', which is also a name"
+        " of the term; a related concept is not an alias",
+    ),
+    "related concept without a Chinese name": (
+        'zh = "逻辑回归"\n', "",
+        "terms.toml: concept 1 of term 'sigmoid' has no Chinese name (zh)",
+    ),
+    "related concept without a note": (
+        'note = "a model whose output unit is a sigmoid"', 'note = ""',
+        "terms.toml: concept 1 of term 'sigmoid' has no note",
     ),
     "not TOML": (
         'summary = "max(0, x)."', 'summary = "max(0, x).',
@@ -291,3 +312,48 @@ def test_no_placeholder_text_in_pages_or_modules():
         text = path.read_text(encoding="utf-8")
         for word in ("TODO", "FIXME", "XXX", "coming soon", "lorem ipsum", "TBD"):
             assert word.lower() not in text.lower(), f"{word!r} in {path.name}"
+
+
+# The standard Chinese names, copied from the agreed table of the teaching review
+# (2026-11-30): the main name of mainstream Chinese literature, the names the
+# source notes used kept as aliases, and related concepts that are not names.
+STANDARD_NAMES = {
+    "attention": ("注意力机制", ["注意力模型"]),
+    "epoch": ("轮次", ["迭代周期", "周期"]),
+    "dropout": ("暂退法", ["丢弃法", "丢弃"]),
+    "binary-classification": ("二分类", ["二元分类", "二分分类"]),
+    "supervised-learning": ("监督学习", ["有监督学习"]),
+    "deep-neural-network": ("深度神经网络", ["深层神经网络"]),
+    "forward-propagation": ("前向传播", ["正向传播"]),
+    "perceptron": ("感知机", ["感知器"]),
+    "multilayer-perceptron": ("多层感知机", ["多层感知器"]),
+    "relu": ("修正线性单元", ["整流线性单元"]),
+    "pooling": ("池化", ["汇聚"]),
+    "batch": ("批量", ["小批量", "批次"]),
+    "logistic-regression": ("逻辑回归", ["logistic 回归", "对数几率回归"]),
+    "tanh": ("tanh 函数", ["双曲正切函数"]),
+    "model": ("模型", ["序贯模型", "顺序模型"]),
+}
+NOT_NAMES = {  # related concepts, never aliases
+    "filter": ["特征图", "feature map"],
+    "overfitting": ["泛化", "generalisation", "generalization"],
+    "exploding-gradient": ["梯度裁剪", "gradient clipping"],
+    "unsupervised-learning": ["聚类", "clustering"],
+    "backpropagation": ["链式法则", "chain rule"],
+    "perceptron": ["M-P neuron"],
+}
+
+
+@pytest.mark.parametrize("slug", STANDARD_NAMES)
+def test_the_main_chinese_name_is_the_standard_one(slug):
+    main, aliases = STANDARD_NAMES[slug]
+    entry = registry.term(slug)
+    assert entry.zh == main
+    assert set(aliases) <= set(entry.zh_aliases)
+
+
+@pytest.mark.parametrize("slug", NOT_NAMES)
+def test_related_concepts_are_not_aliases(slug):
+    entry = registry.term(slug)
+    names = {n.lower() for n in (entry.name, entry.zh, *entry.aliases, *entry.zh_aliases)}
+    assert not names & {n.lower() for n in NOT_NAMES[slug]}

@@ -50,6 +50,23 @@ def test_term_page_has_executed_output_and_no_errors(built_site, slug):
 
 
 @pytest.mark.parametrize("slug", SLUGS)
+def test_page_shows_its_names_and_its_related_concepts_apart(built_site, slug):
+    """Under the title: the Chinese name, then every other name; concepts only under Related."""
+    t = registry.term(slug)
+    doc = page(built_site, slug)
+    names = doc.select("p.term-names")
+    assert len(names) == 1 and names[0].find_previous("h1") is doc.h1
+    text = names[0].get_text()
+    assert text.startswith(f"Chinese: {t.zh}")
+    for alias in (*t.zh_aliases, *t.aliases):
+        assert alias in text, alias
+    concepts = [li.get_text(" ", strip=True) for li in doc.select("ul.related-concepts li")]
+    assert concepts == [f"{c.name} · {c.zh} — {c.note}" for c in t.concepts]
+    for c in t.concepts:
+        assert c.zh not in text and c.name not in text
+
+
+@pytest.mark.parametrize("slug", SLUGS)
 def test_term_page_has_a_plot_drawn_at_build(built_site, slug):
     images = page(built_site, slug).select("div.cell_output img")
     assert images, "no figure"
@@ -211,9 +228,9 @@ def test_terms_mentioned_on_a_page_are_linked(built_site, slug):
                 assert other.slug in linked, f"{slug} mentions {name!r} without linking it"
 
 
-# The scope, copied from the list of terms the site is built from: 49 terms,
+# The scope, copied from the list of terms the site is built from: 55 terms,
 # and these source claims, each of which must be on the site.
-EXPECTED_TERM_COUNT = 49
+EXPECTED_TERM_COUNT = 55
 EXPECTED_CLAIM_IDS = {
     "tensor-sum-axes", "regression-nb-epoch", "regression-extrapolation", "one-hot-label-2",
     "perceptron-logic-gates", "sigmoid-output-layer", "tanh-hidden-layers",

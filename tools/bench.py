@@ -16,7 +16,12 @@ Builds the same pages, each in its own copy of the project with an empty cache:
     rebuild with no change, then a rebuild after editing one module, counting
     the pages re-executed against the pages that import that module.
 
-Prints a table and writes ``_build/bench.json``. Peak memory is the largest
+Prints a table and writes ``_build/bench.json``, with ``page_seconds``: each
+page's execution time in the cold build (as jupyter-cache recorded it; pages
+run side by side, so each is a little slower than alone). The budget is a
+cold build of at most :data:`COLD_BUDGET_S` and no page over
+:data:`PAGE_BUDGET_S` on the 2-core reference machine; the script exits 1 when
+it is missed. ``--no-baseline`` skips (a), for a quicker look at (b). Peak memory is the largest
 sum over the build's process tree (Sphinx, its parallel readers, the fork
 server and the kernels) of each process's proportional set size, so memory
 that forked processes share is counted once.
@@ -46,6 +51,8 @@ from glossary_site.engine.jobs import default_jobs  # noqa: E402
 ENGINE = "glossary_site.engine"
 
 EDIT_MODULE = "vanishing_gradient"
+COLD_BUDGET_S = 90.0  # the whole site, cold, on 2 cores
+PAGE_BUDGET_S = 10.0  # any one page's execution
 EXECUTED = re.compile(r"/docs/(\S+)\.md: Executing notebook")
 # myst-nb's own timing of each page's execution, kernel start-up included
 EXEC_SECONDS = re.compile(r"Executed notebook in ([\d.]+) seconds")
@@ -128,6 +135,21 @@ def create_empty_cache(project: Path) -> None:
     cache.db.dispose()  # no connection carried into the build
 
 
+def page_seconds(project: Path) -> dict[str, float]:
+    """Each page's execution time, from the cold build's cache, slowest first."""
+    from jupyter_cache import get_cache
+
+    cache = get_cache(project / "_build" / "jupyter_cache")
+    docs = project / "docs"
+    times = {
+        Path(r.uri).relative_to(docs).with_suffix("").as_posix():
+            round(float(r.data.get("execution_seconds") or 0.0), 2)
+        for r in cache.list_cache_records()
+    }
+    cache.db.dispose()
+    return dict(sorted(times.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def baseline_command(project: Path) -> list[str]:
     """sphinx-build with conf.py minus the engine; everything else as the project's build."""
     return [
@@ -143,20 +165,24 @@ def project_command() -> list[str]:
     return [sys.executable, "-m", "glossary_site.engine.build", "-W", "--keep-going"]
 
 
-def main() -> None:
+def main(with_baseline: bool = True) -> int:
     work = Path(tempfile.mkdtemp(prefix="glossary-bench-"))
     try:
-        base = copy_project(work / "baseline")
         ours = copy_project(work / "project")
         pages = sorted((ours / "docs" / "glossary").glob("*.md"))
 
-        print(f"baseline: conf.py without {ENGINE} (stock myst-nb), -j {default_jobs()} ...",
-              flush=True)
-        create_empty_cache(base)
-        baseline_cold, baseline_log, baseline_mem = timed(baseline_command(base), base)
+        if with_baseline:
+            base = copy_project(work / "baseline")
+            print(f"baseline: conf.py without {ENGINE} (stock myst-nb), -j {default_jobs()} ...",
+                  flush=True)
+            create_empty_cache(base)
+            baseline_cold, baseline_log, baseline_mem = timed(baseline_command(base), base)
+        else:
+            baseline_cold, baseline_log, baseline_mem = float("nan"), "", 0
         print("project: cold build ...", flush=True)
         cold, cold_log, cold_mem = timed(project_command(), ours)
         cold_pages = set(EXECUTED.findall(cold_log))
+        per_page = page_seconds(ours)
         print("project: no-change rebuild ...", flush=True)
         nochange, log, _ = timed(project_command(), ours)
         nochange_pages = set(EXECUTED.findall(log))
@@ -175,7 +201,7 @@ def main() -> None:
 
     result = {
         "pages": len(pages),
-        "baseline_cold_s": round(baseline_cold, 2),
+        "baseline_cold_s": round(baseline_cold, 2) if with_baseline else None,
         "cold_s": round(cold, 2),
         "nochange_s": round(nochange, 2),
         "edit_one_s": round(edit_one, 2),
@@ -184,13 +210,14 @@ def main() -> None:
         "expected_pages": expected,
         "cold_executed_pages": len(cold_pages),
         "nochange_executed_pages": len(nochange_pages),
-        "cold_speedup": round(baseline_cold / cold, 2),
+        "cold_speedup": round(baseline_cold / cold, 2) if with_baseline else None,
         # summed over pages (pages run two at a time, so these exceed wall time)
         "baseline_page_execution_s": exec_seconds(baseline_log),
         "cold_page_execution_s": exec_seconds(cold_log),
         "baseline_peak_memory_mb": round(baseline_mem / 2**20),
         "cold_peak_memory_mb": round(cold_mem / 2**20),
         "cpus": os.cpu_count(),
+        "page_seconds": per_page,
     }
     out = ROOT / "_build" / "bench.json"
     out.parent.mkdir(exist_ok=True)
@@ -213,8 +240,16 @@ def main() -> None:
     ok = reexecuted == expected
     print(f"\nre-executed after the edit: {', '.join(reexecuted) or 'none'}")
     print(f"pages that import it:       {', '.join(expected)}  -> {'match' if ok else 'MISMATCH'}")
+    slow = {page: t for page, t in per_page.items() if t > PAGE_BUDGET_S}
+    print("\nslowest pages: " + ", ".join(f"{p} {t:.1f} s" for p, t in list(per_page.items())[:5]))
+    met = cold <= COLD_BUDGET_S and not slow
+    print(f"budget (cold ≤ {COLD_BUDGET_S:.0f} s, every page ≤ {PAGE_BUDGET_S:.0f} s): "
+          + ("met" if met else "MISSED: " + ", ".join(
+              ([f"cold {cold:.1f} s"] if cold > COLD_BUDGET_S else [])
+              + [f"{p} {t:.1f} s" for p, t in slow.items()])))
     print(f"written {out}")
+    return 0 if met and ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(with_baseline="--no-baseline" not in sys.argv[1:]))

@@ -15,7 +15,7 @@ from glossary_site import settings
 
 project = "fixture"
 extensions = ["myst_nb", "glossary_site", "glossary_site.engine"]
-myst_enable_extensions = ["colon_fence"]
+myst_enable_extensions = ["dollarmath", "colon_fence"]  # math, as the real site
 html_theme = "basic"
 
 nb_execution_mode = "cache"
