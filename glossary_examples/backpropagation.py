@@ -2,7 +2,7 @@
 
 One forward pass stores each layer's values; one backward pass then starts
 from the *output sensitivity* δ = ∂L/∂z of the output layer and multiplies by
-one local derivative per layer (链式法则, the chain rule), giving ∂L/∂W and
+one local derivative per layer (it applies the chain rule, 链式法则), giving ∂L/∂W and
 ∂L/∂b for every weight and bias. It computes gradients of the *parameters*;
 the hyperparameters (learning rate, layer sizes) are not inputs of the
 computation it differentiates.
@@ -26,7 +26,7 @@ import functools
 import numpy as np
 
 from ._lib.claims import ClaimCheck
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import keras, seed, tf
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -275,6 +275,7 @@ def show_example() -> None:
     p = initial_params()
     cache = forward(p)
     grads = backward(p, cache)
+    glue("label0_prediction", float(cache["a2"].ravel()[Y.ravel() == 0].mean()))
     with np.printoptions(precision=4, suppress=True):
         print(f"loss L = {cache['loss']:.4f}")
         print("forward:  a2 = ŷ per example  ", cache["a2"].ravel())

@@ -1,4 +1,4 @@
-"""Binary classification (二分分类): assigning one of two labels, y = 1 or y = 0, to an input x.
+"""Binary classification (二分类): assigning one of two labels, y = 1 or y = 0, to an input x.
 
 Notation: an input is a feature vector ``x``, its true label is ``y`` (1 for
 "cat", 0 for "not cat"), and the model's output is ``ŷ`` ("y-hat"), the
@@ -17,11 +17,14 @@ minimises the binary cross-entropy ``-(y log ŷ + (1 - y) log(1 - ŷ))``.
 from __future__ import annotations
 
 import functools
+import textwrap
+import warnings
 
 import numpy as np
 
-from ._lib.report import table
-from ._lib.runtime import keras, seed, tf
+from ._lib.report import glue, table
+from ._lib.runtime import full_batch_loop, keras, seed
+from ._lib.seeds import SEEDS, Spread, separated
 
 N_TRAIN = 200
 N_TEST = 200
@@ -29,7 +32,8 @@ CENTRES = {1: (1.0, 1.0), 0: (-1.0, -1.0)}  # cats (y = 1) and not cats (y = 0)
 SPREAD = 1.0
 EPOCHS = 100
 THRESHOLD = 0.5
-EPSILON = 1e-7  # Keras clips ŷ to [EPSILON, 1 - EPSILON] before taking logs
+LEARNING_RATE = 0.5
+EPSILON = 1e-7  # Keras clips plain probabilities to [EPSILON, 1 - EPSILON] before taking logs
 
 
 def make_data(n: int, seed_value: int):
@@ -78,25 +82,28 @@ def train(epochs: int = EPOCHS, seed_value: int = 0):
     """A ``Dense(1, activation="sigmoid")`` classifier trained on the training set.
 
     Full-batch gradient descent (SGD, learning rate 0.5) on the binary
-    cross-entropy. Returns (model, History).
+    cross-entropy: the algorithm of ``model.fit(x, y, batch_size=len(x),
+    epochs=epochs)``, compiled into one TensorFlow loop. Returns the model
+    (compiled, for ``evaluate``) and the training loss before and after.
     """
     k = keras()
     x, y = make_data(N_TRAIN, seed_value=0)
     seed(seed_value)
     model = k.Sequential([k.Input((2,)), k.layers.Dense(1, activation="sigmoid")])
-    model.compile(optimizer=k.optimizers.SGD(learning_rate=0.5),
-                  loss=k.losses.BinaryCrossentropy(),
+    optimizer = k.optimizers.SGD(learning_rate=LEARNING_RATE)
+    model.compile(optimizer=optimizer, loss=k.losses.BinaryCrossentropy(),
                   metrics=[k.metrics.BinaryAccuracy(threshold=THRESHOLD)])
-    data = tf().data.Dataset.from_tensor_slices((x, y)).batch(len(x))
-    history = model.fit(data, epochs=epochs, shuffle=False, verbose=0)
-    return model, history
+    before = binary_cross_entropy(y, model(x).numpy())
+    optimizer.build(model.trainable_variables)
+    full_batch_loop()(model, optimizer, k.losses.BinaryCrossentropy(), x, y, epochs)
+    return model, (float(before), float(binary_cross_entropy(y, model(x).numpy())))
 
 
 def predictions_on_test_set() -> dict[str, np.ndarray]:
     """The trained model on the test set: x, y, ŷ and the predicted labels."""
     model, _ = train()
     x, y = make_data(N_TEST, seed_value=1)
-    y_hat = model.predict(x, verbose=0)
+    y_hat = model(x).numpy()
     return {"x": x, "y": y, "y_hat": y_hat, "label": to_labels(y_hat)}
 
 
@@ -142,6 +149,104 @@ def cross_check() -> dict[str, object]:
     }
 
 
+def cross_entropy_from_logits(y, z) -> float:
+    """Mean binary cross-entropy of ŷ = σ(z), computed from z: mean(log(1 + e^z) − y z)."""
+    z = np.asarray(z, dtype="float64")
+    return float(np.mean(np.logaddexp(0.0, z) - np.asarray(y) * z))
+
+
+def logits_or_probabilities() -> dict[str, object]:
+    """The trained model's test loss, with each pairing of output layer and ``from_logits``.
+
+    ``probs`` comes from the sigmoid layer, and Keras (TensorFlow backend)
+    caches the logits z on it; ``z`` comes from a linear copy of the same
+    layer. The right value is the cross-entropy of σ(z). Python warnings
+    are recorded, not printed.
+    """
+    k = keras()
+    model, _ = train()
+    x, y = make_data(N_TEST, seed_value=1)
+    linear = k.Sequential([k.Input((2,)), k.layers.Dense(1)])  # no activation: outputs z
+    linear.set_weights(model.get_weights())
+    z = linear(x).numpy()
+    right = cross_entropy_from_logits(y, z)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        probs = model(x)  # a tensor made by a sigmoid: it carries z
+        sigmoid_probs = float(k.losses.BinaryCrossentropy()(y, probs))
+        n_before = len(caught)
+        sigmoid_logits = float(k.losses.BinaryCrossentropy(from_logits=True)(y, probs))
+        warned = [str(w.message) for w in caught[n_before:]]
+        n_before = len(caught)
+        array_logits = float(k.losses.BinaryCrossentropy(from_logits=True)(y, probs.numpy()))
+        linear_probs = float(k.losses.BinaryCrossentropy()(y, z))  # z read as a probability
+        later_warnings = len(caught) - n_before
+    np.testing.assert_allclose(sigmoid_probs, right, rtol=1e-5)
+    np.testing.assert_allclose(sigmoid_logits, right, rtol=1e-5)  # caught: same loss
+    p = probs.numpy()
+    np.testing.assert_allclose(array_logits, cross_entropy_from_logits(y, p), rtol=1e-5)
+    np.testing.assert_allclose(linear_probs, binary_cross_entropy(y, z), rtol=1e-5)
+    assert len(warned) == 1 and "from_logits=True" in warned[0] and later_warnings == 0
+    return {
+        "right: cross-entropy of σ(z), in NumPy": right,
+        "sigmoid layer, from_logits=False": sigmoid_probs,
+        "sigmoid layer, from_logits=True (warns)": sigmoid_logits,
+        "same ŷ as a NumPy array, from_logits=True (σ twice)": array_logits,
+        "linear layer, from_logits=False (z clipped, no warning)": linear_probs,
+        "the warning": warned[0].strip('"'),
+    }
+
+
+@functools.cache
+def mixups_trained(steps: int = EPOCHS) -> dict[str, dict[str, np.ndarray]]:
+    """Three set-ups, each on SEEDS seeds, trained side by side on the training set.
+
+    One model holds three heads on the same input: a sigmoid layer with
+    ``from_logits=False`` (right), a sigmoid layer with ``from_logits=True``
+    (both) and a linear layer with ``from_logits=False`` (neither). Each head
+    is a ``Dense(SEEDS)``: column s is an independent logistic regression
+    whose starting weights come from ``GlorotUniform(seed=s)``, the same in
+    every head. The training loss is the sum over heads and columns of each
+    column's mean cross-entropy, so every column gets exactly the gradient it
+    would get alone (full-batch SGD, the same learning rate as above).
+    """
+    k = keras()
+    x, y = make_data(N_TRAIN, seed_value=0)
+    x_test, y_test = make_data(N_TEST, seed_value=1)
+    inputs = k.Input((2,))
+    setups = {"right": "sigmoid", "both": "sigmoid", "neither": None}
+    model = k.Model(inputs, [k.layers.Dense(SEEDS, activation=act, name=name)(inputs)
+                             for name, act in setups.items()])
+    kernel = np.concatenate([k.initializers.GlorotUniform(seed=s)((2, 1)).numpy()
+                             for s in range(SEEDS)], axis=1)
+    for layer in model.layers[1:]:
+        layer.set_weights([kernel, np.zeros(SEEDS, "float32")])
+    probs, logits = k.losses.BinaryCrossentropy(), k.losses.BinaryCrossentropy(from_logits=True)
+
+    def loss(targets, outputs):  # each loss is a mean over SEEDS columns: times SEEDS
+        right, both, neither = outputs
+        return SEEDS * (probs(targets, right) + logits(targets, both) + probs(targets, neither))
+
+    optimizer = k.optimizers.SGD(learning_rate=LEARNING_RATE)
+    optimizer.build(model.trainable_variables)
+    with warnings.catch_warnings(record=True):  # the from_logits warning, shown above
+        warnings.simplefilter("always")
+        full_batch_loop()(model, optimizer, loss, x, np.repeat(y, SEEDS, axis=1), steps)
+    results = {}
+    for layer in model.layers[1:]:
+        w, b = layer.get_weights()
+        z_test, z_train = x_test @ w + b, x @ w + b  # every head's z, one column per seed
+        results[layer.name] = {
+            "weights": np.vstack([w, b]),
+            "test loss": np.mean(np.logaddexp(0.0, z_test) - y_test * z_test, axis=0),
+            "test accuracy": np.mean((z_test > 0) == (y_test == 1), axis=0),
+            "outside (0, 1)": np.mean((z_train <= 0) | (z_train >= 1), axis=0),
+        }
+    np.testing.assert_allclose(results["both"]["weights"], results["right"]["weights"],
+                               rtol=1e-5, atol=1e-6)
+    return results
+
+
 def plot_decision_boundary():
     """Left: test points, ŷ as background, the line ŷ = 0.5. Right: ŷ by true label."""
     import matplotlib.pyplot as plt
@@ -151,7 +256,7 @@ def plot_decision_boundary():
     x, y, y_hat = p["x"], p["y"].ravel(), p["y_hat"].ravel()
     g1, g2 = np.meshgrid(np.linspace(-4, 4, 161), np.linspace(-4, 4, 161))
     grid = np.column_stack([g1.ravel(), g2.ravel()]).astype("float32")
-    surface = model.predict(grid, verbose=0).reshape(g1.shape)
+    surface = model(grid).numpy().reshape(g1.shape)
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
     filled = ax1.contourf(g1, g2, surface, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.4)
@@ -175,9 +280,10 @@ def plot_decision_boundary():
 
 def show_example() -> None:
     """A few test examples, then accuracy and confusion counts on the whole test set."""
-    model, history = train()
+    model, losses = train()
     p = predictions_on_test_set()
     w, b = (v.numpy().ravel() for v in model.weights)
+    accuracy = glue("test_accuracy", float(np.mean(p["label"] == p["y"])))
     print(f"{'x1':>6} {'x2':>6}  {'y':>2}  {'ŷ':>6}  label")
     for i in range(6):
         x1, x2 = p["x"][i]
@@ -186,10 +292,9 @@ def show_example() -> None:
     print()
     print(table({
         "learned w, b": [*map(float, w), float(b[0])],
-        "training loss after the first, last epoch": [float(history.history["loss"][0]),
-                                                      float(history.history["loss"][-1])],
+        f"training loss before, after {EPOCHS} steps": list(losses),
         "test examples": N_TEST,
-        "test accuracy": float(np.mean(p["label"] == p["y"])),
+        "test accuracy": accuracy,
         **{f"{name} ({desc})": count for (name, count), desc in zip(
             confusion_counts(p["y"], p["label"]).items(),
             ["cats called cats", "cats missed", "non-cats called cats", "non-cats rejected"])},
@@ -201,5 +306,40 @@ def show_cross_check() -> None:
     print(table(cross_check()))
 
 
+def show_logits_mixups() -> None:
+    """The four pairings on the trained model, then the three set-ups trained on SEEDS seeds."""
+    losses = logits_or_probabilities()
+    message = losses.pop("the warning")
+    print(table(losses))
+    print("warning:", textwrap.fill(message, 88, subsequent_indent="  "))
+    runs = mixups_trained()
+    glue("n_seeds", SEEDS)
+    loss = {name: Spread.of(r["test loss"]) for name, r in runs.items()}
+    accuracy = {name: Spread.of(r["test accuracy"]) for name, r in runs.items()}
+    glue("right_loss", loss["right"].mean)
+    glue("neither_loss_min", loss["neither"].min)
+    glue("neither_loss_max", loss["neither"].max)
+    glue("neither_outside", float(runs["neither"]["outside (0, 1)"].mean()))
+    glue("loss_separated", "do not overlap" if separated(loss["right"], loss["neither"])
+         else "overlap")
+    glue("accuracy_separated", "do not overlap" if separated(accuracy["right"],
+                                                              accuracy["neither"]) else "overlap")
+    print(f"\ntrained {EPOCHS} steps from the same starts, {SEEDS} seeds each:")
+    print(table({
+        "test cross-entropy of σ(z): right": str(loss["right"]),
+        "  both (sigmoid, from_logits=True)": str(loss["both"]),
+        "  neither (linear, from_logits=False)": str(loss["neither"]),
+        "  right vs neither: ranges": "separated" if separated(loss["right"], loss["neither"])
+        else "overlap",
+        "test accuracy (z > 0): right": str(accuracy["right"]),
+        "  neither": str(accuracy["neither"]),
+        "  right vs neither, accuracy: ranges": "separated" if separated(accuracy["right"],
+                                                             accuracy["neither"]) else "overlap",
+        "both = right, weight by weight (asserted)": True,
+        "neither: training examples with z outside (0, 1)":
+            runs["neither"]["outside (0, 1)"].round(3).tolist(),
+    }))
+
+
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
-PAGE = (show_example, plot_decision_boundary, show_cross_check)
+PAGE = (show_example, plot_decision_boundary, show_cross_check, show_logits_mixups)

@@ -114,8 +114,10 @@ def regression_data(n: int = 32, seed_value: int = 0) -> tuple[np.ndarray, np.nd
 def fit_linear_model(epochs: int = EPOCHS, seed_value: int = 0) -> dict:
     """The Keras 3 API used on every page: Input, layers, Sequential, compile, fit.
 
-    Full-batch gradient descent (``batch_size`` = all examples, no
-    shuffling), so each epoch is exactly one step and NumPy can replay it.
+    Full-batch gradient descent (the batch is all examples, no shuffling),
+    so each epoch is exactly one step and NumPy can replay it. The data come
+    as one ``tf.data`` pipeline that repeats the full batch, which saves
+    ``fit`` from rebuilding its input pipeline at every epoch.
     """
     k = keras()
     x, y = regression_data()
@@ -123,7 +125,8 @@ def fit_linear_model(epochs: int = EPOCHS, seed_value: int = 0) -> dict:
     model = k.Sequential([k.Input((2,)), k.layers.Dense(1)])
     initial = [w.copy() for w in model.get_weights()]
     model.compile(optimizer=k.optimizers.SGD(learning_rate=LEARNING_RATE), loss="mse")
-    history = model.fit(x, y, batch_size=len(x), epochs=epochs, shuffle=False, verbose=0)
+    full_batch = tf().data.Dataset.from_tensors((x, y)).repeat()
+    history = model.fit(full_batch, epochs=epochs, steps_per_epoch=1, shuffle=False, verbose=0)
     return {"initial": initial, "final": model.get_weights(),
             "loss": np.array(history.history["loss"])}
 

@@ -1,13 +1,17 @@
-"""Logistic regression (logistic 回归): binary classification by ŷ = σ(wᵀx + b), a probability for y = 1.
+"""Logistic regression (逻辑回归): binary classification by ŷ = σ(wᵀx + b), a probability for y = 1.
 
 One sigmoid neuron: a weighted sum ``z = wᵀx + b`` squashed by
 ``σ(z) = 1 / (1 + e^-z)`` into (0, 1). Trained by gradient descent on the
 binary cross-entropy, whose gradient is remarkably simple: for one example,
 ``∂L/∂w = (ŷ - y) x`` and ``∂L/∂b = ŷ - y``. In Keras it is
 ``Dense(1, activation="sigmoid")`` with the loss ``BinaryCrossentropy``.
+The name comes from the log-odds: log(ŷ / (1 − ŷ)) = wᵀx + b is a linear
+regression of the log-odds on x (hence 对数几率回归).
 
 >>> float(sigmoid(0.0)), round(float(sigmoid(np.log(3.0))), 6)   # σ(ln 3) = 3/4
 (0.5, 0.75)
+>>> round(float(log_odds(0.75)), 6) == round(float(np.log(3.0)), 6)   # odds 3 : 1
+True
 >>> w, b = np.array([0.0, 0.0]), 0.0
 >>> gradients(np.array([[1.0, 2.0]]), np.array([1.0]), w, b)  # ŷ = 0.5, y = 1: (ŷ - y) x
 (array([-0.5, -1. ]), -0.5)
@@ -19,7 +23,7 @@ import functools
 
 import numpy as np
 
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import keras, seed, tf
 
 M = 100  # training examples
@@ -30,6 +34,12 @@ LEARNING_RATE = 0.5
 def sigmoid(z):
     """σ(z) = 1 / (1 + e^-z)."""
     return 1.0 / (1.0 + np.exp(-np.asarray(z)))
+
+
+def log_odds(y_hat):
+    """The log-odds (logit) of a probability: log(ŷ / (1 − ŷ)), the inverse of σ."""
+    y_hat = np.asarray(y_hat, dtype="float64")
+    return np.log(y_hat / (1.0 - y_hat))
 
 
 def make_data(m: int = M, seed_value: int = 0):
@@ -101,9 +111,10 @@ def train_both() -> dict:
     w0, b0 = initial_weights()
     ours = numpy_gradient_descent(x, y, w0, b0)
     model = keras_model(w0, b0)
-    data = tf().data.Dataset.from_tensor_slices(
-        (x.astype("float32"), y[:, None].astype("float32"))).batch(len(x))
-    history = model.fit(data, epochs=STEPS, shuffle=False, verbose=0)
+    # One batch of all examples, repeated: each epoch of fit is one gradient step.
+    data = tf().data.Dataset.from_tensors(
+        (x.astype("float32"), y[:, None].astype("float32"))).repeat()
+    history = model.fit(data, epochs=STEPS, steps_per_epoch=1, shuffle=False, verbose=0)
     kernel, bias = model.get_weights()
     return {"numpy": ours, "keras_w": kernel.ravel(), "keras_b": float(bias[0]),
             "keras_losses": np.array(history.history["loss"])}
@@ -141,6 +152,40 @@ def cross_check() -> dict[str, object]:
     }
 
 
+def loss_paths(z: float = -20.0) -> dict[str, float]:
+    """One confident mistake (label 1, z = wᵀx + b = −20): the loss on Keras's two paths.
+
+    ``evaluate``, and the loss called on the sigmoid layer's output tensor,
+    recover z (TensorFlow backend) and compute log(1 + e^−z). The same ŷ
+    handed over as a NumPy array is a plain probability: Keras clips it to
+    [1e-7, 1 − 1e-7], which caps the loss at −log(1e-7).
+    """
+    k = keras()
+    model = keras_model(np.array([z / 2.0, 0.0]), 0.0)  # z = −20 at x = (2, 0)
+    x, y = np.array([[2.0, 0.0]], dtype="float32"), np.array([[1.0]], dtype="float32")
+    bce = k.losses.BinaryCrossentropy()
+    paths = {
+        "NumPy, from z: log(1 + e^−z)": float(np.logaddexp(0.0, -z)),
+        "model.evaluate": float(model.evaluate(x, y, verbose=0)),
+        "loss of the sigmoid layer's output tensor": float(bce(y, model(x))),
+        "loss of the same ŷ as a NumPy array (clipped)": float(bce(y, model(x).numpy())),
+        "−log(1e-7)": float(-np.log(1e-7)),
+    }
+    np.testing.assert_allclose(paths["model.evaluate"], paths["NumPy, from z: log(1 + e^−z)"],
+                               rtol=1e-5)
+    np.testing.assert_allclose(paths["loss of the sigmoid layer's output tensor"],
+                               paths["model.evaluate"], rtol=1e-5)
+    np.testing.assert_allclose(paths["loss of the same ŷ as a NumPy array (clipped)"],
+                               paths["−log(1e-7)"], rtol=1e-4)
+    glue("clipped_loss", paths["−log(1e-7)"])
+    return paths
+
+
+def show_loss_paths() -> None:
+    """The two paths of Keras's binary cross-entropy on one confident mistake."""
+    print(table(loss_paths()))
+
+
 def plot_training():
     """Left: the cost per step, NumPy and Keras. Right: σ over z = wᵀx + b with the data."""
     import matplotlib.pyplot as plt
@@ -170,7 +215,7 @@ def plot_training():
 
 
 def show_example() -> None:
-    """The gradient formula checked numerically, then the model trained by NumPy."""
+    """The gradient formula checked numerically, the model trained by NumPy, its log-odds."""
     x, y = make_data()
     w0, b0 = initial_weights()
     dw, db = gradients(x, y, w0, b0)
@@ -178,14 +223,21 @@ def show_example() -> None:
     run = train_both()["numpy"]
     w, b = run["w"], run["b"]
     new_x = np.array([0.5, 0.5])
+    step_x1 = new_x + np.array([1.0, 0.0])  # the same input with x1 one larger
+    odds_ratio = float(np.exp(log_odds(sigmoid(step_x1 @ w + b)) - log_odds(sigmoid(new_x @ w + b))))
     print(table({
         "gradient (ŷ − y)x formula (w1, w2, b)": [*map(float, dw), db],
         "finite differences (w1, w2, b)": numeric.tolist(),
         "max |difference|": float(np.abs(numeric - [*dw, db]).max()),
         f"cost before / after {STEPS} steps": [float(run["losses"][0]), cost(x, y, w, b)],
         "learned w, b": [*map(float, w), float(b)],
-        "training accuracy (ŷ > 0.5)": float(np.mean((sigmoid(x @ w + b) > 0.5) == y)),
+        "training accuracy (ŷ > 0.5)": glue("train_accuracy",
+                                            float(np.mean((sigmoid(x @ w + b) > 0.5) == y))),
         "ŷ for a new x = (0.5, 0.5)": float(sigmoid(new_x @ w + b)),
+        "max |log(ŷ/(1 − ŷ)) − (wᵀx + b)|, training set": float(
+            np.abs(log_odds(sigmoid(x @ w + b)) - (x @ w + b)).max()),
+        "odds of y = 1 at x = (1.5, 0.5) / at (0.5, 0.5)": glue("odds_ratio", odds_ratio),
+        "exp(w1)": glue("exp_w1", float(np.exp(w[0]))),
     }))
 
 
@@ -195,4 +247,4 @@ def show_cross_check() -> None:
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
-PAGE = (show_example, plot_training, show_cross_check)
+PAGE = (show_example, plot_training, show_cross_check, show_loss_paths)

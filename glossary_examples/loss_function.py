@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._lib.report import table
-from ._lib.runtime import keras
+from ._lib.report import glue, table
+from ._lib.runtime import keras, tf
 
 # Keras clips probabilities to [EPSILON, 1 - EPSILON] before taking logs.
 EPSILON = 1e-7
@@ -135,13 +135,86 @@ def cross_check() -> dict[str, float]:
     }
 
 
-def clipped_loss_of_certain_mistake() -> dict[str, float]:
-    """ŷ = 0 for a label 1: NumPy gives inf, Keras clips ŷ to EPSILON and stays finite."""
+def clipped_loss_of_certain_mistake(z: float = -30.0) -> dict[str, float]:
+    """A certain mistake for a label 1, as a plain probability and as a sigmoid layer's output.
+
+    ŷ = 0 as a NumPy array: NumPy's formula gives inf, Keras clips ŷ to
+    EPSILON and stays finite. A ``Dense(1, activation="sigmoid")`` layer
+    whose logit is z = −30: ``evaluate`` (TensorFlow backend) recovers z and
+    computes the stable log(1 + e^−z); the same ŷ as a NumPy array is clipped.
+    """
     k = keras()
     with np.errstate(divide="ignore"):
         numpy_loss = float(binary_cross_entropy(np.array([0.0]), np.array([1.0]))[0])
-    keras_loss = float(k.losses.BinaryCrossentropy()(np.array([[1.0]]), np.array([[0.0]])))
-    return {"NumPy": numpy_loss, "Keras": keras_loss, "-log(1e-7)": float(-np.log(EPSILON))}
+    bce = k.losses.BinaryCrossentropy()
+    keras_loss = float(bce(np.array([[1.0]]), np.array([[0.0]])))
+    model = k.Sequential([k.Input((1,)), k.layers.Dense(1, activation="sigmoid")])
+    model.set_weights([np.ones((1, 1), "float32"), np.zeros(1, "float32")])  # z = x
+    model.compile(loss=bce)
+    x, y = np.array([[z]], dtype="float32"), np.array([[1.0]], dtype="float32")
+    from_layer = float(model.evaluate(x, y, verbose=0))
+    as_array = float(bce(y, model.predict(x, verbose=0)))
+    np.testing.assert_allclose(keras_loss, -np.log(EPSILON), rtol=1e-4)
+    np.testing.assert_allclose(from_layer, np.logaddexp(0.0, -z), rtol=1e-5)
+    np.testing.assert_allclose(as_array, -np.log(EPSILON), rtol=1e-4)
+    return {
+        "ŷ = 0 (array): NumPy formula": numpy_loss,
+        "ŷ = 0 (array): Keras, clipped": keras_loss,
+        "-log(1e-7)": glue("clip_cap", float(-np.log(EPSILON))),
+        f"sigmoid layer, z = {z:g}: model.evaluate": glue("from_logits_loss", from_layer),
+        f"the same ŷ = σ({z:g}) from predict (array): Keras": as_array,
+    }
+
+
+def likelihood_and_gradient(seed: int = 0) -> dict[str, float]:
+    """Cross-entropy is the negative log-likelihood, and its gradient in the logits is ŷ − y.
+
+    Bernoulli: P(y | x) = ŷ^y (1 − ŷ)^(1 − y), so −log P(y | x) is the binary
+    cross-entropy. Categorical: P(y = k | x) = p_k, so −log P is the
+    categorical cross-entropy. ``tf.GradientTape`` differentiates each loss
+    with respect to the logits z (before the sigmoid or softmax): the result
+    is σ(z) − y and softmax(z) − y (asserted).
+    """
+    k, t = keras(), tf()
+    rng = np.random.default_rng(seed)
+    z_bin = rng.normal(0.0, 2.0, size=(6, 1))
+    y_bin = (rng.uniform(size=(6, 1)) < 0.5).astype("float64")
+    p_bin = 1.0 / (1.0 + np.exp(-z_bin))
+    bernoulli_nll = -np.log(p_bin**y_bin * (1.0 - p_bin) ** (1.0 - y_bin))
+    np.testing.assert_allclose(bernoulli_nll[:, 0], binary_cross_entropy(p_bin, y_bin)[:, 0],
+                               rtol=1e-12)
+    z_cat = rng.normal(0.0, 2.0, size=(6, 3))
+    y_cat = np.eye(3)[rng.integers(0, 3, size=6)]
+    p_cat = np.exp(z_cat) / np.exp(z_cat).sum(axis=1, keepdims=True)
+    categorical_nll = -np.log(p_cat[y_cat == 1])
+    np.testing.assert_allclose(categorical_nll, categorical_cross_entropy(p_cat, y_cat),
+                               rtol=1e-12)
+    grads = {}
+    for name, z, y, loss in [
+        ("binary", z_bin, y_bin, k.losses.BinaryCrossentropy(from_logits=True, reduction="sum")),
+        ("categorical", z_cat, y_cat,
+         k.losses.CategoricalCrossentropy(from_logits=True, reduction="sum")),
+    ]:
+        logits = t.constant(z)
+        with t.GradientTape() as tape:
+            tape.watch(logits)
+            total = loss(y, logits)  # summed over examples: row i's gradient is its own
+        grads[name] = tape.gradient(total, logits).numpy()
+    np.testing.assert_allclose(grads["binary"], p_bin - y_bin, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(grads["categorical"], p_cat - y_cat, rtol=1e-6, atol=1e-9)
+    return {
+        "max |−log Bernoulli likelihood − BCE|": float(
+            np.abs(bernoulli_nll[:, 0] - binary_cross_entropy(p_bin, y_bin)[:, 0]).max()),
+        "max |−log categorical likelihood − CCE|": float(
+            np.abs(categorical_nll - categorical_cross_entropy(p_cat, y_cat)).max()),
+        "BCE: dL/dz by GradientTape, first 3": grads["binary"][:3, 0].tolist(),
+        "σ(z) − y, first 3": (p_bin - y_bin)[:3, 0].tolist(),
+        "CCE: dL/dz by GradientTape, row 1": grads["categorical"][0].tolist(),
+        "softmax(z) − y, row 1": (p_cat - y_cat)[0].tolist(),
+        "max |GradientTape − (ŷ − y)|, both losses": float(max(
+            np.abs(grads["binary"] - (p_bin - y_bin)).max(),
+            np.abs(grads["categorical"] - (p_cat - y_cat)).max())),
+    }
 
 
 def plot_binary_cross_entropy():
@@ -178,10 +251,16 @@ def show_cross_check() -> None:
     print(table(cross_check()))
 
 
+def show_likelihood() -> None:
+    """Cross-entropy as a negative log-likelihood; its gradient in the logits (asserted)."""
+    print(table(likelihood_and_gradient()))
+
+
 def show_clipping() -> None:
     """What each library returns for a certain mistake."""
     print(table(clipped_loss_of_certain_mistake()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
-PAGE = (show_example, plot_binary_cross_entropy, show_cross_check, show_clipping)
+PAGE = (show_example, show_likelihood, plot_binary_cross_entropy, show_cross_check,
+        show_clipping)

@@ -1,4 +1,4 @@
-"""Multilayer perceptron (多层感知器): fully connected layers in a row, each unit fed by every unit of the layer before.
+"""Multilayer perceptron (多层感知机): fully connected layers in a row, each unit fed by every unit of the layer before.
 
 One fully connected (dense) layer with ``n_in`` inputs and ``n_out`` units
 has a kernel of shape ``(n_in, n_out)``, one weight per connection, and a
@@ -21,8 +21,9 @@ import functools
 
 import numpy as np
 
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import full_batch_loop, keras, seed
+from ._lib.seeds import SEEDS, Spread, separated
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
 XOR_Y = np.array([0, 1, 1, 0], dtype="float32")
@@ -108,29 +109,80 @@ def hand_built_xor():
     return model
 
 
+def xor_layers(hidden: int, seed_value: int) -> list:
+    """``hidden`` tanh units → 1 sigmoid unit (``hidden=0``: no hidden layer), seeded Glorot starts."""
+    k = keras()
+    init = k.initializers.GlorotUniform
+    hidden_layers = ([k.layers.Dense(hidden, activation="tanh",
+                                     kernel_initializer=init(seed=seed_value))] if hidden else [])
+    return [*hidden_layers,
+            k.layers.Dense(1, activation="sigmoid", kernel_initializer=init(seed=1000 + seed_value))]
+
+
 @functools.cache
-def trained_on_xor(hidden: int):
-    """Train ``hidden`` tanh units → 1 sigmoid unit on XOR (``hidden=0``: no hidden layer).
+def trained_on_xor(hidden: int, seed_value: int = 0):
+    """Train ``xor_layers(hidden, seed_value)`` on the 4 XOR examples.
 
     Binary cross-entropy, full-batch Adam: the algorithm of ``model.fit`` with
     ``batch_size=4``, compiled into one TensorFlow loop.
     """
     k = keras()
-    seed(0)
-    hidden_layers = [k.layers.Dense(hidden, activation="tanh")] if hidden else []
-    model = k.Sequential([k.Input((2,)), *hidden_layers, k.layers.Dense(1, activation="sigmoid")])
+    model = k.Sequential([k.Input((2,)), *xor_layers(hidden, seed_value)])
     optimizer = k.optimizers.Adam(LEARNING_RATE)
     optimizer.build(model.trainable_variables)
     full_batch_loop()(model, optimizer, k.losses.BinaryCrossentropy(), XOR_X, XOR_Y[:, None], STEPS)
     return model
 
 
+@functools.cache
+def xor_over_seeds(hidden: int = 4) -> dict[int, np.ndarray]:
+    """No hidden layer, and ``hidden`` tanh units, each trained on XOR from SEEDS seeded starts.
+
+    All 2 × SEEDS networks train at once, side by side on the same input with
+    disjoint weights: ``Dense(SEEDS)`` holds the SEEDS one-unit networks
+    (one column each), two ``EinsumDense`` layers hold SEEDS hidden-layer
+    networks (index k of their weights). Network s starts from the weights
+    ``xor_layers(…, s)`` draws. The loss is the sum of the networks' losses,
+    so Adam trains each exactly as ``trained_on_xor`` would alone (asserted
+    for seed 0). Returns, per hidden size, the outputs on the 4 rows, shape
+    (SEEDS, 4).
+    """
+    k = keras()
+    inputs = k.Input((2,))
+    flat = k.layers.Dense(SEEDS, activation="sigmoid")
+    layer1 = k.layers.EinsumDense("ab,bkc->akc", output_shape=(SEEDS, hidden), bias_axes="kc",
+                                  activation="tanh")
+    layer2 = k.layers.EinsumDense("akc,kc->ak", output_shape=(SEEDS,), bias_axes="k",
+                                  activation="sigmoid")
+    model = k.Model(inputs, [flat(inputs), layer2(layer1(inputs))])
+    starts = {h: [k.Sequential([k.Input((2,)), *xor_layers(h, s)]).get_weights()
+                  for s in range(SEEDS)] for h in (0, hidden)}
+    flat.set_weights([np.concatenate([w[0] for w in starts[0]], axis=1), np.zeros(SEEDS)])
+    layer1.set_weights([np.stack([w[0] for w in starts[hidden]], axis=1),
+                        np.zeros((SEEDS, hidden))])
+    layer2.set_weights([np.stack([w[2][:, 0] for w in starts[hidden]]), np.zeros(SEEDS)])
+    bce = k.losses.BinaryCrossentropy()
+
+    def summed_loss(y, predictions):  # each bce is a mean over SEEDS columns: times SEEDS
+        return SEEDS * (bce(y, predictions[0]) + bce(y, predictions[1]))
+
+    optimizer = k.optimizers.Adam(LEARNING_RATE)
+    optimizer.build(model.trainable_variables)
+    targets = np.repeat(XOR_Y[:, None], SEEDS, axis=1)
+    full_batch_loop()(model, optimizer, summed_loss, XOR_X, targets, STEPS)
+    out = {h: p.numpy().T for h, p in zip((0, hidden), model(XOR_X))}
+    for h in out:  # seed 0 trained alone gives the same outputs
+        np.testing.assert_allclose(out[h][0], trained_on_xor(h)(XOR_X).numpy()[:, 0],
+                                   rtol=1e-4, atol=1e-5)
+    return out
+
+
 def xor_results() -> dict[str, np.ndarray]:
     """Outputs on the 4 XOR inputs: no hidden layer, a trained MLP, the hand-built MLP."""
     return {
-        "no hidden layer (trained)": trained_on_xor(0).predict(XOR_X, verbose=0)[:, 0],
-        "MLP 2-4-1 (trained)": trained_on_xor(4).predict(XOR_X, verbose=0)[:, 0],
-        "MLP 2-2-1 (hand-built)": hand_built_xor().predict(XOR_X, verbose=0)[:, 0],
+        "no hidden layer (trained)": trained_on_xor(0)(XOR_X).numpy()[:, 0],
+        "MLP 2-4-1 (trained)": trained_on_xor(4)(XOR_X).numpy()[:, 0],
+        "MLP 2-2-1 (hand-built)": hand_built_xor()(XOR_X).numpy()[:, 0],
     }
 
 
@@ -165,7 +217,7 @@ def plot_xor():
     }
     fig, axes = plt.subplots(1, 3, figsize=(9, 3.2), layout="constrained", sharey=True)
     for ax, (title, model) in zip(axes, models.items()):
-        out = model.predict(points, verbose=0)[:, 0].reshape(g1.shape)
+        out = model(points).numpy()[:, 0].reshape(g1.shape)
         shown = np.clip(np.round(out, 3), 0, 1)  # rounding hides float noise around 0.5
         image = ax.contourf(g1, g2, shown, levels=np.linspace(0, 1, 11), cmap="RdBu_r")
         if out.max() - out.min() > 0.01:
@@ -176,7 +228,7 @@ def plot_xor():
             pts = XOR_X[XOR_Y == label]
             ax.scatter(pts[:, 0], pts[:, 1], s=90, c=color, marker=marker, edgecolors="k",
                        zorder=3, label=f"XOR = {label}")
-        n = correct(model.predict(XOR_X, verbose=0)[:, 0])
+        n = correct(model(XOR_X).numpy()[:, 0])
         ax.set(xlabel="x1", aspect="equal", title=f"{title}: {n}/4")
     axes[0].set_ylabel("x2")
     axes[0].legend(loc="lower center", fontsize=8, ncol=2)
@@ -195,10 +247,37 @@ def show_example() -> None:
     print(f"{'correct':>12}", *(f"{str(correct(r)) + '/4':>26}" for r in results))
 
 
+def xor_loss(outputs: np.ndarray) -> np.ndarray:
+    """Binary cross-entropy on the 4 XOR rows, one value per row of ``outputs``."""
+    p = np.clip(outputs.astype("float64"), 1e-7, 1 - 1e-7)
+    return -np.mean(XOR_Y * np.log(p) + (1 - XOR_Y) * np.log(1 - p), axis=-1)
+
+
+def show_seeds() -> None:
+    """No hidden layer vs one hidden layer of 4 tanh units, each from SEEDS seeded starts."""
+    runs = xor_over_seeds()
+    rows = {h: Spread.of([correct(o) for o in runs[h]]) for h in runs}
+    loss = {h: Spread.of(xor_loss(runs[h])) for h in runs}
+    glue("seeds", SEEDS)
+    glue("flat_max", float(np.abs(runs[0] - 0.5).max()))
+    glue("mlp_rows_min", int(rows[4].min))
+    glue("loss_flat", loss[0].mean)
+    glue("loss_mlp_max", loss[4].max)
+    glue("loss_separated", "do not overlap" if separated(loss[0], loss[4]) else "overlap")
+    print(table({
+        f"rows right, no hidden layer ({SEEDS} seeds)": str(rows[0]),
+        "rows right, MLP 2-4-1": str(rows[4]),
+        "loss, no hidden layer": str(loss[0]),
+        "loss, MLP 2-4-1": str(loss[4]),
+        "loss ranges": "separated" if separated(loss[0], loss[4]) else "overlap",
+        "no hidden layer: largest |output − 0.5|, any seed": float(np.abs(runs[0] - 0.5).max()),
+    }))
+
+
 def show_cross_check() -> None:
     """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
     print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
-PAGE = (show_example, plot_xor, show_cross_check)
+PAGE = (show_example, show_seeds, plot_xor, show_cross_check)

@@ -1,4 +1,4 @@
-"""Perceptron (感知器): a step function of a weighted sum, output 1 when w·x − θ ≥ 0, else 0.
+"""Perceptron (感知机): a step function of a weighted sum, output 1 when w·x − θ ≥ 0, else 0.
 
 Rosenblatt's perceptron (1957, Cornell Aeronautical Laboratory) takes binary
 inputs, weighs them, and fires when the weighted sum reaches a threshold θ.
@@ -21,7 +21,7 @@ import functools
 import numpy as np
 
 from ._lib.claims import ClaimCheck
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import keras, seed, tf
 
 #: The four binary inputs (x1, x2), one per row, in truth-table order.
@@ -79,44 +79,60 @@ def hand_wired_xor(x) -> np.ndarray:
 # --- Learning the threshold as a weight -------------------------------------
 
 
-def learn_perceptron(y, epochs: int = 20, lr: float = 0.5) -> dict:
+def learn_perceptron(y, epochs: int = 20, lr: float = 0.5, margin: bool = False) -> dict:
     """Rosenblatt's learning rule on INPUTS with targets ``y``, in NumPy.
 
     Every input gets a constant third component −1, whose weight is the
     threshold θ, so θ is learned like any weight: after each example,
     ``w ← w + lr·(target − output)·x``. Weights start at zero; examples are
-    visited in truth-table order. Returns the learned (w1, w2, θ), the errors
-    made in each epoch (one pass over the four rows) and the epoch after which
-    no errors remain (None if it never happens).
+    visited in truth-table order. With ``margin=True`` a row that lands
+    exactly on the line (w·x − θ = 0) also counts as an error and is updated
+    with ``lr·(±1)·x``, so training only stops when every row is strictly on
+    its side. Returns the learned (w1, w2, θ), the errors made in each epoch
+    (one pass over the four rows), the epoch after which no errors remain
+    (None if it never happens) and the margins t̃·(w·x − θ) of the rows,
+    t̃ = ±1 (positive: strictly right, 0: on the line).
     """
     x = np.hstack([INPUTS, -np.ones((4, 1), dtype="float32")])  # (x1, x2, −1)
+    sign = 2 * np.asarray(y) - 1  # t̃ = +1 for target 1, −1 for target 0
     w = np.zeros(3, dtype="float32")  # (w1, w2, θ)
     errors = []
     for _ in range(epochs):
         wrong = 0
-        for xi, target in zip(x, y):
+        for xi, target, s in zip(x, y, sign):
             out = int(xi @ w >= 0)
+            if margin and xi @ w == 0:  # on the line: wrong under one of the conventions
+                w, wrong = w + lr * s * xi, wrong + 1
+                continue
             w = w + lr * (target - out) * xi
             wrong += int(out != target)
         errors.append(wrong)
     converged = next((i for i, e in enumerate(errors) if e == 0), None)
-    return {"weights": w, "errors": np.array(errors), "converged after": converged}
+    return {"weights": w, "errors": np.array(errors), "converged after": converged,
+            "margins": sign * (x @ w) + 0.0}  # + 0.0 turns −0 into 0
 
 
 def show_learning() -> None:
-    """Learn AND, OR, NOT x1 and XOR with the rule above; print what came out."""
+    """Learn AND, OR, NOT x1 and XOR with the rule above, without and with the margin test."""
+    on_line = 0
     for gate, y in TRUTH.items():
-        result = learn_perceptron(y)
+        result, strict = learn_perceptron(y), learn_perceptron(y, margin=True)
         w1, w2, theta = result["weights"].tolist()
-        done = result["converged after"]
+        done, strict_done = result["converged after"], strict["converged after"]
         outputs = perceptron(INPUTS, (w1, w2), theta)
+        on_line += int(gate != "XOR" and np.any(result["margins"] == 0))
         print(f"{gate}:")
         print(table({
             "weights w1, w2, θ after 20 epochs": [w1, w2, theta],
             "outputs on (00, 01, 10, 11)": outputs.tolist(),
             "errors per epoch, first 8": result["errors"][:8].tolist(),
             "epochs until no errors": "never in 20" if done is None else done,
+            "margins t̃·(w·x − θ) of the rows": result["margins"].tolist(),
+            "with the margin test: w1, w2, θ": strict["weights"].tolist(),
+            "  margins": strict["margins"].tolist(),
+            "  epochs until no errors": "never in 20" if strict_done is None else strict_done,
         }, indent="  "))
+    glue("gates_on_line", on_line)
 
 
 def grid_search(gate: str, values=np.linspace(-3, 3, 61)) -> dict[str, int]:
@@ -156,7 +172,8 @@ def trained_xor_mlp(units: int = 8, steps: int = 300, seed_value: int = 0):
         k.layers.Dense(units, activation="tanh"),
         k.layers.Dense(1, activation="sigmoid"),
     ])
-    model.compile(optimizer=k.optimizers.Adam(0.05), loss="binary_crossentropy")
+    model.compile(optimizer=k.optimizers.Adam(0.05), loss="binary_crossentropy",
+                  steps_per_execution=steps)  # all steps in one call: same steps, faster
     y = TRUTH["XOR"].astype("float32")
     batches = tf().data.Dataset.from_tensors((INPUTS, y)).repeat(steps)
     model.fit(batches, epochs=1, shuffle=False, verbose=0)

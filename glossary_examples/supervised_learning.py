@@ -1,4 +1,4 @@
-"""Supervised learning (有监督学习): learning a mapping from inputs to desired outputs from labelled examples.
+"""Supervised learning (监督学习): learning a mapping from inputs to desired outputs from labelled examples.
 
 Each training example is a pair: an input object x and its desired output y,
 the label or *supervision signal*. Training adjusts the model so that its
@@ -20,8 +20,9 @@ import functools
 
 import numpy as np
 
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import keras, seed, tf
+from ._lib.seeds import SEEDS, Spread, separated
 
 RADIUS = float(np.sqrt(8 / np.pi))  # the disc covers half of the square [-2, 2]²
 N_TRAIN, N_TEST = 200, 1000
@@ -30,6 +31,7 @@ EPOCHS = 60
 BATCH = 50
 LEARNING_RATE = 0.03
 SHUFFLES = 32  # label permutations in the shuffled-labels experiment
+REAL = SEEDS  # copies trained on the real labels, each from its own seeded start
 
 
 def true_label(x: np.ndarray) -> np.ndarray:
@@ -59,8 +61,13 @@ def binary_cross_entropy(y: np.ndarray, z: np.ndarray) -> float:
 
 
 def batches(x: np.ndarray, y: np.ndarray, seed_value: int = 0):
-    """A ``tf.data`` pipeline of mini-batches, reshuffled every epoch with a fixed seed."""
-    return tf().data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed_value).batch(BATCH)
+    """A ``tf.data`` pipeline of mini-batches, reshuffled every epoch with a fixed seed.
+
+    It repeats without end, so one pipeline serves every epoch; ``fit`` takes
+    ``steps_per_epoch = N_TRAIN // BATCH`` batches from it per epoch.
+    """
+    return (tf().data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed_value)
+            .batch(BATCH).repeat())
 
 
 def classifier(seed_value: int = 0):
@@ -73,7 +80,8 @@ def classifier(seed_value: int = 0):
         k.layers.Dense(1, activation="sigmoid"),
     ])
     model.compile(optimizer=k.optimizers.Adam(learning_rate=LEARNING_RATE),
-                  loss="binary_crossentropy", metrics=["accuracy"])
+                  loss="binary_crossentropy", metrics=["accuracy"],
+                  steps_per_execution=N_TRAIN // BATCH)  # one call per epoch
     return model
 
 
@@ -87,37 +95,38 @@ def fit_classifier(seed_value: int = 0) -> dict:
     x, y = labelled_data(N_TRAIN, seed_value=1)
     x_test, y_test = labelled_data(N_TEST, seed_value=2)
     model = classifier(seed_value)
-    model.fit(batches(x, y, seed_value), epochs=EPOCHS, shuffle=False, verbose=0)
-    p_test = model.predict(x_test, verbose=0)[:, 0]
+    model.fit(batches(x, y, seed_value), epochs=EPOCHS, steps_per_epoch=N_TRAIN // BATCH,
+              shuffle=False, verbose=0)
+    p_test = model(x_test).numpy()[:, 0]
     return {"model": model, "x": x, "y": y, "x_test": x_test, "y_test": y_test,
             "held-out accuracy": float(np.mean((p_test > 0.5) == y_test))}
 
 
-def _glorot(fan_in: int, fan_out: int):
-    limit = float(np.sqrt(6.0 / (fan_in + fan_out)))
-    return keras().initializers.RandomUniform(-limit, limit)
-
-
-def classifier_copies(copies: int, seed_value: int = 0):
-    """``copies`` independent copies of ``classifier`` side by side, trained in one ``fit``.
+def classifier_copies(seeds: list[int]):
+    """Independent copies of ``classifier``, one per seed, side by side, trained in one ``fit``.
 
     ``EinsumDense`` gives every copy c its own weights: output c is
-    sigmoid(relu(x W1[c] + b1[c]) w2[c] + b2[c]), initialised like ``Dense``
-    (Glorot uniform, zero bias). The loss is the mean of the copies' losses;
-    Adam scales each weight's step by that weight's own gradient size, so no
-    copy is slowed down by sharing the model with the others.
+    sigmoid(relu(x W1[c] + b1[c]) w2[c] + b2[c]). Copy c starts from the
+    weights ``Dense`` would draw with ``GlorotUniform(seed=seeds[c])`` (zero
+    biases). The loss is the mean of the copies' losses; Adam scales each
+    weight's step by that weight's own gradient size, so no copy is slowed
+    down by sharing the model with the others.
     """
     k = keras()
-    seed(seed_value)
+    copies = len(seeds)
     model = k.Sequential([
         k.Input((2,)),
         k.layers.EinsumDense("ab,bkc->akc", output_shape=(copies, HIDDEN), bias_axes="kc",
-                             activation="relu", kernel_initializer=_glorot(2, HIDDEN)),
+                             activation="relu"),
         k.layers.EinsumDense("akc,kc->ak", output_shape=(copies,), bias_axes="k",
-                             activation="sigmoid", kernel_initializer=_glorot(HIDDEN, 1)),
+                             activation="sigmoid"),
     ])
+    glorot = [(k.initializers.GlorotUniform(seed=s)((2, HIDDEN)).numpy(),
+               k.initializers.GlorotUniform(seed=10_000 + s)((HIDDEN, 1)).numpy()) for s in seeds]
+    model.set_weights([np.stack([w1 for w1, _ in glorot], axis=1), np.zeros((copies, HIDDEN)),
+                       np.stack([w2[:, 0] for _, w2 in glorot]), np.zeros(copies)])
     model.compile(optimizer=k.optimizers.Adam(learning_rate=LEARNING_RATE),
-                  loss="binary_crossentropy")
+                  loss="binary_crossentropy", steps_per_execution=N_TRAIN // BATCH)
     return model
 
 
@@ -130,20 +139,22 @@ def copies_logits(model, x: np.ndarray) -> np.ndarray:
 
 @functools.cache
 def shuffle_experiment(seed_value: int = 0) -> dict[str, np.ndarray]:
-    """Copy 0 learns from the real labels, copies 1..SHUFFLES from shuffled labels.
+    """Copies 0..REAL−1 learn from the real labels, the next SHUFFLES from shuffled labels.
 
     Same inputs, architecture, initialisation scheme, batches, optimizer and
-    epochs for every copy; only the labels differ. Each copy is judged on the
-    same 1000 held-out examples against their real labels. Index 0 of every
-    returned array is the real-label copy.
+    epochs for every copy; only the labels and the seeded starting weights
+    differ. Each copy is judged on the same 1000 held-out examples against
+    their real labels. The first REAL entries of every returned array are the
+    real-label copies.
     """
     x, y = labelled_data(N_TRAIN, seed_value=1)
     x_test, y_test = labelled_data(N_TEST, seed_value=2)
-    labels = np.stack([y] + [shuffled(y, i) for i in range(SHUFFLES)], axis=1)
-    model = classifier_copies(SHUFFLES + 1, seed_value)
-    model.fit(batches(x, labels, seed_value), epochs=EPOCHS, shuffle=False, verbose=0)
-    p_train = model.predict(x, verbose=0)
-    p_test = model.predict(x_test, verbose=0)
+    labels = np.stack([y] * REAL + [shuffled(y, i) for i in range(SHUFFLES)], axis=1)
+    model = classifier_copies(list(range(REAL + SHUFFLES)))
+    model.fit(batches(x, labels, seed_value), epochs=EPOCHS, steps_per_epoch=N_TRAIN // BATCH,
+              shuffle=False, verbose=0)
+    p_train = model(x).numpy()
+    p_test = model(x_test).numpy()
     logits = copies_logits(model, x_test)
     np.testing.assert_allclose(1 / (1 + np.exp(-logits)), p_test, rtol=1e-5, atol=1e-6)
     return {
@@ -167,34 +178,48 @@ def show_example() -> None:
         print(f"  x = ({xi[0]:+.2f}, {xi[1]:+.2f})  ->  y = {int(yi)}")
     print(f"  ... {N_TRAIN} examples, {int(y.sum())} labelled 1")
     new = np.array([[0.0, 0.0], [1.0, -0.5], [1.2, 1.2], [-1.9, 0.3]], dtype="float32")
-    p = run["model"].predict(new, verbose=0)[:, 0]
+    p = run["model"](new).numpy()[:, 0]
     print("\nafter fit, new inputs:")
     for xi, pi, yi in zip(new, p, true_label(new)):
         print(f"  x = ({xi[0]:+.2f}, {xi[1]:+.2f})  predicted P(y=1) = {pi:.3f}"
               f"  -> class {int(pi > 0.5)}   true label {yi}")
-    print(f"\nheld-out accuracy on {N_TEST} new examples: {run['held-out accuracy']:.3f}")
+    accuracy = glue("held_out", run["held-out accuracy"])
+    print(f"\nheld-out accuracy on {N_TEST} new examples: {accuracy:.3f}")
 
 
 def show_shuffled_labels() -> None:
-    """Real labels vs SHUFFLES shuffles of them: training and held-out results."""
+    """REAL seeds on the real labels vs SHUFFLES shuffles of them: training and held-out results."""
     e = shuffle_experiment()
-    sh = {name: e[name][1:] for name in ("agreement", "train accuracy",
-                                         "held-out accuracy", "held-out loss")}
+    real = {name: Spread.of(e[name][:REAL]) for name in ("train accuracy",
+                                                         "held-out accuracy", "held-out loss")}
+    sh = {name: e[name][REAL:] for name in ("agreement", "train accuracy",
+                                            "held-out accuracy", "held-out loss")}
+    shuffled_acc = Spread.of(sh["held-out accuracy"])
+    glue("real_acc_min", real["held-out accuracy"].min)
+    glue("shuffled_acc_mean", shuffled_acc.mean)
+    glue("shuffled_acc_min", shuffled_acc.min)
+    glue("shuffled_acc_max", shuffled_acc.max)
+    glue("shuffled_train_acc", float(sh["train accuracy"].mean()))
+    glue("chance", e["chance accuracy"])
+    glue("acc_separated", "do not overlap" if separated(real["held-out accuracy"], shuffled_acc)
+         else "overlap")
+    glue("n_real", REAL)
+    glue("n_shuffles", SHUFFLES)
     print(table({
-        "real labels: train accuracy": float(e["train accuracy"][0]),
-        "real labels: held-out accuracy": float(e["held-out accuracy"][0]),
-        "real labels: held-out loss": float(e["held-out loss"][0]),
+        f"real labels, {REAL} seeds: train accuracy": str(real["train accuracy"]),
+        "real labels: held-out accuracy": str(real["held-out accuracy"]),
+        "real labels: held-out loss": str(real["held-out loss"]),
         f"{SHUFFLES} shuffles: train accuracy, mean": float(sh["train accuracy"].mean()),
-        f"{SHUFFLES} shuffles: held-out accuracy, mean": float(sh["held-out accuracy"].mean()),
-        f"{SHUFFLES} shuffles: held-out accuracy, min, max": [
-            float(sh["held-out accuracy"].min()), float(sh["held-out accuracy"].max())],
+        f"{SHUFFLES} shuffles: held-out accuracy": str(shuffled_acc),
         f"{SHUFFLES} shuffles: held-out loss, mean": float(sh["held-out loss"].mean()),
+        "real vs shuffled held-out accuracy: ranges": "separated" if separated(
+            real["held-out accuracy"], shuffled_acc) else "overlap",
         "chance accuracy (majority class share)": e["chance accuracy"],
         "no-information loss (predict the class share)": e["no-information loss"],
         "shuffled labels agreeing with the rule, min, max": [
             float(sh["agreement"].min()), float(sh["agreement"].max())],
-        "correlation: agreement vs held-out accuracy": float(
-            np.corrcoef(sh["agreement"], sh["held-out accuracy"])[0, 1]),
+        "correlation: agreement vs held-out accuracy": glue("correlation", float(
+            np.corrcoef(sh["agreement"], sh["held-out accuracy"])[0, 1])),
     }))
 
 
@@ -207,27 +232,35 @@ def numpy_logits(model, x: np.ndarray) -> np.ndarray:
 def cross_check() -> dict[str, object]:
     """Keras's loss and accuracy are comparisons of the model's outputs with labels.
 
-    A NumPy forward pass reproduces ``predict``; NumPy's binary cross-entropy
-    and accuracy from it equal what ``evaluate`` reports (``assert_allclose``).
-    Scoring the same outputs against shuffled labels gives a different loss:
-    the loss is defined by the labels.
+    A NumPy forward pass reproduces the model's output; NumPy's binary
+    cross-entropy (from the logits z) and accuracy equal what ``evaluate``
+    reports (``assert_allclose``). The same probabilities handed to the loss
+    as a NumPy array are clipped to [1e-7, 1 − 1e-7] instead. Scoring the same
+    outputs against shuffled labels gives a different loss: the loss is
+    defined by the labels.
     """
+    k = keras()
     run = fit_classifier()
     model, x, y = run["model"], run["x_test"], run["y_test"]
     z = numpy_logits(model, x)
-    p = model.predict(x, verbose=0)[:, 0]
+    p = model(x).numpy()[:, 0]
     np.testing.assert_allclose(1 / (1 + np.exp(-z)), p, rtol=1e-5, atol=1e-6)
     keras_loss, keras_acc = model.evaluate(x, y, verbose=0)
     np_loss, np_acc = binary_cross_entropy(y, z), float(np.mean((p > 0.5) == y))
     np.testing.assert_allclose(keras_loss, np_loss, rtol=1e-5)
     np.testing.assert_allclose(keras_acc, np_acc, rtol=1e-6)
+    array_loss = float(k.losses.BinaryCrossentropy()(y[:, None], p[:, None]))
+    q = np.clip(p.astype("float64"), 1e-7, 1 - 1e-7)  # what Keras does to plain probabilities
+    np.testing.assert_allclose(array_loss, np.mean(-(y * np.log(q) + (1 - y) * np.log(1 - q))),
+                               rtol=1e-4)
     y_wrong = shuffled(y)
     wrong_loss, wrong_acc = model.evaluate(x, y_wrong, verbose=0)
     np.testing.assert_allclose(wrong_loss, binary_cross_entropy(y_wrong, z), rtol=1e-5)
     return {
-        "max |sigmoid(NumPy z) - predict|": float(np.abs(1 / (1 + np.exp(-z)) - p).max()),
+        "max |sigmoid(NumPy z) - model(x)|": float(np.abs(1 / (1 + np.exp(-z)) - p).max()),
         "evaluate: loss, accuracy": [float(keras_loss), float(keras_acc)],
-        "NumPy: loss, accuracy": [np_loss, np_acc],
+        "NumPy from z: loss, accuracy": [np_loss, np_acc],
+        "loss of the same ŷ as an array (clipped)": array_loss,
         "same outputs, shuffled labels: loss, accuracy": [float(wrong_loss), float(wrong_acc)],
     }
 
@@ -245,13 +278,13 @@ def plot_supervision():
     e = shuffle_experiment()
     g = np.linspace(-2, 2, 121, dtype="float32")
     gx, gy = np.meshgrid(g, g)
-    p_grid = e["model"].predict(np.stack([gx.ravel(), gy.ravel()], axis=1), verbose=0)
+    p_grid = e["model"](np.stack([gx.ravel(), gy.ravel()], axis=1)).numpy()
     angle = np.linspace(0, 2 * np.pi, 200)
     fig, axes = plt.subplots(1, 3, figsize=(9, 3.2), layout="constrained",
                              gridspec_kw={"width_ratios": [1, 1, 1.15]})
     # The shuffle shown is the typical one: the median held-out accuracy of all shuffles.
-    typical = 1 + int(np.argsort(e["held-out accuracy"][1:])[SHUFFLES // 2])
-    for ax, copy, name in [(axes[0], 0, "real labels"),
+    typical = REAL + int(np.argsort(e["held-out accuracy"][REAL:])[SHUFFLES // 2])
+    for ax, copy, name in [(axes[0], 0, "real labels (seed 0)"),
                            (axes[1], typical, f"typical of {SHUFFLES} shuffles")]:
         p = p_grid[:, copy].reshape(gx.shape)
         ax.contourf(gx, gy, p > 0.5, levels=[-0.5, 0.5, 1.5],
@@ -267,10 +300,10 @@ def plot_supervision():
     axes[0].legend(loc="lower left", fontsize=6, framealpha=0.9)
     ax = axes[2]
     ax.axhline(e["chance accuracy"], color="0.5", ls=":", lw=1, label="chance")
-    ax.plot(e["agreement"][1:], e["held-out accuracy"][1:], "o", color="C3", ms=4,
+    ax.plot(e["agreement"][REAL:], e["held-out accuracy"][REAL:], "o", color="C3", ms=4,
             label=f"{SHUFFLES} shuffles")
-    ax.plot(e["agreement"][:1], e["held-out accuracy"][:1], "*", color="C0", ms=11,
-            label="real labels")
+    ax.plot(e["agreement"][:REAL], e["held-out accuracy"][:REAL], "*", color="C0", ms=11,
+            label=f"real labels, {REAL} seeds")
     ax.set(xlabel="training labels agreeing with the rule", ylabel="held-out accuracy",
            ylim=(0.2, 1.02), title="Accuracy follows the labels")
     ax.legend(loc="lower right", fontsize=7)

@@ -1,7 +1,7 @@
 """Unsupervised learning (无监督学习): finding structure in inputs that come without labels.
 
-Clustering (聚类) is the standard example: group the inputs so that members
-of a group are similar. It needs no labels, only a similarity measure. k-means
+Clustering (聚类), one task within unsupervised learning, is the standard
+example: group the inputs so that members of a group are similar. It needs no labels, only a similarity measure. k-means
 uses the squared Euclidean distance: it alternates between assigning every
 point to its nearest centroid and moving every centroid to the mean of its
 points. Change the measure (for example by rescaling one feature) and the
@@ -22,7 +22,7 @@ import itertools
 
 import numpy as np
 
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import keras
 
 K = 3
@@ -61,17 +61,30 @@ def update(x, labels, centroids) -> np.ndarray:
                      for j, c in enumerate(centroids)])
 
 
+def inertia(x, centroids, labels) -> float:
+    """J: the sum of squared distances of the points to their assigned centroids."""
+    return float(squared_distances(x, centroids)[np.arange(len(x)), labels].sum())
+
+
 def lloyd(x, centroids, max_iter: int = 100) -> dict:
-    """k-means from the given initial centroids, until no point changes cluster."""
+    """k-means from the given initial centroids, until no point changes cluster.
+
+    ``history`` is J after every half-step (update, then assign); neither
+    half-step can increase it (asserted).
+    """
     labels = assign(x, centroids)
+    history = [inertia(x, centroids, labels)]
     for step in range(1, max_iter + 1):
         centroids = update(x, labels, centroids)
+        history.append(inertia(x, centroids, labels))
         new = assign(x, centroids)
+        history.append(inertia(x, centroids, new))
         if np.array_equal(new, labels):
             break
         labels = new
-    inertia = float(squared_distances(x, centroids)[np.arange(len(x)), labels].sum())
-    return {"centroids": centroids, "labels": labels, "inertia": inertia, "iterations": step}
+    assert np.all(np.diff(history) <= 1e-9 * history[0]), history
+    return {"centroids": centroids, "labels": labels, "inertia": history[-1],
+            "iterations": step, "history": history}
 
 
 def kmeans(x, k: int = K, n_init: int = 10, seed_value: int = 0) -> dict:
@@ -207,6 +220,7 @@ def show_example() -> None:
         "points (no labels used)": len(x),
         "inertia (sum of squared distances)": run["inertia"],
         "iterations of the best start": run["iterations"],
+        "J after each half-step of the best start": run["history"],
         "agreement with the hidden groups": matched_accuracy(hidden, run["labels"]),
     }))
 
@@ -214,8 +228,10 @@ def show_example() -> None:
 def show_rescaled() -> None:
     """The same points, three similarity measures, three agreements with the hidden groups."""
     _, hidden = make_blobs()
-    print(table({f"k-means on data {name}": matched_accuracy(hidden, run["labels"])
-                 for name, run in clusterings().items()}))
+    agreement = {f"k-means on data {name}": matched_accuracy(hidden, run["labels"])
+                 for name, run in clusterings().items()}
+    glue("rescaled_agreement", agreement[f"k-means on data feature 2 × {SCALE:g}"])
+    print(table(agreement))
 
 
 def show_cross_check() -> None:
