@@ -23,7 +23,7 @@ import functools
 import numpy as np
 
 from ._lib.claims import ClaimCheck
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import keras, seed
 
 SHAPE = (28, 28, 3)  # the source's image: height, width, colour channels
@@ -267,6 +267,14 @@ def check_cnn_2352_weights() -> ClaimCheck:
 
     verdict = {2: "holds", 1: "conditions", 0: "wrong"}[number_ok + sharing_ok]
     big = max(SIDES)
+    glue("neuron_params", neuron["params"])
+    glue("ratio_28", per_side[28]["dense"] / per_side[28]["conv"])
+    glue("ratio_big", per_side[big]["dense"] / per_side[big]["conv"])
+    glue("big", big)
+    glue("matrix_entries_millions", share["entries"] / 1e6)
+    glue("matrix_nonzero_thousands", share["nonzero"] / 1e3)
+    glue("distinct", share["distinct nonzero values"])
+    glue("positions", share["fewest uses of one value"])
     evidence = {
         "28 x 28 x 3": product,
         "Keras Dense(1) kernel shape on the flattened image": str(neuron["kernel"]),

@@ -15,10 +15,12 @@ the input through unchanged in inference (``predict``, ``training=False``).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from ._lib.report import table
-from ._lib.runtime import keras, seed
+from ._lib.report import glue, table
+from ._lib.runtime import keras, seed, tf
 
 SIZE = 32  # the 8×8 digit, enlarged 4× so rotations are visible
 MAX_ANGLE = 0.05  # RandomRotation's factor: a fraction of a full turn, ±18°
@@ -156,6 +158,10 @@ def cross_check(batch: int = 64, seed_value: int = 0) -> dict[str, str]:
     shift = np.asarray(twin.get_random_transformation(x, training=True)["rgb_delta"]).ravel()
     np.testing.assert_allclose(out, brightness_numpy(x, shift), atol=1e-6)
     assert np.all(np.abs(shift) <= MAX_BRIGHTNESS)
+    glue("shift_min", float(shift.min()))
+    glue("shift_max", float(shift.max()))
+    glue("n_flipped", int(mirrored.sum()))
+    glue("batch", batch)
     rows["RandomBrightness vs clip(x + shift), max |diff|"] = (
         f"{np.abs(out - brightness_numpy(x, shift)).max():.1e}, "
         f"shifts {shift.min():+.2f}..{shift.max():+.2f}"
@@ -178,6 +184,44 @@ def cross_check(batch: int = 64, seed_value: int = 0) -> dict[str, str]:
     rows["pipeline: layer by layer = model(training=True)"] = "yes (asserted)"
     rows["flip + brightness from drawn parameters = NumPy"] = "yes (asserted)"
     return rows
+
+
+def legacy_generator() -> dict[str, str]:
+    """Where the Keras 2 ``ImageDataGenerator`` is on Keras 3: looked up, not assumed.
+
+    ``keras.preprocessing.image`` no longer has it, so the import line of older
+    notes fails. ``tf.keras`` (Keras 3's compatibility namespace since
+    TensorFlow 2.16) still hands out a deprecated copy from ``keras.src.legacy``;
+    one batch is drawn from it to show that it still runs.
+    """
+    k, t = keras(), tf()
+    rows = {"hasattr(keras.preprocessing.image, 'ImageDataGenerator')":
+            str(hasattr(k.preprocessing.image, "ImageDataGenerator"))}
+    try:
+        from keras.preprocessing.image import ImageDataGenerator  # noqa: F401
+        rows["from keras.preprocessing.image import ImageDataGenerator"] = "works"
+    except ImportError as error:
+        rows["from keras.preprocessing.image import ImageDataGenerator"] = (
+            f"{type(error).__name__}")
+    legacy = t.keras.preprocessing.image.ImageDataGenerator
+    rows["tf.keras.preprocessing.image.ImageDataGenerator"] = (
+        f"{legacy.__module__}, docstring {legacy.__doc__.strip()!r}")
+    with warnings.catch_warnings():  # it calls SciPy functions SciPy has deprecated
+        warnings.simplefilter("ignore")
+        batch, _ = next(legacy(rotation_range=18).flow(
+            np.repeat(picture()[None], 4, axis=0), np.zeros(4), batch_size=4, seed=0))
+    rows["its flow(...) still yields a batch"] = f"shape {batch.shape}"
+    return rows
+
+
+def augmented_dataset(images, labels, batch_size: int = 8, seed_value: int = 0):
+    """The Keras 3 replacement as a ``tf.data`` pipeline: the layers inside ``Dataset.map``.
+
+    For the training set only; validation and test data are batched without it.
+    """
+    model = augmenter(seed_value)
+    data = tf().data.Dataset.from_tensor_slices((images, labels)).batch(batch_size)
+    return data.map(lambda x, y: (model(x, training=True), y))
 
 
 def plot_augmented(copies: int = 11, seed_value: int = 0):
@@ -205,6 +249,7 @@ def show_example(copies: int = 6) -> None:
     """Six copies of the digit 7 through the pipeline: what each copy drew."""
     x = np.repeat(picture()[None], copies, axis=0)
     out, params = augment_with_parameters(x)
+    glue("max_brightness", MAX_BRIGHTNESS)
     rows = {}
     for i in range(copies):
         rows[f"copy {i}"] = (
@@ -221,10 +266,35 @@ def show_training_switch() -> None:
     print(table(training_switch()))
 
 
+def show_legacy_generator() -> None:
+    """``ImageDataGenerator`` on Keras 3 (looked up in ``legacy_generator``)."""
+    print(table(legacy_generator()))
+
+
+def show_dataset_map() -> None:
+    """One batch of the ``tf.data`` pipeline: augmented images, labels untouched."""
+    x = np.repeat(picture()[None], 8, axis=0)
+    labels = np.full(8, 7)
+    images, batch_labels = next(iter(augmented_dataset(x, labels)))
+    changed = int(sum(not np.array_equal(a, b) for a, b in zip(images.numpy(), x)))
+    print(table({
+        "batch shape": str(tuple(images.shape)),
+        "images changed": f"{changed} of {len(x)}",
+        "labels": batch_labels.numpy().tolist(),
+    }))
+
+
 def show_cross_check() -> None:
     """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
     print(table(cross_check()))
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
-PAGE = (show_example, show_training_switch, plot_augmented, show_cross_check)
+PAGE = (
+    show_example,
+    show_training_switch,
+    show_legacy_generator,
+    show_dataset_map,
+    plot_augmented,
+    show_cross_check,
+)

@@ -2,7 +2,8 @@
 
 The filter is also called the kernel (卷积核). At every position the filter is
 multiplied element-wise with the window of the input under it and the products
-are summed; the grid of these sums is the feature map (特征图). A filter spans
+are summed; the grid of these sums, the filter's output, is a feature map
+(特征图). A filter spans
 all input channels, and a layer with K filters makes K feature maps. What
 deep-learning libraries call convolution, ``keras.layers.Conv2D`` included,
 does not flip the filter: it is a cross-correlation.

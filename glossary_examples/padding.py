@@ -17,12 +17,13 @@ only at stride 1.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
 from ._lib.claims import ClaimCheck
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import keras, tf
 
 # The grid of sizes the claims are measured on: odd and even inputs and kernels.
@@ -46,13 +47,19 @@ def same_padding(n: int, f: int, s: int = 1) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
-def keras_output_size(n: int, f: int, padding: str, s: int = 1) -> int:
-    """Side length of ``Conv2D(f, padding=padding, strides=s)`` applied to an ``n×n`` image."""
+def keras_output_sizes(f: int, padding: str, s: int = 1) -> list[int]:
+    """Side lengths of one ``Conv2D(f, padding=padding, strides=s)`` on ``n×n`` images, n in SIZES.
+
+    One layer serves every size: its weights do not depend on the image size.
+    """
     k = keras()
     conv = k.layers.Conv2D(1, f, strides=s, padding=padding, kernel_initializer="zeros")
-    y = conv(np.zeros((1, n, n, 1), dtype="float32"))
-    assert y.shape[1] == y.shape[2]
-    return int(y.shape[1])
+    sides = []
+    for n in SIZES:
+        y = conv(np.zeros((1, n, n, 1), dtype="float32"))
+        assert y.shape[1] == y.shape[2]
+        sides.append(int(y.shape[1]))
+    return sides
 
 
 def keras_shapes(n: int = 6, f: int = 3, p: int = 1) -> dict[str, tuple[int, int]]:
@@ -164,9 +171,11 @@ def keras_usage_counts(n: int, f: int, padding) -> np.ndarray:
     return tape.gradient(total, x).numpy()[0, :, :, 0].round().astype(int)
 
 
+@functools.cache
 def size_table(padding: str, s: int) -> dict[int, list[int]]:
-    """Keras's output side for every input size in ``SIZES`` and kernel in ``KERNELS``."""
-    return {n: [keras_output_size(n, f, padding, s) for f in KERNELS] for n in SIZES}
+    """Keras's output side for every input size in ``SIZES`` (rows) and kernel in ``KERNELS``."""
+    by_kernel = [keras_output_sizes(f, padding, s) for f in KERNELS]
+    return {n: [sides[i] for sides in by_kernel] for i, n in enumerate(SIZES)}
 
 
 def check_padding_output_sizes() -> ClaimCheck:
@@ -199,6 +208,9 @@ def check_padding_corner_pixels(n: int = 6, f: int = 3) -> ClaimCheck:
         counts = keras_usage_counts(n, f, mode)
         np.testing.assert_array_equal(counts, usage_counts(n, f, p))
         corner, centre = int(counts[0, 0]), int(counts[n // 2, n // 2])
+        if isinstance(mode, str):
+            glue(f"{mode}_corner", corner)
+            glue(f"{mode}_centre", centre)
         name = f"padding={mode!r}" if isinstance(mode, str) else f"ZeroPadding2D({mode}) + valid"
         evidence[f"{name}: corner / centre uses"] = f"{corner} / {centre}"
         fewer[mode] = corner < centre
@@ -245,6 +257,7 @@ def check_padding_valid_keeps_pixels() -> ClaimCheck:
     kept = sum(v == n for n, f, v, _ in cases)
     shrunk_by_f_minus_1 = sum(v == n - f + 1 for n, f, v, _ in cases)
     same_kept = sum(sm == n for n, f, _, sm in cases)
+    glue("valid_kept", valid[6][KERNELS.index(3)] ** 2)
     verdict = "holds" if kept == len(cases) else "wrong" if kept == 0 else "conditions"
     return ClaimCheck(
         "padding-valid-keeps-pixels",
