@@ -1,4 +1,4 @@
-"""Deep neural network (深层神经网络): a network with several hidden layers, A[l] = g(W[l] A[l-1] + b[l]).
+"""Deep neural network (深度神经网络): a network with several hidden layers, A[l] = g(W[l] A[l-1] + b[l]).
 
 The forward pass is one matrix product per layer for the whole batch:
 ``A[0] = X``, ``Z[l] = W[l] A[l-1] + b[l]``, ``A[l] = g(Z[l])``, with one
@@ -23,8 +23,10 @@ import functools
 
 import numpy as np
 
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import full_batch_loop, keras, seed
+from ._lib.seeds import SEEDS as N_SEEDS
+from ._lib.seeds import Spread, lower, separated
 
 LAYER_SIZES = (4, 6, 5, 3, 1)  # n[0] inputs, three hidden layers, one output unit
 ACTIVATIONS = ("relu", "relu", "relu", "sigmoid")
@@ -35,8 +37,8 @@ NUMPY_ACTIVATIONS = {
 FOLDS = 3  # the sawtooth of the depth experiment has 2**FOLDS linear pieces
 DEEP = (2,) * FOLDS  # hidden widths of the deep net: 6·FOLDS + 1 parameters
 SHALLOW = (2 * FOLDS,)  # one hidden layer with the same number: 3·(2·FOLDS) + 1
-SEEDS = (0, 1, 2)  # training runs per architecture
-STEPS = 2000
+SEEDS = tuple(range(N_SEEDS))  # training runs per architecture
+STEPS = 1000
 LEARNING_RATE = 0.01
 
 
@@ -217,43 +219,81 @@ def construction_table(ks=range(1, 9)) -> list[dict[str, object]]:
     return rows
 
 
-@functools.cache
-def trained(hidden: tuple[int, ...], seed_value: int):
-    """A ReLU network with the given hidden widths, trained on 256 samples of fold(x, FOLDS).
+def stacked_relu_nets(inputs, widths, seeds):
+    """One ReLU network per seed, all of the given widths, as Keras layers on a shared input.
 
-    Mean squared error, full-batch Adam, the algorithm of ``model.fit`` with
-    ``batch_size=256``, compiled into one TensorFlow loop.
+    Each layer is an ``EinsumDense`` whose kernel holds one (n_in, n_out)
+    matrix per network, stacked along a leading axis: the networks share no
+    weight, and each kernel is drawn by ``GlorotUniform(seed=...)`` as a
+    ``Dense`` layer would draw it. Returns the outputs, one column per network.
+    """
+    k = keras()
+    h, n_in = inputs, 1
+    for l, n in enumerate(widths):
+        layer = k.layers.EinsumDense(
+            "bi,kio->bko" if l == 0 else "bki,kio->bko", output_shape=(len(seeds), n),
+            bias_axes="ko", activation="relu" if l < len(widths) - 1 else None)
+        h = layer(h)
+        layer.kernel.assign(np.stack(
+            [k.initializers.GlorotUniform(seed=100 * s + l)((n_in, n)) for s in seeds]))
+        n_in = n
+    return k.layers.Reshape((len(seeds),))(h)
+
+
+@functools.cache
+def trained() -> dict[str, np.ndarray]:
+    """Deep 2-2-2 and shallow 6 ReLU nets, one per seed, trained on 256 samples of fold(x, FOLDS).
+
+    Mean squared error, full-batch Adam (``batch_size=256`` in ``fit``), in
+    one compiled loop. All 2 × len(SEEDS) networks are trained together: the
+    loss is the sum of their losses, and as they share no weight, and Adam
+    updates every weight from its own gradient, each trains exactly as it
+    would alone. Returns each network's predictions on the held-out grid.
     """
     k = keras()
     x = np.random.default_rng(0).uniform(-1, 1, size=(256, 1)).astype("float32")
     y = fold(x, FOLDS).astype("float32")
-    seed(seed_value)
-    model = k.Sequential([k.Input((1,)), *[k.layers.Dense(n, activation="relu") for n in hidden],
-                          k.layers.Dense(1)])
+    inputs = k.Input((1,))
+    deep = stacked_relu_nets(inputs, (*DEEP, 1), SEEDS)
+    shallow = stacked_relu_nets(inputs, (*SHALLOW, 1), SEEDS)
+    model = k.Model(inputs, k.layers.Concatenate()([deep, shallow]))
     optimizer = k.optimizers.Adam(LEARNING_RATE)
     optimizer.build(model.trainable_variables)
-    full_batch_loop()(model, optimizer, k.losses.MeanSquaredError(), x, y, STEPS)
-    return model
+
+    def summed_mse(y_true, y_pred):  # one column per network
+        return k.ops.sum(k.ops.mean(k.ops.square(y_pred - y_true), axis=0))
+
+    full_batch_loop()(model, optimizer, summed_mse, x, y, STEPS)
+    out = model(grid()).numpy()
+    return {"deep": out[:, :len(SEEDS)], "shallow": out[:, len(SEEDS):]}
 
 
-def relative_error(model) -> float:
+def relative_error(prediction) -> float:
     """Held-out mean squared error on the grid, divided by the target's variance."""
-    x = grid()
-    target = fold(x, FOLDS)
-    return float(np.mean((model(x).numpy() - target) ** 2) / target.var())
+    target = fold(grid(), FOLDS)[:, 0]
+    return float(np.mean((np.asarray(prediction).reshape(-1) - target) ** 2) / target.var())
 
 
 def depth_comparison() -> dict[str, object]:
-    """Deep 2-2-2 vs shallow 6: the same 19 parameters, on the 3-fold sawtooth."""
-    deep_errors = [relative_error(trained(DEEP, s)) for s in SEEDS]
-    shallow_errors = [relative_error(trained(SHALLOW, s)) for s in SEEDS]
+    """Deep 2-2-2 vs shallow 6: the same 19 parameters, on the 3-fold sawtooth, over seeds."""
+    runs = trained()
+    errors = {name: [relative_error(p) for p in runs[name].T] for name in runs}
+    deep, shallow = Spread.of(errors["deep"]), Spread.of(errors["shallow"])
+    constant = {name: int(sum(np.ptp(p) == 0 for p in runs[name].T)) for name in runs}
+    glue("constant_deep", constant["deep"])
+    glue("best_run", min(deep.min, shallow.min))
+    glue("deep_mean", deep.mean)
+    glue("shallow_mean", shallow.mean)
     return {
         "parameters, deep 2-2-2 / shallow 6": [
-            trained(DEEP, 0).count_params(), trained(SHALLOW, 0).count_params()],
+            deep_fold_parameters(FOLDS), 3 * SHALLOW[0] + 1],
         "most pieces, deep 2-2-2 / shallow 6": [2**FOLDS, SHALLOW[0] + 1],
-        "deep 2-2-2, weights by hand": relative_error(deep_fold_network(FOLDS)),
-        f"deep 2-2-2, trained (seeds {', '.join(map(str, SEEDS))})": deep_errors,
-        f"shallow 6, trained (seeds {', '.join(map(str, SEEDS))})": shallow_errors,
+        "deep 2-2-2, weights by hand": relative_error(deep_fold_network(FOLDS)(grid()).numpy()),
+        "deep 2-2-2, trained": str(deep),
+        "shallow 6, trained": str(shallow),
+        "runs whose output is constant, deep / shallow": [constant["deep"], constant["shallow"]],
+        "ranges separated": separated(deep, shallow),
+        "shallow lower on every seed": lower(shallow, deep),
     }
 
 
@@ -277,11 +317,12 @@ def plot_depth():
     ax1.legend(loc="lower center", fontsize=7, ncol=3)
     ax2.plot(x, fold(x, FOLDS), color="k", lw=3, alpha=0.3, label="target: 3 folds")
     ax2.plot(x, model(x).numpy(), "k--", lw=1, label="deep 2-2-2, by hand")
-    best_deep = min(SEEDS, key=lambda s: relative_error(trained(DEEP, s)))
-    best_shallow = min(SEEDS, key=lambda s: relative_error(trained(SHALLOW, s)))
-    ax2.plot(x, trained(DEEP, best_deep)(x).numpy(), lw=1.3, label="deep 2-2-2, trained")
-    ax2.plot(x, trained(SHALLOW, best_shallow)(x).numpy(), lw=1.3, label="shallow 6, trained")
-    ax2.set(xlabel="x", ylim=(-1.75, 1.15), title="19 parameters each (best training seed)")
+    g = grid()[:, 0]
+    for name, label in (("deep", "deep 2-2-2, trained"), ("shallow", "shallow 6, trained")):
+        runs = trained()[name]
+        best = min(range(runs.shape[1]), key=lambda j: relative_error(runs[:, j]))
+        ax2.plot(g, runs[:, best], lw=1.3, label=label)
+    ax2.set(xlabel="x", ylim=(-1.75, 1.15), title="19 parameters each (best of the seeds)")
     ax2.legend(loc="lower center", fontsize=7, ncol=2)
     return fig
 

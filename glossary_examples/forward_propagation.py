@@ -1,10 +1,13 @@
-"""Forward propagation (正向传播): computing a network's output from its input, layer after layer, in one direction.
+"""Forward propagation (前向传播): computing a network's output from its input, layer after layer, in one direction.
 
 Each layer takes the previous layer's output, computes its weighted sums
 ``Z = A_prev W + b`` and applies its activation, ``A = g(Z)``; nothing flows
-back. Forward propagation only *reads* the weights: ``predict`` leaves every
-weight as it was. Changing the weights is the job of training, which runs a
-forward pass, then backpropagation, then an update.
+back. A forward pass in inference mode (``predict``, ``evaluate``,
+``model(x)``) changes no weight. A forward pass in training mode
+(``model(x, training=True)``) leaves the trainable weights alone but can
+update non-trainable state: a ``BatchNormalization`` layer updates its moving
+mean and variance. Only the optimizer changes the trainable weights, after
+backpropagation.
 
 >>> trace = numpy_trace(np.zeros((1, 3)))  # a zero input: Z1 = b1, Z2 = tanh(b1) W2 + b2
 >>> list(trace)
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import keras, tf
 
 #: The example network 3 → 4 (tanh) → 1 (sigmoid); weights rounded to one decimal to read the trace.
@@ -78,28 +81,59 @@ def cross_check() -> dict[str, float]:
     return result
 
 
-def weights_after(action: str) -> dict[str, object]:
-    """Largest change of any weight after a forward pass, or after one training step."""
+def network_with_batch_norm():
+    """The example network with a ``BatchNormalization`` layer between Z1 and tanh."""
+    k = keras()
+    model = k.Sequential([
+        k.Input((3,)),
+        k.layers.Dense(4, name="Z1"),
+        k.layers.BatchNormalization(name="BN"),
+        k.layers.Activation("tanh", name="A1"),
+        k.layers.Dense(1, activation="sigmoid", name="A2"),
+    ])
+    model.layers[0].set_weights([WEIGHTS["W1"], WEIGHTS["b1"]])
+    model.layers[-1].set_weights([WEIGHTS["W2"], WEIGHTS["b2"]])
+    return model
+
+
+def state_changes() -> dict[str, list[float]]:
+    """Largest change of the trainable and of the non-trainable weights, per action.
+
+    Each action runs on a fresh copy of the network with batch normalisation:
+    three forward passes in inference mode, one in training mode, and one
+    training step (forward pass, gradients, SGD update). Asserted: inference
+    mode changes nothing; training mode changes no trainable weight.
+    """
     k, t = keras(), tf()
-    model, _ = keras_network()
-    before = [w.copy() for w in model.get_weights()]
-    if action == "forward":
-        model.predict(X, verbose=0)  # forward propagation, three ways
-        model(X)
-        model(X, training=True)
-    else:  # one training step: forward pass, backward pass, update
-        y = np.array([[1.0], [0.0]], dtype="float32")
+    y = np.array([[1.0], [0.0]], dtype="float32")
+
+    def train_step(model):
         optimizer = k.optimizers.SGD(learning_rate=0.1)
         with t.GradientTape() as tape:
             loss = k.losses.BinaryCrossentropy()(y, model(X, training=True))
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
-    after = model.get_weights()
-    changes = [float(np.abs(a - b).max()) for a, b in zip(after, before)]
-    if action == "forward":
-        for a, b in zip(after, before):
-            np.testing.assert_array_equal(a, b)
-    return {"weights compared": sum(w.size for w in before), "largest change": max(changes)}
+
+    # name: (action, may it change trainable weights?, non-trainable ones?)
+    actions = {
+        "model.predict(X)": (lambda m: m.predict(X, verbose=0), False, False),
+        "model(X)": (lambda m: m(X), False, False),
+        "model(X, training=False)": (lambda m: m(X, training=False), False, False),
+        "model(X, training=True)": (lambda m: m(X, training=True), False, True),
+        "one training step": (train_step, True, True),
+    }
+    result = {}
+    for name, (action, trainable_may, frozen_may) in actions.items():
+        model = network_with_batch_norm()
+        groups = (model.trainable_weights, model.non_trainable_weights)
+        before = [np.concatenate([w.numpy().ravel() for w in ws]) for ws in groups]
+        action(model)
+        after = [np.concatenate([w.numpy().ravel() for w in ws]) for ws in groups]
+        for new, old, may_change in zip(after, before, (trainable_may, frozen_may)):
+            if not may_change:
+                np.testing.assert_array_equal(new, old)
+        result[name] = [float(np.abs(new - old).max()) for new, old in zip(after, before)]
+    return result
 
 
 def plot_trace():
@@ -145,13 +179,19 @@ def show_example() -> None:
         print(f"\nKeras, output of layer A2: {tracer.predict(X, verbose=0)[-1][:, 0]}")
 
 
-def show_weights_unchanged() -> None:
-    """A forward pass changes no weight; one training step does."""
-    for action, label in (("forward", "after predict and two calls"),
-                          ("train", "after one training step")):
-        result = weights_after(action)
-        print(f"{label}: largest change of any of the {result['weights compared']} "
-              f"weights = {result['largest change']:.4g}")
+def show_state_changes() -> None:
+    """What each kind of forward pass, and one training step, changes."""
+    model = network_with_batch_norm()
+    for label, weights in (("trainable:    ", model.trainable_weights),
+                           ("non-trainable:", model.non_trainable_weights)):
+        print(label, ", ".join("/".join(w.path.split("/")[-2:]) for w in weights))
+    print()
+    print(f"{'largest change of any weight':<28}  {'trainable':>10}  {'non-trainable':>13}")
+    changes = state_changes()
+    glue("state_change", changes["model(X, training=True)"][1])
+    glue("step_change", changes["one training step"][0])
+    for name, (trainable, frozen) in changes.items():
+        print(f"{name:<28}  {trainable:>10.4g}  {frozen:>13.4g}")
 
 
 def show_cross_check() -> None:
@@ -160,4 +200,4 @@ def show_cross_check() -> None:
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
-PAGE = (show_example, show_weights_unchanged, plot_trace, show_cross_check)
+PAGE = (show_example, show_state_changes, plot_trace, show_cross_check)

@@ -1,8 +1,10 @@
 """Parameters vs hyperparameters (参数与超参数): parameters are learned by training, hyperparameters are chosen.
 
 The parameters of a network are the numbers ``fit`` adjusts by gradient
-descent: every weight and bias (``model.trainable_weights``; their count is
-``model.count_params()``). The hyperparameters are everything set in code
+descent: every weight and bias (``model.trainable_weights``; their number is
+``sum(w.numpy().size for w in model.trainable_weights)``, while
+``model.count_params()`` also counts non-trainable weights such as
+BatchNormalization's moving statistics). The hyperparameters are everything set in code
 before training and left alone by it: the learning rate, batch size, number
 of epochs, number of layers, units per layer, activation, regularisation
 strength. They are chosen by comparing trained models on held-out data.
@@ -23,8 +25,9 @@ import math
 
 import numpy as np
 
-from ._lib.report import table
-from ._lib.runtime import keras, seed
+from ._lib.report import glue, table
+from ._lib.runtime import keras, seed, tf
+from ._lib.seeds import SEEDS, Spread, separated
 
 # The hyperparameters of the example, all chosen here, before training.
 INPUTS = 4
@@ -139,10 +142,71 @@ def train(learning_rate: float = LEARNING_RATE) -> dict:
     }
 
 
-def learning_rate_sweep(rates=RATES) -> dict[float, dict[str, float]]:
-    """Training and held-out loss after EPOCHS epochs, for each learning rate."""
-    return {r: {"training": train(r)["training loss"], "held-out": train(r)["held-out loss"]}
-            for r in rates}
+@functools.cache
+def learning_rate_sweep(rates=RATES, seeds=tuple(range(SEEDS))) -> dict[float, dict]:
+    """Training and held-out loss after EPOCHS epochs, per learning rate, over seeds.
+
+    One run per (rate, seed): seed ``s`` sets the initial parameters (as
+    ``build_model(seed_value=s)`` draws them); all runs see the same batches in
+    the same order. The runs are trained together in one compiled loop, with
+    every run's parameters stacked along a leading axis: the algorithm of
+    ``fit`` with SGD (mean squared error of the batch plus the L2 penalty,
+    then ``w -= learning_rate * gradient``), each run with its own rate.
+    """
+    t = tf()
+    d = task_data()
+    runs = [(rate, s) for rate in rates for s in seeds]
+    initial = {s: build_model(seed_value=s).get_weights() for s in seeds}
+    stacked = [t.Variable(np.stack([initial[s][i] for _, s in runs]))
+               for i in range(len(initial[seeds[0]]))]
+    lr = t.constant([rate for rate, _ in runs], dtype="float32")
+    g = {"relu": t.nn.relu, "tanh": t.tanh}[ACTIVATION]
+
+    def forward(params, x):  # x: (batch, inputs) -> (runs, batch, 1)
+        h = t.einsum("bi,kio->kbo", x, params[0]) + params[1][:, None, :]
+        for kernel, bias in zip(params[2:-2:2], params[3:-2:2]):
+            h = t.einsum("kbi,kio->kbo", g(h), kernel) + bias[:, None, :]
+        return t.einsum("kbi,kio->kbo", g(h), params[-2]) + params[-1][:, None, :]
+
+    @t.function
+    def train_all(x, y):
+        for _ in t.range(EPOCHS):
+            for i in t.range(0, N_TRAIN, BATCH_SIZE):
+                xb, yb = x[i:i + BATCH_SIZE], y[i:i + BATCH_SIZE]
+                with t.GradientTape() as tape:
+                    mse = t.reduce_mean(t.square(forward(stacked, xb) - yb), axis=[1, 2])
+                    penalty = L2 * sum(t.reduce_sum(t.square(w), axis=[1, 2])
+                                       for w in stacked[:-2:2])  # hidden kernels only
+                    loss = t.reduce_sum(mse + penalty)  # runs share no weight
+                grads = tape.gradient(loss, stacked)
+                for w, grad in zip(stacked, grads):
+                    w.assign_sub(t.reshape(lr, [-1] + [1] * (len(w.shape) - 1)) * grad)
+
+    train_all(t.constant(d["x_train"]), t.constant(d["y_train"]))
+    final = [w.numpy() for w in stacked]
+
+    def mse(x, y):
+        with np.errstate(all="ignore"):
+            err = np.mean((forward(final, x).numpy() - y) ** 2, axis=(1, 2))
+        return np.where(np.isfinite(err), err, np.inf)
+
+    training, held_out = mse(d["x_train"], d["y_train"]), mse(d["x_held_out"], d["y_held_out"])
+    result = {}
+    for rate in rates:
+        idx = [i for i, (r, _) in enumerate(runs) if r == rate]
+        result[rate] = {"training": training[idx], "held-out": held_out[idx],
+                        "weights": [[w[i] for w in final] for i in idx]}
+    return result
+
+
+def sweep_summary(sweep) -> dict[str, object]:
+    """The best rate by mean held-out loss, and whether its range overlaps the runner-up's."""
+    finite = {r: v["held-out"] for r, v in sweep.items() if np.isfinite(v["held-out"]).all()}
+    ranked = sorted(finite, key=lambda r: finite[r].mean())
+    best, second = ranked[0], ranked[1]
+    return {"best": best, "second": second,
+            "separated": separated(Spread.of(finite[best]), Spread.of(finite[second])),
+            "diverged": {r: int((~np.isfinite(v["held-out"])).sum()) for r, v in sweep.items()}}
 
 
 def numpy_forward(weights: list[np.ndarray], x: np.ndarray, activation: str = ACTIVATION):
@@ -155,16 +219,19 @@ def numpy_forward(weights: list[np.ndarray], x: np.ndarray, activation: str = AC
 
 
 def cross_check() -> dict[str, object]:
-    """The parameter formula equals ``count_params``; NumPy reproduces ``predict``.
+    """The parameter formula equals Keras's count; NumPy reproduces ``predict``; the sweep is ``fit``.
 
     For several architectures, ``dense_param_count`` is asserted equal to
     Keras's count. Then the trained example model: a NumPy forward pass that
     uses only ``model.get_weights()`` (the parameters) and the chosen
-    activation (a hyperparameter) is asserted equal to ``model.predict``.
+    activation (a hyperparameter) is asserted equal to ``model.predict``, and
+    the sweep's run with the same rate and seed is asserted to end at the
+    parameters ``fit`` reached. Last, a model with BatchNormalization:
+    ``count_params()`` = trainable + non-trainable.
     """
     k = keras()
     result: dict[str, object] = {}
-    for units in [(16, 16), (64,), (8, 8, 8, 8), (100, 10)]:
+    for units in [(16, 16), (8, 8, 8, 8)]:
         model = build_model(units=units)
         formula = dense_param_count(INPUTS, [*units, 1])
         assert formula == model.count_params(), (units, formula, model.count_params())
@@ -178,11 +245,17 @@ def cross_check() -> dict[str, object]:
     np.testing.assert_allclose(by_numpy, by_keras, rtol=1e-4, atol=1e-5)
     result["trained model: max |NumPy - predict|"] = float(np.abs(by_numpy - by_keras).max())
 
+    by_sweep = learning_rate_sweep()[LEARNING_RATE]["weights"][0]  # seed 0
+    for a, b in zip(by_sweep, model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
+    result["sweep loop vs fit, max |weight difference|"] = max(
+        float(np.abs(a - b).max()) for a, b in zip(by_sweep, model.get_weights()))
+
     seed(0)
     with_norm = k.Sequential([k.Input((INPUTS,)), k.layers.Dense(8),
                               k.layers.BatchNormalization(), k.layers.Dense(1)])
-    trainable = sum(int(np.prod(w.shape)) for w in with_norm.trainable_weights)
-    frozen = sum(int(np.prod(w.shape)) for w in with_norm.non_trainable_weights)
+    trainable = sum(w.numpy().size for w in with_norm.trainable_weights)
+    frozen = sum(w.numpy().size for w in with_norm.non_trainable_weights)
     assert trainable + frozen == with_norm.count_params()
     result["with BatchNormalization: trainable, non-trainable, count_params"] = [
         trainable, frozen, with_norm.count_params()]
@@ -190,30 +263,32 @@ def cross_check() -> dict[str, object]:
 
 
 def plot_sweep():
-    """Held-out and training loss against the learning rate."""
+    """Held-out and training loss against the learning rate: mean and range over seeds."""
     import matplotlib.pyplot as plt
 
     sweep = learning_rate_sweep()
     rates = np.array(list(sweep))
-    held = np.array([v["held-out"] for v in sweep.values()])
-    trained = np.array([v["training"] for v in sweep.values()])
-    ok = np.isfinite(held)
-    best = rates[ok][np.argmin(held[ok])]
-    ceiling = 1.3 * max(held[ok].max(), trained[np.isfinite(trained)].max())
-
+    ok = np.array([np.isfinite(v["held-out"]).all() for v in sweep.values()])
+    best = sweep_summary(sweep)["best"]
     fig, ax = plt.subplots(figsize=(9, 3.2), layout="constrained")
-    ax.plot(rates[ok], held[ok], "o-", label="held-out loss")
-    ax.plot(rates[ok], trained[ok], "s--", label="training loss")
+    ceiling = 0.0
+    for key, style, label in (("held-out", "o-", "held-out loss"),
+                              ("training", "s--", "training loss")):
+        values = np.array([sweep[r][key] for r in rates[ok]])
+        line, = ax.plot(rates[ok], values.mean(axis=1), style, label=f"{label}, mean")
+        ax.fill_between(rates[ok], values.min(axis=1), values.max(axis=1),
+                        color=line.get_color(), alpha=0.2, label=f"{label}, range over seeds")
+        ceiling = max(ceiling, 1.3 * values.max())
     if not ok.all():
         ax.plot(rates[~ok], np.full((~ok).sum(), ceiling), "rx", ms=10, mew=2,
                 label="diverged (loss not finite)")
-    ax.axvline(best, color="k", ls=":", lw=1, label=f"best held-out: {best:g}")
+    ax.axvline(best, color="k", ls=":", lw=1, label=f"best mean held-out: {best:g}")
     ax.axhline(float(task_data()["y_held_out"].var()), color="gray", ls="-.", lw=1,
                label="always predicting the mean")
     ax.set(xscale="log", yscale="log", xlabel="learning rate (a hyperparameter)",
            ylabel="mean squared error",
-           title=f"Same model, data and initial weights; {EPOCHS} epochs of SGD")
-    ax.legend(loc="upper center", fontsize=8)
+           title=f"Same model and data, {SEEDS} initial seeds per rate; {EPOCHS} epochs of SGD")
+    ax.legend(loc="upper center", fontsize=7, ncol=2)
     return fig
 
 
@@ -229,7 +304,8 @@ def show_parameter_count() -> None:
         n = u
     print(f"formula total:        {dense_param_count(INPUTS, [*UNITS, 1])}")
     print(f"model.count_params(): {model.count_params()}")
-    print(f"model.trainable_weights: {len(model.trainable_weights)} tensors")
+    print(f"model.trainable_weights: {len(model.trainable_weights)} tensors, "
+          f"{sum(w.numpy().size for w in model.trainable_weights)} numbers")
 
 
 def show_fit_effect() -> None:
@@ -247,14 +323,30 @@ def show_fit_effect() -> None:
 
 
 def show_sweep() -> None:
-    """The learning-rate sweep as a table; the best rate by held-out loss."""
+    """The learning-rate sweep over seeds; the best rate by mean held-out loss."""
     sweep = learning_rate_sweep()
-    print(f"{'learning rate':>13}  {'training loss':>13}  {'held-out loss':>13}")
-    for rate, losses in sweep.items():
-        cells = [f"{v:13.4f}" if math.isfinite(v) else f"{'diverged':>13}" for v in losses.values()]
-        print(f"{rate:>13g}  {cells[0]}  {cells[1]}")
-    best = min(sweep, key=lambda r: sweep[r]["held-out"])
-    print(f"best learning rate by held-out loss: {best:g}")
+    print(f"{'learning rate':>13}  {'training loss':<40}  held-out loss")
+    for rate, v in sweep.items():
+        cells = [str(Spread.of(v[key])) if np.isfinite(v[key]).all()
+                 else f"diverged in {int((~np.isfinite(v[key])).sum())} of {len(v[key])} seeds"
+                 for key in ("training", "held-out")]
+        print(f"{rate:>13g}  {cells[0]:<40}  {cells[1]}")
+    summary = sweep_summary(sweep)
+    glue("best_rate", summary["best"])
+    glue("second_rate", summary["second"])
+    rates = list(sweep)
+    glue("low_rate", rates[0])
+    glue("low_loss", float(sweep[rates[0]]["held-out"].mean()))
+    glue("mean_loss", float(task_data()["y_held_out"].var()))
+    glue("best_loss", float(sweep[summary["best"]]["held-out"].mean()))
+    glue("high_rate", rates[-1])
+    glue("next_rate", rates[-2])
+    glue("div_high", summary["diverged"][rates[-1]])
+    glue("div_next", summary["diverged"][rates[-2]])
+    glue("n_seeds", len(sweep[rates[0]]["held-out"]))
+    print(f"best learning rate by mean held-out loss: {summary['best']:g}; "
+          f"runner-up: {summary['second']:g}; "
+          f"ranges over seeds separated: {summary['separated']}")
 
 
 def show_cross_check() -> None:
