@@ -69,7 +69,7 @@ def quadratic_cost(y, a) -> float:
 
 
 def example_data(seed: int = 0) -> dict[str, np.ndarray]:
-    """Four small batches of labels and predictions, one per kind of loss.
+    """Three small batches of labels and predictions, one per kind of loss.
 
     Binary labels with sigmoid-like probabilities, one-hot labels with
     softmax rows, and regression targets with 3 outputs per example.
