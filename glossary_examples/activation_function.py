@@ -18,14 +18,19 @@ with kernel ``W1 @ W2 @ W3`` computes. Depth then adds nothing; a non-linear
 from __future__ import annotations
 
 import functools
+import warnings
 
 import numpy as np
 
-from ._lib.report import table
-from ._lib.runtime import keras, seed, tf
+from ._lib.report import glue, table
+from ._lib.runtime import keras, tf
+from ._lib.seeds import SEEDS, Spread, separated
+from .neural_network import StackedMLP, train_stacked
 
 #: Widths of the stacks on this page: 2 inputs -> 16 -> 16 -> 1 output.
 WIDTHS = (2, 16, 16, 1)
+STEPS = 300  # full-batch Adam steps on the XOR data
+LEARNING_RATE = 0.02
 
 
 def sigmoid(z):
@@ -70,7 +75,6 @@ def dense_stack(activation: str | None, seed_value: int = 0):
     composition below is really tested.
     """
     k = keras()
-    seed(seed_value)
     layers = []
     for i, units in enumerate(WIDTHS[1:]):
         last = i == len(WIDTHS) - 2
@@ -118,43 +122,87 @@ def xor_data(n: int, seed_value: int) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-@functools.cache
-def trained_on_xor(activation: str | None, steps: int = 300, seed_value: int = 0):
-    """The stack trained on 400 XOR points: ``steps`` full-batch Adam steps.
+def cross_entropy_per_network(y, scores):
+    """Binary cross-entropy from logits of each of the K networks' scores: shape (K,)."""
+    ops = keras().ops
+    y = ops.broadcast_to(ops.convert_to_tensor(y)[:, None, None], ops.shape(scores))
+    return ops.mean(ops.binary_crossentropy(y, scores, from_logits=True), axis=(0, 2))
 
-    The output is a score (logit): class 1 where it is positive. The steps
-    run as one ``fit`` epoch over the batch repeated ``steps`` times (many
-    short epochs give the same result, only slower). Cached per process.
+
+@functools.cache
+def trained_on_xor():
+    """The stack without activation and with ReLU, on SEEDS seeds each, trained on 400 XOR points.
+
+    Network (activation, s) is ``dense_stack(activation, s)``: the same seeded
+    initial weights and random biases. All 2 × SEEDS networks train side by
+    side (``StackedMLP``: each exactly as it would alone) for STEPS
+    full-batch Adam steps on the cross-entropy of their scores (logits:
+    class 1 where the score is positive). Returns the trained stack, the
+    list of (activation, seed) and each network's training loss before and after.
     """
     k = keras()
-    x, y = xor_data(400, seed_value)
-    model = dense_stack(activation, seed_value)
-    model.compile(optimizer=k.optimizers.Adam(0.02),
-                  loss=k.losses.BinaryCrossentropy(from_logits=True))
-    before = model.evaluate(x, y, batch_size=len(x), verbose=0)
-    batches = tf().data.Dataset.from_tensors((x, y)).repeat(steps)
-    model.fit(batches, epochs=1, shuffle=False, verbose=0)
-    after = model.evaluate(x, y, batch_size=len(x), verbose=0)
-    return model, {"training loss before": float(before), "training loss after": float(after)}
+    x, y = xor_data(400, seed_value=0)
+    settings = [(act, s) for act in ("none", "relu") for s in range(SEEDS)]
+    stack = StackedMLP(
+        WIDTHS, [None if act == "none" else act for act, _ in settings],
+        seeds=[s for _, s in settings],
+        bias_init=lambda seed: k.initializers.RandomNormal(stddev=0.5, seed=seed))
+    before = cross_entropy_per_network(y, stack(x)).numpy()
+    train_stacked(stack, k.optimizers.Adam(LEARNING_RATE), cross_entropy_per_network, x, y, STEPS)
+    after = cross_entropy_per_network(y, stack(x)).numpy()
+    return stack, settings, before, after
 
 
-def accuracy(model, x, y) -> float:
-    """Fraction of points whose score has the right sign (positive = class 1)."""
-    return float(((model.predict(x, verbose=0)[:, 0] > 0) == y).mean())
-
-
-def xor_results() -> dict[str, dict]:
-    """Loss and accuracy of the linear and the ReLU stack after the same training."""
-    train, test = xor_data(400, seed_value=0), xor_data(1000, seed_value=1)
+def xor_results() -> dict[str, dict[str, Spread]]:
+    """Loss and accuracy of the linear and the ReLU networks, over the seeds."""
+    stack, settings, before, after = trained_on_xor()
+    (x, y), (xt, yt) = xor_data(400, seed_value=0), xor_data(1000, seed_value=1)
+    train_acc = ((stack(x).numpy()[:, :, 0] > 0) == y[:, None]).mean(axis=0)
+    test_acc = ((stack(xt).numpy()[:, :, 0] > 0) == yt[:, None]).mean(axis=0)
     results = {}
-    for label, activation in [("none", None), ("relu", "relu")]:
-        model, losses = trained_on_xor(activation)
+    for label in ("none", "relu"):
+        which = [i for i, (act, _) in enumerate(settings) if act == label]
         results[label] = {
-            **losses,
-            "training accuracy": accuracy(model, *train),
-            "test accuracy": accuracy(model, *test),
+            "training loss before": Spread.of(before[which]),
+            "training loss after": Spread.of(after[which]),
+            "training accuracy": Spread.of(train_acc[which]),
+            "test accuracy": Spread.of(test_acc[which]),
         }
     return results
+
+
+def elementwise_or_not() -> dict[str, object]:
+    """Change one unit's weighted sum: which outputs of the layer change?
+
+    ReLU, sigmoid and tanh act on each unit alone, so only that unit's output
+    moves, and applying them to the whole vector equals applying them to
+    each unit separately. Softmax divides by a sum over all units: every
+    output moves. Asserted before returning.
+    """
+    k = keras()
+    z = np.array([[2.0, 1.0, 0.0, -1.0]], dtype="float32")
+    z_changed = z.copy()
+    z_changed[0, 0] += 1.0  # only the first unit's weighted sum changes
+    result = {}
+    for name in ("relu", "sigmoid", "tanh", "softmax"):
+        g = getattr(k.activations, name)
+        whole = g(z).numpy()
+        with warnings.catch_warnings(record=True):  # Keras warns: a softmax of one unit is 1
+            warnings.simplefilter("always")
+            one_by_one = np.array([[float(g(z[:, [j]])[0, 0]) for j in range(z.shape[1])]])
+        moved = int(np.sum(np.abs(g(z_changed).numpy() - whole) > 1e-7))
+        if name == "softmax":
+            assert moved == z.shape[1] and not np.allclose(whole, one_by_one)
+            np.testing.assert_allclose(whole.sum(), 1.0, rtol=1e-6)
+        else:
+            assert moved == 1
+            np.testing.assert_allclose(whole, one_by_one, rtol=1e-6)
+        result[f"{name}: outputs that move"] = f"{moved} of {z.shape[1]}"
+        result[f"{name}: whole layer = unit by unit"] = bool(np.allclose(whole, one_by_one))
+    result["softmax outputs"] = k.activations.softmax(z).numpy()[0].round(3).tolist()
+    result["softmax outputs after the change"] = (
+        k.activations.softmax(z_changed).numpy()[0].round(3).tolist())
+    return result
 
 
 def cross_check() -> dict[str, float]:
@@ -206,26 +254,28 @@ def plot_activations():
 
 
 def plot_xor_regions():
-    """Decision regions of the trained linear stack and ReLU stack on the XOR data."""
+    """Decision regions of the seed-0 networks, without activation and with ReLU."""
     import matplotlib.pyplot as plt
 
     x, y = xor_data(400, seed_value=0)
+    xt, yt = xor_data(1000, seed_value=1)
+    stack, settings, _, _ = trained_on_xor()
     grid = np.linspace(-1, 1, 201)
     g1, g2 = np.meshgrid(grid, grid)
     points = np.stack([g1.ravel(), g2.ravel()], axis=1).astype("float32")
+    scores, test_scores = stack(points).numpy()[:, :, 0], stack(xt).numpy()[:, :, 0]
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
-    results = xor_results()
-    for ax, (label, activation) in zip(axes, [("none", None), ("relu", "relu")]):
-        model, _ = trained_on_xor(activation)
-        score = model.predict(points, verbose=0)[:, 0].reshape(g1.shape)
+    for ax, label in zip(axes, ["none", "relu"]):
+        i = settings.index((label, 0))
+        score = scores[:, i].reshape(g1.shape)
         ax.contourf(g1, g2, score > 0, levels=[-0.5, 0.5, 1.5], colors=["#c6dbef", "#fcbba1"])
         ax.contour(g1, g2, score, levels=[0], colors="k", linewidths=1.5)
         ax.scatter(*x[y == 1].T, s=8, c="#cb181d", label="class 1")
         ax.scatter(*x[y == 0].T, s=8, c="#2171b5", label="class 0")
-        acc = results[label]["test accuracy"]
-        name = "3 Dense, " + ("no activation" if activation is None else "ReLU hidden")
+        acc = np.mean((test_scores[:, i] > 0) == yt)
+        name = "3 Dense, " + ("no activation" if label == "none" else "ReLU hidden")
         ax.set(xlabel="x1", ylabel="x2", aspect="equal")
-        ax.set_title(f"{name}: test accuracy {acc:.0%}", fontsize=10)
+        ax.set_title(f"{name} (seed 0): test accuracy {acc:.0%}", fontsize=10)
     axes[0].legend(loc="upper right", fontsize=8, framealpha=0.9)
     return fig
 
@@ -235,12 +285,28 @@ def show_collapse() -> None:
     print(table(collapsed_linear_stack()))
 
 
+def show_elementwise() -> None:
+    """Element-wise activations against softmax (the assertions run inside)."""
+    print(table(elementwise_or_not()))
+
+
 def show_xor() -> None:
-    """The same stack, trained the same way, with and without an activation."""
+    """The same stack, trained the same way, with and without an activation, on SEEDS seeds."""
     results = xor_results()
     for label, numbers in results.items():
         print(f"hidden activation: {label}")
-        print(table(numbers, indent="  "))
+        print(table({name: str(spread) for name, spread in numbers.items()}, indent="  "))
+    none, relu = results["none"], results["relu"]
+    glue("n_seeds", SEEDS)
+    glue("steps", STEPS)
+    glue("none_loss", none["training loss after"].mean)
+    low, high = none["test accuracy"].min, none["test accuracy"].max
+    glue("none_test", f"{high:.1%} on every seed" if f"{low:.1%}" == f"{high:.1%}"
+         else f"between {low:.1%} and {high:.1%}")
+    glue("relu_loss_max", relu["training loss after"].max)
+    glue("relu_test_min", relu["test accuracy"].min)
+    glue("test_ranges", "do not overlap" if separated(none["test accuracy"], relu["test accuracy"])
+         else "overlap")
 
 
 def show_cross_check() -> None:
@@ -249,4 +315,5 @@ def show_cross_check() -> None:
 
 
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
-PAGE = (show_collapse, show_xor, plot_activations, plot_xor_regions, show_cross_check)
+PAGE = (show_elementwise, show_collapse, show_xor, plot_activations, plot_xor_regions,
+        show_cross_check)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import keras, tf
 
 #: The example neuron: with the input X its weighted sum is just below 0.
@@ -183,6 +183,7 @@ def plot_step_vs_sigmoid():
 def show_example() -> None:
     """Output changes of both neurons on X for growing changes of w1."""
     z = float(weighted_sum(X, W, B))
+    glue("example_output", sigmoid_neuron(X, W, B))
     print(f"x = {X}, w = {W}, b = {B}: z = {z:.4g}, "
           f"perceptron {step_neuron(X, W, B)}, sigmoid neuron {sigmoid_neuron(X, W, B):.5f}")
     print("     Δw1        Δz   Δ perceptron   Δ sigmoid neuron   0.25·|Δz|")
@@ -194,7 +195,11 @@ def show_example() -> None:
 
 def show_random_perturbations() -> None:
     """The same comparison over 10,000 random neurons and small changes."""
-    print(table(random_perturbations()))
+    result = random_perturbations()
+    glue("largest_ratio", result["largest |Δσ| / |Δz|"])
+    glue("linear_error", result["largest |Δσ − σ'(z)Δz| / |Δσ|"])
+    glue("flipped", result["fraction where the step flipped"])
+    print(table(result))
 
 
 def show_cross_check() -> None:

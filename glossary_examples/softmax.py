@@ -16,10 +16,13 @@ True
 
 from __future__ import annotations
 
+import textwrap
+import warnings
+
 import numpy as np
 
 from ._lib.claims import ClaimCheck
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import keras, tf
 
 EXAMPLE = np.array([2.0, 1.0, 0.0, -1.0])
@@ -110,6 +113,16 @@ def check_softmax_normalised_sigmoid() -> ClaimCheck:
     }
     worst = typical["largest probability difference"]
     share = typical[f"vectors with every difference ≤ {TOLERANCE}"]
+    two_class_gap = evidence["2 classes: max |softmax([z, 0])[0] − σ(z)|"]
+    np.testing.assert_allclose(two_class, sigmoid(t), atol=1e-12)  # the exact part of the claim
+    glue("tolerance", TOLERANCE)
+    glue("worst", worst)
+    glue("share", share)
+    glue("same_class", typical["same most likely class"])
+    glue("top_softmax", typical["largest softmax probability, mean"])
+    glue("top_normalised", typical["largest normalised-sigmoid probability, mean"])
+    glue("two_class_gap", two_class_gap)
+    glue("negative_gap", evidence["scores shifted so the largest is −8: largest difference"])
     if worst < 1e-6:
         verdict = "holds"
     elif share >= MOST:
@@ -154,6 +167,48 @@ def cross_check(n: int = 200) -> dict[str, float]:
         "max |Jacobian difference|": float(np.abs(jac_keras - jac_numpy).max()),
         "scores (1000, 999, 0, …): Keras": s_keras[-1, :3].tolist(),
         "scores (1000, 999, 0, …): naive NumPy": naive_softmax(z[-1])[:3].tolist(),
+    }
+
+
+# --- Softmax in the layer, in the loss, or both ----------------------------------
+
+
+def logits_or_probabilities() -> dict[str, object]:
+    """Categorical cross-entropy for each pairing of output layer and ``from_logits``.
+
+    Three examples with four class scores each, one-hot targets. The right
+    loss is the mean of logsumexp(z) − z_true. Keras warnings are recorded,
+    not printed. Asserted: the softmax-layer cases give the right loss (one
+    with a warning); the scores read as probabilities give another loss,
+    silently.
+    """
+    k = keras()
+    z = np.array([[2.0, 1.0, 0.0, -1.0], [0.5, 3.0, -2.0, 0.0], [1.0, 1.0, 1.0, 4.0]], "float32")
+    y = np.eye(4, dtype="float32")[[1, 1, 0]]
+    z64 = z.astype("float64")
+    right = float(np.mean(np.log(np.exp(z64).sum(axis=1)) - (y * z64).sum(axis=1)))
+    cce = k.losses.CategoricalCrossentropy()
+    cce_logits = k.losses.CategoricalCrossentropy(from_logits=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        probs = k.activations.softmax(tf().constant(z))  # made by a softmax: it carries z
+        both = float(cce_logits(y, probs))
+        warned = [str(w.message) for w in caught]
+        layer_probs = float(cce(y, probs))
+        neither = float(cce(y, z))  # the scores read as probabilities
+        silent = len(caught) == len(warned)
+    np.testing.assert_allclose(both, right, rtol=1e-5)
+    np.testing.assert_allclose(layer_probs, right, rtol=1e-5)
+    assert len(warned) == 1 and "from_logits=True" in warned[0] and silent
+    assert abs(neither - right) > 0.1 * right
+    glue("right_loss", right)
+    glue("neither_loss", neither)
+    return {
+        "right: mean of logsumexp(z) − z_true, NumPy": right,
+        "softmax layer + from_logits=False (the usual pairing)": layer_probs,
+        "softmax layer + from_logits=True (warns, uses z)": both,
+        "linear layer + from_logits=False (no warning)": neither,
+        "the warning": warned[0].strip('"'),
     }
 
 
@@ -203,11 +258,20 @@ def show_cross_check() -> None:
     print(table(cross_check()))
 
 
+def show_logits_or_probabilities() -> None:
+    """The pairings of output layer and ``from_logits`` (asserted inside)."""
+    result = logits_or_probabilities()
+    message = result.pop("the warning")
+    print(table(result))
+    print("warning:", textwrap.fill(message, 88, subsequent_indent="  "))
+
+
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
 PAGE = (
     show_example,
     plot_softmax_vs_sigmoid,
     show_cross_check,
+    show_logits_or_probabilities,
     show_comparison,
     check_softmax_normalised_sigmoid,
 )

@@ -20,14 +20,14 @@ import functools
 import numpy as np
 
 from ._lib.claims import ClaimCheck
-from ._lib.report import table
-from ._lib.runtime import keras, minibatch_mse_training, seed, tf
+from ._lib.report import glue, table
+from ._lib.runtime import keras, tf
+from ._lib.seeds import SEEDS, Spread, lower, separated
+from .neural_network import StackedMLP, mse_per_network, train_stacked
 
 Z = np.linspace(-10, 10, 2001)  # the grid on which identities are checked
-WIDTH, DEPTH, EPOCHS = 32, 2, 40
+WIDTH, DEPTH, EPOCHS, BATCH_SIZE = 32, 2, 40, 128
 OPTIMIZERS = ("SGD + momentum", "Adam")
-CLEAR = 0.5  # "clearly faster": final loss at most half the other's
-CLOSE = 2.0  # "as good as": final loss within a factor 2
 
 
 def tanh(z) -> np.ndarray:
@@ -83,7 +83,7 @@ def cross_check() -> dict[str, float]:
 
 
 def centred_sigmoid(z):
-    """σ(z) − 1/2: the sigmoid moved to mean 0, slope still at most 0.25."""
+    """σ(z) − 1/2 = tanh(z/2)/2: the sigmoid moved to mean 0, slope still at most 0.25."""
     return keras().ops.sigmoid(z) - 0.5
 
 
@@ -92,13 +92,20 @@ def tanh_plus_one(z):
     return keras().ops.tanh(z) + 1.0
 
 
-#: The four hidden activations: {slope 0.25, slope 1} × {not centred, centred}.
-ACTIVATIONS = {
-    "sigmoid": "sigmoid",
-    "sigmoid − 1/2": centred_sigmoid,
-    "tanh + 1": tanh_plus_one,
-    "tanh": "tanh",
+#: The hidden activations compared, with the factor on their Glorot-uniform starting
+#: kernels (×4: Glorot & Bengio's advice for the logistic sigmoid).
+SETUPS = {
+    "sigmoid": ("sigmoid", 1.0),
+    "sigmoid, weights ×4": ("sigmoid", 4.0),
+    "sigmoid − 1/2": (centred_sigmoid, 1.0),
+    "sigmoid − 1/2, weights ×4": (centred_sigmoid, 4.0),
+    "tanh + 1": (tanh_plus_one, 1.0),
+    "tanh": ("tanh", 1.0),
 }
+#: σ − 1/2 made into tanh exactly: kernels ×(2, 4, 2) and SGD learning rates ×(4, 16, 4).
+AS_TANH = "sigmoid − 1/2 as tanh"
+KERNEL_FACTORS = (2.0, 4.0, 2.0)
+LEARNING_RATE_FACTORS = {"kernel": (4.0, 16.0, 4.0), "bias": (4.0, 4.0, 1.0)}
 
 
 def task_data(n: int = 512, seed_value: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -108,12 +115,21 @@ def task_data(n: int = 512, seed_value: int = 0) -> tuple[np.ndarray, np.ndarray
     return x, y
 
 
+@functools.cache
 def mlp(activation: str, seed_value: int = 0):
-    """DEPTH hidden Dense layers of WIDTH units with the named activation, linear output."""
+    """DEPTH hidden Dense layers of WIDTH units with the named activation, linear output.
+
+    Layer l starts from ``GlorotUniform(seed=100 * seed_value + l)``, as
+    network ``seed_value`` of the stacks below does.
+    """
     k = keras()
-    seed(seed_value)
-    hidden = [k.layers.Dense(WIDTH, activation=ACTIVATIONS[activation]) for _ in range(DEPTH)]
-    return k.Sequential([k.Input((2,)), *hidden, k.layers.Dense(1)])
+    act = SETUPS[activation][0]
+    layers = [
+        k.layers.Dense(units, activation=act if layer < DEPTH else None,
+                       kernel_initializer=k.initializers.GlorotUniform(seed=100 * seed_value + layer))
+        for layer, units in enumerate([WIDTH] * DEPTH + [1])
+    ]
+    return k.Sequential([k.Input((2,)), *layers])
 
 
 def hidden_means(model, x) -> list[float]:
@@ -126,82 +142,165 @@ def hidden_means(model, x) -> list[float]:
 
 
 @functools.cache
-def train(activation: str, optimizer: str, batch_size: int = 64):
-    """Train one MLP; return (model, loss after each epoch).
+def train(optimizer: str):
+    """Every set-up on SEEDS seeds, trained side by side; return the settings and losses per epoch.
 
-    Everything but the activation is shared between runs: data, mini-batch
-    order, initial weights (same seed), optimizer and its learning rate
-    (SGD 0.05 with momentum 0.9, or Adam 0.01), EPOCHS epochs. The loss is
-    the mean squared error divided by the target variance (1.0 = predicting
-    the mean).
+    Network (set-up, s) starts from the Glorot-uniform weights of seed s times
+    the set-up's factor; everything else is shared: data, mini-batches of
+    64 in a fixed order, the optimizer and its learning rate (SGD 0.05 with
+    momentum 0.9, or Adam 0.01), EPOCHS epochs. With SGD one more set-up,
+    AS_TANH, is σ − 1/2 with tanh's starting kernels times KERNEL_FACTORS and
+    learning rates times LEARNING_RATE_FACTORS, which makes it tanh exactly.
+    The loss is the mean squared error divided by the target variance (1.0 =
+    predicting the mean); the result is (list of (set-up, seed), losses of
+    shape (EPOCHS, networks)).
     """
-    k = keras()
+    k, ops = keras(), keras().ops
     x, y = task_data()
-    model = mlp(activation)
+    names = list(SETUPS) + ([AS_TANH] if optimizer != "Adam" else [])
+    settings = [(name, s) for name in names for s in range(SEEDS)]
+    activations = [centred_sigmoid if n == AS_TANH else SETUPS[n][0] for n, _ in settings]
+    stack = StackedMLP((2, *[WIDTH] * DEPTH, 1), activations, [s for _, s in settings])
+    as_tanh = np.array([n == AS_TANH for n, _ in settings])
+    for layer, kernel in enumerate(stack.kernels):
+        factor = np.array([KERNEL_FACTORS[layer] if n == AS_TANH else SETUPS[n][1]
+                           for n, _ in settings], "float32")
+        kernel.assign(kernel * factor[:, None, None])
+    scales = []
+    for layer in range(DEPTH + 1):
+        for part in ("kernel", "bias"):
+            scale = np.where(as_tanh, LEARNING_RATE_FACTORS[part][layer], 1.0).astype("float32")
+            scales.append(scale[:, None, None] if part == "kernel" else scale[:, None])
     if optimizer == "Adam":
         opt = k.optimizers.Adam(learning_rate=0.01)
     else:
         opt = k.optimizers.SGD(learning_rate=0.05, momentum=0.9)
-    return model, minibatch_mse_training(model, opt, x, y, EPOCHS, batch_size)
+
+    def loss(targets, out):
+        return mse_per_network(targets, out) / ops.convert_to_tensor(y.var())
+
+    losses = train_stacked(stack, opt, loss, x, y, EPOCHS, batch_size=BATCH_SIZE,
+                           gradient_scale=scales if optimizer != "Adam" else None)
+    return settings, losses
 
 
-def final_loss(losses: np.ndarray) -> float:
-    """Mean loss of the last 5 epochs.
+def final_loss(losses: np.ndarray) -> np.ndarray:
+    """Mean loss of the last 5 epochs (one value per network: the epochs are the first axis).
 
-    >>> final_loss(np.array([9.0, 9.0, 1.0, 1.0, 1.0, 1.0, 1.0]))
+    >>> final_loss(np.array([9.0, 9.0, 1.0, 1.0, 1.0, 1.0, 1.0])).tolist()
     1.0
     """
-    return float(np.mean(losses[-5:]))
+    return np.mean(losses[-5:], axis=0)
+
+
+def final_losses(optimizer: str) -> dict[str, Spread]:
+    """The final loss of each set-up over its seeds; a run whose loss overflowed counts as ∞."""
+    settings, losses = train(optimizer)
+    final = np.nan_to_num(final_loss(losses), nan=np.inf)
+    names = dict.fromkeys(n for n, _ in settings)
+    with np.errstate(invalid="ignore"):  # the sd of a range that reaches ∞ is nan
+        return {n: Spread.of([f for (m, _), f in zip(settings, final) if m == n]) for n in names}
+
+
+def diverged(optimizer: str) -> dict[str, list[float]]:
+    """For each set-up, the final losses of the seeds whose loss did not overflow."""
+    settings, losses = train(optimizer)
+    final = final_loss(losses)
+    names = dict.fromkeys(n for n, _ in settings)
+    return {n: [float(f) for (m, _), f in zip(settings, final) if m == n and np.isfinite(f)]
+            for n in names}
+
+
+def describe(spread: Spread, finite: list[float]) -> str:
+    """The spread, or how many seeds diverged and where the others ended."""
+    if len(finite) == spread.n:
+        return str(spread)
+    rest = f"; the others end at {', '.join(f'{f:.4g}' for f in finite)}" if finite else ""
+    return f"diverged (loss overflowed) on {spread.n - len(finite)} of {spread.n} seeds{rest}"
+
+
+def as_tanh_gap() -> float:
+    """Largest gap between the loss curves of σ − 1/2 made into tanh and tanh itself (SGD)."""
+    settings, losses = train("SGD + momentum")
+    a = [i for i, (n, _) in enumerate(settings) if n == AS_TANH]
+    b = [i for i, (n, _) in enumerate(settings) if n == "tanh"]
+    np.testing.assert_allclose(losses[:, a], losses[:, b], rtol=1e-3, atol=1e-5)
+    return float(np.abs(losses[:, a] - losses[:, b]).max())
 
 
 def show_hidden_means() -> None:
-    """Mean output of each hidden layer at initialisation, on the zero-mean inputs."""
+    """Mean output of each hidden layer at initialisation (seed 0), on the zero-mean inputs."""
     x, _ = task_data()
     print(f"input mean: {x.mean():.4f}")
-    for act in ACTIVATIONS:
+    for act in ("sigmoid", "sigmoid − 1/2", "tanh + 1", "tanh"):
         means = hidden_means(mlp(act), x)
         print(f"{act:>14}: hidden-layer means {[round(m, 3) for m in means]}")
 
 
 def show_training() -> None:
-    """Final loss and epochs to reach loss 0.1, for every activation and optimizer."""
+    """Final loss of every set-up, over SEEDS seeds, for both optimizers."""
     for opt in OPTIMIZERS:
-        print(f"{opt}: loss after {EPOCHS} epochs (mean of last 5), first epoch below 0.1")
-        for act in ACTIVATIONS:
-            losses = train(act, opt)[1]
-            below = np.flatnonzero(losses < 0.1)
-            first = int(below[0]) + 1 if below.size else "never"
-            print(f"  {act:>14}  {final_loss(losses):7.4f}   {first}")
+        print(f"{opt}: loss after {EPOCHS} epochs (mean of the last 5), {SEEDS} seeds")
+        bad = diverged(opt)
+        for name, spread in final_losses(opt).items():
+            print(f"  {name:<26} {describe(spread, bad[name])}")
+    sgd, adam = final_losses(OPTIMIZERS[0]), final_losses("Adam")
+    glue("n_seeds", SEEDS)
+    glue("epochs", EPOCHS)
+    glue("batch_size", BATCH_SIZE)
+    glue("sgd_sigmoid_min", min(sgd["sigmoid"].min, sgd["sigmoid − 1/2"].min))
+    glue("sgd_tanh_max", sgd["tanh"].max)
+    glue("sgd_tanh1_diverged", SEEDS - len(diverged(OPTIMIZERS[0])["tanh + 1"]))
+    glue("sgd_fair_centred", str(sgd["sigmoid − 1/2, weights ×4"]))
+    glue("sgd_fair_sigmoid_min", sgd["sigmoid, weights ×4"].min)
+    glue("sgd_tanh", str(sgd["tanh"]))
+    glue("sgd_fair_vs_tanh", "overlap" if not separated(sgd["sigmoid − 1/2, weights ×4"],
+                                                         sgd["tanh"]) else "do not overlap")
+    glue("adam_sigmoid", adam["sigmoid"].mean)
+    glue("adam_tanh", str(adam["tanh"]))
+    glue("adam_centred", adam["sigmoid − 1/2"].mean)
+    glue("adam_fair_sigmoid", str(adam["sigmoid, weights ×4"]))
+    glue("adam_fair_centred", str(adam["sigmoid − 1/2, weights ×4"]))
+    glue("adam_fair_vs_tanh", "overlap" if not separated(adam["sigmoid − 1/2, weights ×4"],
+                                                          adam["tanh"]) else "do not overlap")
+    glue("adam_tanh1", str(adam["tanh + 1"]))
+    glue("as_tanh_gap", as_tanh_gap())
 
 
 def check_tanh_hidden_layers() -> ClaimCheck:
     """Claim: tanh beats sigmoid in hidden layers because its outputs have mean 0.
 
     The premise is measured (hidden means at initialisation on zero-mean
-    inputs), then the same MLP is trained with four hidden activations and two
-    optimizers. ``sigmoid − 1/2`` has mean 0 but sigmoid's slope; ``tanh + 1``
-    has tanh's slope but not mean 0. "Beats": final loss at most CLEAR times
-    sigmoid's. "Mean 0 explains it": centring alone (``sigmoid − 1/2``) gets
-    within a factor CLOSE of tanh. Holds if tanh beats sigmoid and centring
-    explains it with both optimizers; wrong if tanh beats sigmoid with
-    neither; conditions otherwise.
+    inputs), then the set-ups of ``train`` are compared, for each optimizer,
+    by their final losses over the seeds (``seeds.lower``: every seed of one
+    below every seed of the other; a diverged run counts as worse than any).
+    "Beats": tanh below sigmoid. "Mean 0 helps": at equal slope and start,
+    the centred version is below the other (σ − 1/2 below σ, both weights ×4;
+    tanh below tanh + 1). "Mean 0 explains it all": from a start fitted to
+    its slope (weights ×4), σ − 1/2 does as well as tanh (ranges overlap, or
+    below). Holds if all three hold with both optimizers; wrong if tanh beats
+    sigmoid with neither, or mean 0 helps with neither; conditions otherwise.
     """
     x, _ = task_data()
     evidence: dict[str, object] = {
         "hidden means at init, sigmoid": hidden_means(mlp("sigmoid"), x),
         "hidden means at init, tanh": hidden_means(mlp("tanh"), x),
     }
-    beats, explained = [], []
+    beats, helps, reaches = [], [], []
     for opt in OPTIMIZERS:
-        loss = {act: final_loss(train(act, opt)[1]) for act in ACTIVATIONS}
-        evidence[f"{opt}: final loss (" + ", ".join(ACTIVATIONS) + ")"] = list(loss.values())
-        beats.append(loss["tanh"] <= CLEAR * loss["sigmoid"])
-        explained.append(loss["sigmoid − 1/2"] <= CLOSE * loss["tanh"])
-    evidence["tanh clearly beats sigmoid (SGD, Adam)"] = beats
-    evidence["centring alone comes close to tanh (SGD, Adam)"] = explained
-    if all(beats) and all(explained):
+        f = final_losses(opt)
+        short = "SGD" if opt != "Adam" else "Adam"
+        beats.append(lower(f["tanh"], f["sigmoid"]))
+        helps.append(lower(f["sigmoid − 1/2, weights ×4"], f["sigmoid, weights ×4"])
+                     and lower(f["tanh"], f["tanh + 1"]))
+        reaches.append(not lower(f["tanh"], f["sigmoid − 1/2, weights ×4"]))
+        evidence[f"{short}: tanh below sigmoid on every seed"] = beats[-1]
+        evidence[f"{short}: centred below uncentred, at both slopes"] = helps[-1]
+        evidence[f"{short}: sigmoid − 1/2 with weights ×4 as good as tanh"] = reaches[-1]
+    evidence["σ − 1/2 as tanh (SGD): largest loss gap to tanh"] = as_tanh_gap()
+    if all(beats) and all(helps) and all(reaches):
         verdict = "holds"
-    elif not any(beats):
+    elif not any(beats) or not any(helps):
         verdict = "wrong"
     else:
         verdict = "conditions"
@@ -248,18 +347,37 @@ def plot_hidden_outputs():
 
 
 def plot_training():
-    """Loss per epoch for the four hidden activations, SGD (left) and Adam (right)."""
+    """Loss per epoch of every set-up (mean over the seeds, band: min to max), SGD and Adam.
+
+    A set-up with diverged seeds shows its other seeds as thin lines instead.
+    """
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained", sharey=True)
-    styles = {"sigmoid": "C1-", "sigmoid − 1/2": "C1:", "tanh + 1": "C0:", "tanh": "C0-"}
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained", sharey=True)
+    styles = {"sigmoid": ("C1", "-"), "sigmoid, weights ×4": ("C1", "--"),
+              "sigmoid − 1/2": ("C2", ":"), "sigmoid − 1/2, weights ×4": ("C2", "-"),
+              "tanh + 1": ("C0", ":"), "tanh": ("C0", "-")}
+    epochs = np.arange(1, EPOCHS + 1)
     for ax, opt in zip(axes, OPTIMIZERS):
-        for act in ACTIVATIONS:
-            losses = train(act, opt)[1]
-            ax.plot(np.arange(1, EPOCHS + 1), losses, styles[act], lw=2, label=act)
-        ax.set(yscale="log", xlabel="epoch", title=f"{opt}, {DEPTH} hidden layers of {WIDTH}")
+        settings, losses = train(opt)
+        for name, (color, ls) in styles.items():
+            curves = losses[:, [i for i, (n, _) in enumerate(settings) if n == name]]
+            bad = int(np.sum(~np.isfinite(curves[-1])))
+            if bad:  # overflowed: no mean and no band, the seeds that survived drawn thin
+                ax.plot(epochs, np.where(np.isfinite(curves), curves, np.nan), color=color, ls=ls,
+                        lw=1)
+                ax.plot([], [], color=color, ls=ls, label=f"{name} (diverged on {bad} of {SEEDS})")
+                continue
+            ax.plot(epochs, curves.mean(axis=1), color=color, ls=ls, lw=2, label=name)
+            ax.fill_between(epochs, curves.min(axis=1), curves.max(axis=1), color=color, alpha=0.12)
+        if opt != "Adam":
+            curves = losses[:, [i for i, (n, _) in enumerate(settings) if n == AS_TANH]]
+            ax.plot(epochs[::4], curves.mean(axis=1)[::4], "kx", ms=5, label=AS_TANH)
+        ax.set(yscale="log", ylim=(0.02, 3), xlabel="epoch",
+               title=f"{opt}, {DEPTH} hidden layers of {WIDTH}")
     axes[0].set_ylabel("loss / target variance")
-    axes[0].legend(loc="lower left", fontsize=8)
+    axes[0].legend(loc="lower left", fontsize=7)
+    axes[1].legend(loc="lower left", fontsize=7)
     return fig
 
 
