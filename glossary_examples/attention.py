@@ -1,4 +1,4 @@
-"""Attention (注意力模型): outputs are averages of values, weighted by softmax(query · key).
+"""Attention (注意力机制): outputs are averages of values, weighted by softmax(query · key).
 
 Scaled dot-product attention scores every query against every key with a dot
 product divided by √d, turns each query's row of scores into weights with a

@@ -26,7 +26,7 @@ import functools
 import numpy as np
 
 from .recurrent_neural_network import numpy_rnn
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import keras, seed, tf
 
 STEPS = 20
@@ -197,6 +197,8 @@ def show_example() -> None:
     """How much each unrolled step contributes to the gradient of W_h."""
     g = numpy_gradients()
     norms = contribution_norms()["W_h"]
+    glue("ratio_11", float(norms[-10] / norms[-1]))
+    glue("fall_2_to_20", float(norms[-1] / norms[1]))
     print(table({
         "‖∂L/∂W_h‖ (the sum)": float(np.linalg.norm(g["W_h"])),
         f"contribution of step {STEPS} (last)": float(norms[-1]),
@@ -212,6 +214,8 @@ def show_example() -> None:
 def show_truncation() -> None:
     """Truncated BPTT: the W_h gradient keeping only the last k steps."""
     errors = truncation_errors()
+    glue("trunc_1", errors[1])
+    glue("trunc_10", errors[10])
     print(table({f"keep last {k} step{'s' if k > 1 else ''}: relative error": errors[k]
                  for k in TRUNCATIONS}))
 

@@ -1,12 +1,13 @@
 """Recurrent neural network (循环神经网络): one layer applied at every step, fed its own last state.
 
-With the same weights at every step, h_t = tanh(x_t W_x + h_(t−1) W_h + b).
+With the same weights at every step, h_t = tanh(W_x x_t + W_h h_(t−1) + b).
 
 The hidden state ``h_t`` carries what the network has seen so far from one
 step to the next. A *recurrent neuron* (循环神经元) is one unit of such a
 layer: a neuron whose input includes its own output at the previous step.
-Keras's ``SimpleRNN`` stores ``W_x`` as ``kernel`` (features × units),
-``W_h`` as ``recurrent_kernel`` (units × units) and ``b`` as ``bias``.
+Keras's ``SimpleRNN`` works with row vectors, h_t = tanh(x_t W_xᵀ + h_(t−1) W_hᵀ + b):
+it stores ``W_xᵀ`` as ``kernel`` (features × units), ``W_hᵀ`` as
+``recurrent_kernel`` (units × units) and ``b`` as ``bias``.
 
 One recurrent neuron with input weight 1 and recurrent weight 0.5, fed a
 single pulse: the pulse is remembered, and fades, step after step.

@@ -24,13 +24,15 @@ import functools
 
 import numpy as np
 
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import full_batch_loop, keras, seed, tf
+from ._lib.seeds import SEEDS, Spread, lower
 
 STEPS = 8  # time steps of the order experiment
-N_TRAIN = 1024
+N_TRAIN = 512
 N_TEST = 512
-TRAIN_STEPS = 400  # full-batch Adam steps
+TRAIN_STEPS = 300  # full-batch Adam steps
+RNN_UNITS = 8
 TASKS = ("sign of the sum", "rising or falling")
 MODELS = ("bag of inputs", "SimpleRNN")
 
@@ -75,7 +77,7 @@ def task_data(seed_value: int = 0) -> dict[str, np.ndarray]:
 
 
 def make_model(kind: str):
-    """A small classifier of sequences shaped (batch, STEPS, 1).
+    """A small classifier of sequences shaped (batch, STEPS, 1); it outputs a logit.
 
     ``"bag of inputs"``: the same Dense layer on every step, then the mean
     over time, then Dense layers: it sees which values occur, not in which
@@ -86,52 +88,133 @@ def make_model(kind: str):
         body = [k.layers.Dense(16, activation="relu"), k.layers.GlobalAveragePooling1D(),
                 k.layers.Dense(16, activation="relu")]
     else:
-        body = [k.layers.SimpleRNN(16, seed=0)]
-    return k.Sequential([k.Input((STEPS, 1)), *body, k.layers.Dense(1, activation="sigmoid")])
+        body = [k.layers.SimpleRNN(RNN_UNITS)]
+    return k.Sequential([k.Input((STEPS, 1)), *body, k.layers.Dense(1)])
 
 
 @functools.cache
-def trained(kind: str, task: str):
-    """``make_model(kind)`` after TRAIN_STEPS full-batch Adam steps on ``task`` (seeded)."""
+def initial_weights(kind: str, seed_value: int) -> list[np.ndarray]:
+    """The weights Keras's default initializers give :func:`make_model`, seeded:
+    ``glorot_uniform`` kernels, an orthogonal recurrent kernel, zero biases."""
+    k = keras()
+
+    def glorot(shape, offset=0):
+        return k.initializers.GlorotUniform(seed=seed_value + offset)(shape).numpy()
+
+    zeros = functools.partial(np.zeros, dtype="float32")
+    if kind == "bag of inputs":
+        return [glorot((1, 16)), zeros(16), glorot((16, 16), 50), zeros(16),
+                glorot((16, 1), 100), zeros(1)]
+    n = RNN_UNITS
+    recurrent = k.initializers.Orthogonal(seed=seed_value)((n, n)).numpy()
+    return [glorot((1, n)), recurrent, zeros(n), glorot((n, 1), 100), zeros(1)]
+
+
+def stacked_logits(kind: str, weights, x):
+    """The logits of many classifiers at once: every weight has a leading axis,
+    one entry per classifier; ``x`` (batch, STEPS, 1) is shared. Shape (classifiers, batch)."""
+    t = tf()
+    if kind == "bag of inputs":
+        w1, b1, w2, b2, w3, b3 = weights
+        h = t.nn.relu(t.matmul(x[None], w1[:, None]) + b1[:, None, None])  # Dense on every step
+        h = t.reduce_mean(h, axis=2)  # GlobalAveragePooling1D: the mean over time
+        h = t.nn.relu(t.einsum("mnh,mhk->mnk", h, w2) + b2[:, None])
+    else:
+        kernel, recurrent, bias, w3, b3 = weights
+        h = t.zeros([kernel.shape[0], t.shape(x)[0], kernel.shape[2]])
+        for x_t in t.unstack(x, axis=1):  # SimpleRNN: h_t = tanh(x_t W_x + h_(t-1) W_h + b)
+            h = t.tanh(t.einsum("nf,mfh->mnh", x_t, kernel)
+                       + t.einsum("mnh,mhk->mnk", h, recurrent) + bias[:, None])
+    return (t.einsum("mnh,mho->mno", h, w3) + b3[:, None])[..., 0]
+
+
+@functools.cache
+def trained() -> dict[str, list[np.ndarray]]:
+    """Both kinds of classifier, for both tasks and ``SEEDS`` seeds each, after
+    TRAIN_STEPS full-batch Adam steps: the trained weights, stacked in the order
+    (task, seed). The classifiers share no weights, and Adam works element by
+    element, so training them together on the sum of their losses trains each
+    one as if it were alone."""
     k, t = keras(), tf()
     data = task_data()
-    seed(0)
-    model = make_model(kind)
+    members = [(task, s) for task in TASKS for s in range(SEEDS)]
+    x = t.constant(data["x"][:N_TRAIN])
+    y = t.constant(np.stack([data[task][:N_TRAIN, 0] for task, _ in members]))
+    weights = {kind: [k.Variable(np.stack(w)) for w in zip(*(initial_weights(kind, s)
+                                                             for _, s in members))]
+               for kind in MODELS}
+    variables = [v for kind in MODELS for v in weights[kind]]
     optimizer = k.optimizers.Adam(learning_rate=0.01)
-    optimizer.build(model.trainable_variables)
-    full_batch_loop()(model, optimizer, k.losses.BinaryCrossentropy(),
-                      t.constant(data["x"][:N_TRAIN]), t.constant(data[task][:N_TRAIN]),
-                      t.constant(TRAIN_STEPS))
-    return model
+    optimizer.build(variables)
+
+    @t.function
+    def train(steps):
+        for _ in t.range(steps):
+            with t.GradientTape() as tape:
+                loss = 0.0
+                for kind in MODELS:
+                    logits = stacked_logits(kind, weights[kind], x)
+                    loss += t.reduce_sum(t.reduce_mean(  # the sum of every classifier's own loss
+                        t.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits), axis=1))
+            optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+
+    train(t.constant(TRAIN_STEPS))
+    return {kind: [v.numpy() for v in weights[kind]] for kind in MODELS}
 
 
-def held_out_accuracy(kind: str, task: str) -> float:
-    """Accuracy of the trained model on the N_TEST held-out sequences."""
+def member(task: str, seed_value: int) -> int:
+    """Index of one classifier in the stacks of :func:`trained`."""
+    return TASKS.index(task) * SEEDS + seed_value
+
+
+def held_out_accuracy(kind: str, task: str) -> np.ndarray:
+    """Accuracy of each seed's trained classifier on the N_TEST held-out sequences."""
     data = task_data()
-    predicted = trained(kind, task)(data["x"][N_TRAIN:]).numpy() > 0.5
-    return float(np.mean(predicted == (data[task][N_TRAIN:] > 0.5)))
+    rows = [member(task, s) for s in range(SEEDS)]
+    weights = [w[rows] for w in trained()[kind]]
+    predicted = stacked_logits(kind, weights, data["x"][N_TRAIN:]).numpy() > 0.0
+    return np.mean(predicted == (data[task][N_TRAIN:, 0] > 0.5), axis=1)
 
 
-def accuracies() -> dict[str, list[float]]:
-    """Test accuracy of each model on each task: ``{task: [bag, rnn]}``."""
+@functools.cache
+def accuracies() -> dict[str, list[np.ndarray]]:
+    """Test accuracy of each model on each task, per seed: ``{task: [bag, rnn]}``."""
     return {task: [held_out_accuracy(kind, task) for kind in MODELS] for task in TASKS}
 
 
-def shuffled_time_effect(task: str = "rising or falling") -> dict[str, float]:
-    """Reverse the time axis of the test sequences: how much do the predictions move?
-
-    The bag-of-inputs model is blind to order, so its outputs stay the same
-    (asserted, up to float rounding); the RNN's change.
-    """
+def keras_equivalence(task: str = "rising or falling") -> dict[str, float]:
+    """Seed 0's trained classifiers, loaded into :func:`make_model`'s Keras
+    models, give the same test logits as the stacked computation (asserted)."""
     x = task_data()["x"][N_TRAIN:]
     out = {}
     for kind in MODELS:
-        model = trained(kind, task)
-        before, after = model(x).numpy(), model(x[:, ::-1]).numpy()
+        weights = [w[member(task, 0)] for w in trained()[kind]]
+        model = make_model(kind)
+        model.set_weights(weights)
+        keras_logits = model(x).numpy()[:, 0]
+        stacked = stacked_logits(kind, [w[None] for w in weights], x).numpy()[0]
+        np.testing.assert_allclose(stacked, keras_logits, rtol=1e-4, atol=1e-4)
+        out[f"{kind}: max |stacked − Keras| logit"] = float(np.abs(stacked - keras_logits).max())
+    return out
+
+
+def shuffled_time_effect(task: str = "rising or falling") -> dict[str, list]:
+    """Reverse the time axis of the test sequences: how much do the predictions move?
+
+    The bag-of-inputs model is blind to order, so its outputs stay the same
+    (asserted, up to float rounding); the RNN's change. Returns the largest
+    change of a logit and the fraction of flipped labels, per seed.
+    """
+    x = task_data()["x"][N_TRAIN:]
+    rows = [member(task, s) for s in range(SEEDS)]
+    out = {}
+    for kind in MODELS:
+        weights = [w[rows] for w in trained()[kind]]
+        before = stacked_logits(kind, weights, x).numpy()
+        after = stacked_logits(kind, weights, x[:, ::-1]).numpy()
         if kind == "bag of inputs":
-            np.testing.assert_allclose(after, before, atol=1e-6)
-        out[kind] = [float(np.abs(after - before).max()),
-                     float(np.mean((after > 0.5) != (before > 0.5)))]
+            np.testing.assert_allclose(after, before, atol=1e-5)
+        out[kind] = [np.abs(after - before).max(axis=1), np.mean((after > 0) != (before > 0), axis=1)]
     return out
 
 
@@ -218,12 +301,16 @@ def plot_order_task():
     width = 0.38
     pos = np.arange(len(TASKS))
     for j, kind in enumerate(MODELS):
-        bars = ax2.bar(pos + (j - 0.5) * width, [acc[task][j] for task in TASKS], width, label=kind)
-        ax2.bar_label(bars, fmt="%.2f", fontsize=8)
+        values = [acc[task][j] for task in TASKS]
+        means = np.array([v.mean() for v in values])
+        spread = np.array([[m - v.min(), v.max() - m] for m, v in zip(means, values)]).T
+        bars = ax2.bar(pos + (j - 0.5) * width, means, width, yerr=spread, capsize=3, label=kind)
+        ax2.bar_label(bars, fmt="%.2f", fontsize=8, padding=6)
     ax2.axhline(0.5, color="gray", ls="--", lw=1, label="chance")
     ax2.set(xticks=pos, xticklabels=[f"{t}\n(order {'matters' if t == TASKS[1] else 'irrelevant'})"
                                      for t in TASKS],
-            ylabel="test accuracy", ylim=(0, 1.3), title=f"{N_TEST} held-out sequences")
+            ylabel=f"test accuracy ({N_TEST} sequences)", ylim=(0, 1.3),
+            title=f"{SEEDS} seeds: mean and range")
     ax2.legend(fontsize=8, loc="upper center", ncol=3)
     return fig
 
@@ -235,11 +322,24 @@ def show_shapes() -> None:
 
 
 def show_order_task() -> None:
-    """Bag of inputs vs SimpleRNN: test accuracy, and what reversing time does."""
-    rows = {f"test accuracy, {task} (bag, RNN)": acc for task, acc in accuracies().items()}
+    """Bag of inputs vs SimpleRNN: test accuracy over the seeds, and what reversing time does."""
+    acc = accuracies()
+    rows = {f"test accuracy, {task}, {kind}": str(Spread.of(acc[task][j]))
+            for task in TASKS for j, kind in enumerate(MODELS)}
     for kind, (shift, flipped) in shuffled_time_effect().items():
-        rows[f"time reversed, {kind}: max |Δ output|, labels flipped"] = [shift, flipped]
+        rows[f"time reversed, {kind}: max |Δ logit|"] = float(shift.max())
+        rows[f"time reversed, {kind}: labels flipped"] = str(Spread.of(flipped))
+    slope_bag, slope_rnn = (Spread.of(a) for a in acc[TASKS[1]])
+    rows["rising or falling: RNN above bag on every seed"] = lower(slope_bag, slope_rnn)
+    rows.update(keras_equivalence())
     print(table(rows))
+    glue("sum_bag_min", float(acc[TASKS[0]][0].min()))
+    glue("sum_rnn_min", float(acc[TASKS[0]][1].min()))
+    glue("slope_bag_min", slope_bag.min)
+    glue("slope_bag_max", slope_bag.max)
+    glue("slope_rnn_min", slope_rnn.min)
+    glue("slope_rnn_max", slope_rnn.max)
+    glue("flipped_min", float(shuffled_time_effect()["SimpleRNN"][1].min()))
 
 
 def show_cross_check() -> None:
