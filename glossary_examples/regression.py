@@ -2,30 +2,38 @@
 
 The simplest Keras regression model is one ``Dense(1)`` unit without an
 activation, ``y_hat = w x + b``: linear regression. Trained by gradient descent
-on the mean squared error it converges to the least-squares line, the same
-line ``np.linalg.lstsq`` computes in closed form.
+on the mean squared error until it converges, it reaches the least-squares
+line, the same line ``np.linalg.lstsq`` computes in closed form. Trained too
+briefly, it stops short of it (underfitting).
 
 >>> x = np.array([0.0, 1.0, 2.0])
 >>> least_squares(x, 2 * x + 1)          # (slope, intercept) of y = 2x + 1
 (2.0, 1.0)
 >>> float(mse(np.array([1.0, 2.0]), np.array([1.0, 4.0])))
 2.0
+>>> round(slowest_curvature(np.linspace(0, 1, 101)), 4)   # of the MSE bowl in (w, b)
+0.1341
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ._lib.claims import ClaimCheck
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import keras, seed, tf
+from ._lib.seeds import SEEDS, Spread
 
-N = 100  # training examples, x uniform in [0, 1]
+N = 100  # training examples, x evenly spaced in [0, 1]
 NOISE = 0.1  # standard deviation of the noise added to the targets
 EPOCHS = 200  # the source's nb_epoch=200
-LEARNING_RATE = 0.5  # full-batch gradient descent converges well within 200 epochs
+BATCH = 32  # Keras's default batch size, which the source used
+LEARNING_RATE = 0.5  # the converged run: full-batch gradient descent, well within 200 epochs
 FAR = 6.0  # the claim's "far outside": x = 6
 POOR = 10.0  # "predicts poorly": error at FAR above POOR x the error on the training range
+MANY_SEEDS = 2000  # noise draws for the least-squares study of the error at FAR
 TARGETS = {"y = x": lambda x: x, "y = x²": lambda x: x**2}
 
 
@@ -35,9 +43,9 @@ def mse(y_true, y_pred) -> float:
 
 
 def make_data(target: str = "y = x", n: int = N, seed_value: int = 0):
-    """``n`` inputs uniform in [0, 1] and noisy targets ``f(x) + noise``, shape (n, 1)."""
+    """``n`` inputs evenly spaced in [0, 1] and noisy targets ``f(x) + noise``, shape (n, 1)."""
     rng = np.random.default_rng(seed_value)
-    x = rng.uniform(0.0, 1.0, size=(n, 1))
+    x = np.linspace(0.0, 1.0, n).reshape(-1, 1)
     y = TARGETS[target](x) + rng.normal(0.0, NOISE, size=(n, 1))
     return x.astype("float32"), y.astype("float32")
 
@@ -47,6 +55,139 @@ def least_squares(x, y) -> tuple[float, float]:
     design = np.column_stack([np.ravel(x), np.ones(np.size(x))]).astype("float64")
     (slope, intercept), *_ = np.linalg.lstsq(design, np.ravel(y).astype("float64"), rcond=None)
     return float(slope), float(intercept)
+
+
+# --- The source's run ------------------------------------------------------------
+
+
+@functools.cache
+def source_run(seed_value: int = 0):
+    """The source's run in Keras 3; return (model, History).
+
+    One ``Dense(1)`` unit, the mean squared error, the optimizer ``"sgd"``
+    with its defaults, 200 epochs of batches of 32 (Keras's default), each
+    epoch a new shuffle of the 100 examples. ``fit(x, y, epochs=200)`` does
+    the same with NumPy arrays; the Dataset, built once, costs far less per
+    epoch, and ``steps_per_execution=4`` runs an epoch's 4 steps per call.
+    """
+    k, t = keras(), tf()
+    x, y = make_data(seed_value=seed_value)
+    seed(seed_value)
+    model = k.Sequential([k.Input((1,)), k.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", steps_per_execution=4)
+    data = t.data.Dataset.from_tensor_slices((x, y)).shuffle(N, seed=seed_value).batch(BATCH)
+    history = model.fit(data.repeat(), epochs=EPOCHS, steps_per_epoch=4, shuffle=False, verbose=0)
+    return model, history
+
+
+def slowest_curvature(x) -> float:
+    """The smallest eigenvalue of the Hessian of the MSE in (w, b).
+
+    The Hessian is 2 [[mean x², mean x], [mean x, 1]].
+
+    Gradient descent with learning rate ``lr`` shrinks the error along that
+    direction by a factor ``1 - lr * eigenvalue`` per step: the slowest part.
+    """
+    x = np.ravel(x).astype("float64")
+    hessian = 2 * np.array([[np.mean(x**2), np.mean(x)], [np.mean(x), 1.0]])
+    return float(np.linalg.eigvalsh(hessian)[0])
+
+
+def show_source_run() -> None:
+    """The source's run: its prediction at x = 1 against the least-squares line."""
+    x, y = make_data()
+    model, history = source_run()
+    kernel, bias = (float(w.numpy().ravel()[0]) for w in model.weights)
+    slope, intercept = least_squares(x, y)
+    lr = float(model.optimizer.learning_rate.numpy())
+    steps = EPOCHS * 4
+    curvature = slowest_curvature(x)
+    loss = history.history["loss"]
+    rows = {
+        "epochs, batches per epoch, steps": [len(loss), 4, steps],
+        "SGD default learning rate": lr,
+        "prediction at x = 1 (Keras)": glue("src_pred", predict(model, [1.0])[0]),
+        "least-squares line at x = 1": glue("ls_pred", slope + intercept),
+        "w, b (Keras)": [glue("src_w", kernel), glue("src_b", bias)],
+        "w, b (least squares)": [glue("ls_w", slope), glue("ls_b", intercept)],
+        "training MSE, last epoch (Keras)": glue("src_mse", float(loss[-1])),
+        "training MSE of the least-squares line": glue("ls_mse", mse(y, slope * x + intercept)),
+        "training MSE: drop over the last 20 epochs": glue("src_drop", float(loss[-21] - loss[-1])),
+        "smallest curvature of the MSE bowl": glue("curv", curvature),
+        "steps to shrink the slow error by e: 1 / (lr x curvature)": glue(
+            "slow_steps", 1 / (lr * curvature)),
+        "slow error left after 800 steps: exp(-800 lr curvature)": glue(
+            "slow_left", float(np.exp(-steps * lr * curvature))),
+    }
+    glue("sgd_lr", lr)
+    glue("noise", NOISE)
+    print(table(rows))
+
+
+def train_copies(seeds, learning_rate: float = 0.01, batch_size: int = BATCH,
+                 epochs: int = EPOCHS) -> np.ndarray:
+    """Train one linear unit per seed, all at once; return their (slope, intercept) rows.
+
+    ``Dense(len(seeds))`` on the one input is that many independent units
+    ``w_k x + b_k``: unit k is initialised as a Dense(1) with seed k would be
+    (Glorot uniform on a 1x1 kernel), sees the targets of noise seed k, and
+    the loss is the *sum* of the units' mean squared errors, so unit k gets
+    exactly the gradient it would get trained alone. SGD, batches of
+    ``batch_size``, ``epochs`` passes over the data reshuffled each time (one
+    shuffle shared by the units): the steps of ``epochs`` epochs, run as one
+    Keras epoch in a single call, since no per-epoch history is needed.
+    """
+    k, t = keras(), tf()
+    seeds = list(seeds)
+    x = make_data()[0]
+    y = np.hstack([make_data(seed_value=s)[1] for s in seeds])
+
+    def init(shape, dtype=None):  # kernel (1, K): column k as GlorotUniform(seed=k) draws it
+        return np.hstack([k.initializers.GlorotUniform(seed=s)((1, 1)) for s in seeds])
+
+    def summed_mse(y_true, y_pred):
+        return k.ops.sum(k.ops.square(y_true - y_pred), axis=-1)
+
+    seed(0)
+    model = k.Sequential([k.Input((1,)), k.layers.Dense(len(seeds), kernel_initializer=init)])
+    steps = -(-N // batch_size) * epochs  # every pass over the data, reshuffled, in one call
+    model.compile(optimizer=k.optimizers.SGD(learning_rate), loss=summed_mse,
+                  steps_per_execution=steps)
+    data = t.data.Dataset.from_tensor_slices((x, y)).shuffle(N, seed=0).batch(batch_size)
+    model.fit(data.repeat(), epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
+    kernel, bias = model.get_weights()
+    return np.column_stack([kernel.ravel(), bias])
+
+
+def show_source_seeds() -> None:
+    """The source's setting on 5 seeds: how far short of the least-squares line each run stops."""
+    seeds = range(SEEDS)
+    weights = train_copies(seeds)
+    gaps, shortfall, at_one = [], [], []
+    for s, (w, b) in zip(seeds, weights):
+        x, y = make_data(seed_value=s)
+        slope, intercept = least_squares(x, y)
+        at_one.append(float(w + b))
+        gaps.append(abs((w + b) - (slope + intercept)))
+        shortfall.append(mse(y, w * x + b) - mse(y, slope * x + intercept))
+    spread_pred, spread_gap, spread_short = (Spread.of(v) for v in (at_one, gaps, shortfall))
+    glue("seeds_pred_min", spread_pred.min)
+    glue("seeds_pred_max", spread_pred.max)
+    glue("seeds_gap_min", spread_gap.min)
+    glue("seeds_short_min", spread_short.min)
+    k = keras()
+    initial = [float(k.initializers.GlorotUniform(seed=s)((1, 1))[0, 0]) for s in seeds]
+    print(table({
+        "seed": list(seeds),
+        "initial slope w": initial,
+        "prediction at x = 1, per seed": at_one,
+        "prediction at x = 1": str(spread_pred),
+        "|prediction - least-squares line| at x = 1": str(spread_gap),
+        "training MSE above the least-squares MSE": str(spread_short),
+    }))
+
+
+# --- The converged run -------------------------------------------------------------
 
 
 def build(kind: str = "linear", seed_value: int = 0):
@@ -60,25 +201,37 @@ def build(kind: str = "linear", seed_value: int = 0):
     return model
 
 
-_RUNS: dict = {}  # one training run per (kind, target, epochs), shared by the page's cells
-
-
-def fit(kind: str = "linear", target: str = "y = x", epochs: int = EPOCHS):
-    """Train ``build(kind)`` on ``make_data(target)``; return (model, History).
+@functools.cache
+def fit():
+    """Train ``build("linear")`` on ``make_data()``; return (model, History).
 
     Each epoch is one batch of all N examples, i.e. one step of plain gradient
-    descent. The data go in as a ``tf.data.Dataset`` built once, which costs
-    far less per epoch than NumPy arrays; ``fit(x, y, epochs=...)`` trains the
-    same way.
+    descent. The batch goes in as a ``tf.data.Dataset`` repeated for ever,
+    which costs far less per epoch than NumPy arrays; ``fit(x, y,
+    batch_size=N, epochs=200)`` trains the same way.
     """
-    key = (kind, target, epochs)
-    if key not in _RUNS:
-        x, y = make_data(target)
-        model = build(kind)
-        data = tf().data.Dataset.from_tensor_slices((x, y)).batch(len(x))
-        history = model.fit(data, epochs=epochs, shuffle=False, verbose=0)
-        _RUNS[key] = (model, history)
-    return _RUNS[key]
+    x, y = make_data()
+    model = build("linear")
+    data = tf().data.Dataset.from_tensors((x, y)).repeat()
+    history = model.fit(data, epochs=EPOCHS, steps_per_epoch=1, shuffle=False, verbose=0)
+    return model, history
+
+
+@functools.cache
+def trained(kind: str, target: str):
+    """A model trained like ``fit()``: 200 full-batch steps on ``make_data(target)``.
+
+    Where no loss per epoch is needed, the 200 steps run as one Keras epoch
+    in a single call (``steps_per_execution=200``): the same steps, cheaper.
+    """
+    if (kind, target) == ("linear", "y = x"):
+        return fit()[0]
+    x, y = make_data(target)
+    model = build(kind)
+    model.compile(optimizer=model.optimizer, loss=model.loss, steps_per_execution=EPOCHS)
+    data = tf().data.Dataset.from_tensors((x, y)).repeat()
+    model.fit(data, epochs=1, steps_per_epoch=EPOCHS, shuffle=False, verbose=0)
+    return model
 
 
 def predict(model, x) -> np.ndarray:
@@ -107,6 +260,32 @@ def cross_check() -> dict[str, float]:
     }
 
 
+def show_example() -> None:
+    """The converged unit's weights and its prediction at x = 1."""
+    model, history = fit()
+    kernel, bias = (w.numpy().ravel()[0] for w in model.weights)
+    x, y = make_data()
+    slope, intercept = least_squares(x, y)
+    loss = np.array(history.history["loss"])
+    near = int(np.argmax(loss <= 1.01 * mse(y, slope * x + intercept))) + 1
+    glue("lr_converged", LEARNING_RATE)
+    print(table({
+        "training examples, epochs": [N, len(history.history["loss"])],
+        "batch size (all examples), learning rate": [N, LEARNING_RATE],
+        "MSE after epoch 1, after the last": [float(history.history["loss"][0]),
+                                              glue("conv_mse", float(history.history["loss"][-1]))],
+        "learned w (kernel), b (bias)": [glue("conv_w", float(kernel)),
+                                         glue("conv_b", float(bias))],
+        "prediction at x = 1": glue("conv_pred", float(predict(model, [1.0])[0])),
+        "first epoch with MSE within 1% of the lstsq MSE": glue("conv_epochs", near),
+    }))
+
+
+def show_cross_check() -> None:
+    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
+    print(table(cross_check()))
+
+
 # --- Claim 1: nb_epoch ---------------------------------------------------------
 
 
@@ -121,7 +300,7 @@ def old_and_new_fit() -> dict[str, object]:
         old_epochs = len(history.history["loss"])
     except TypeError as err:
         old, old_epochs = f"TypeError: {err}", 0
-    _, history = fit()  # fit(dataset, epochs=EPOCHS), as in the example
+    _, history = source_run()  # fit(..., epochs=EPOCHS), as in the example
     return {
         "keras version": k.__version__,
         f"fit(x, y, nb_epoch={EPOCHS})": old,
@@ -158,7 +337,7 @@ def case_name(kind: str, target: str) -> str:
 def extrapolation_errors(kind: str, target: str) -> dict[str, float]:
     """Errors of one trained model: on its training data, and at x = FAR against the true f."""
     x, y = make_data(target)
-    model, _ = fit(kind, target)
+    model = trained(kind, target)
     train_rmse = float(np.sqrt(mse(y.ravel(), predict(model, x))))
     truth = float(TARGETS[target](FAR))
     at_far = float(predict(model, [FAR])[0])
@@ -171,12 +350,29 @@ def extrapolation_errors(kind: str, target: str) -> dict[str, float]:
     }
 
 
+def line_ratios_over_seeds(n_seeds: int = MANY_SEEDS) -> np.ndarray:
+    """Error at x = 6 / training RMSE of the least-squares line, for ``n_seeds`` noise draws.
+
+    The converged Dense(1) unit *is* the least-squares line (the NumPy vs
+    Keras check), so NumPy gives its ratio for thousands of data sets at once.
+    """
+    x = make_data()[0].ravel().astype("float64")
+    rng = np.random.default_rng(1)
+    ys = x[:, None] + rng.normal(0.0, NOISE, size=(N, n_seeds))  # one data set per column
+    design = np.column_stack([x, np.ones(N)])
+    coef, *_ = np.linalg.lstsq(design, ys, rcond=None)  # (2, n_seeds)
+    rmse = np.sqrt(np.mean((design @ coef - ys) ** 2, axis=0))
+    error_far = np.abs(coef[0] * FAR + coef[1] - FAR)
+    return error_far / rmse
+
+
 def check_regression_extrapolation() -> ClaimCheck:
     """Claim: a model trained on inputs in [0, 1] predicts poorly far outside (at 6).
 
     Three models trained on x in [0, 1]. "Poorly" means: the error at x = 6
     is more than POOR times the model's RMSE on its training data. Holds if
-    every case is poor, wrong if none is, conditions otherwise.
+    every case is poor, wrong if none is, conditions otherwise. For the line
+    on linear data, the ratio over many noise draws shows what is luck.
     """
     evidence: dict[str, object] = {}
     poor = []
@@ -186,7 +382,21 @@ def check_regression_extrapolation() -> ClaimCheck:
         evidence[f"{name}: rmse on [0, 1], prediction / truth at 6"] = [
             e["rmse on [0, 1]"], e["prediction at 6"], e["truth at 6"]]
         evidence[f"{name}: error at 6 / rmse on [0, 1]"] = e["ratio"]
+        key = {"linear, y = x": "ratio_line", "mlp, y = x": "ratio_mlp",
+               "linear, y = x²": "ratio_square"}[f"{kind}, {target}"]
+        glue(key, e["ratio"])
         poor.append(e["ratio"] > POOR)
+    ratios = line_ratios_over_seeds()
+    stats = {
+        "median": glue("many_median", float(np.median(ratios))),
+        "share above 1": glue("many_above_one", float(np.mean(ratios > 1))),
+        "99th percentile": glue("many_p99", float(np.percentile(ratios, 99))),
+        "largest": glue("many_max", float(ratios.max())),
+    }
+    glue("many_seeds", MANY_SEEDS)
+    evidence[f"Dense(1), y = x, {MANY_SEEDS} noise draws (lstsq): ratio median, share > 1"] = [
+        stats["median"], stats["share above 1"]]
+    evidence["  ... 99th percentile, largest"] = [stats["99th percentile"], stats["largest"]]
     evidence[f"cases with error at 6 > {POOR:g} x rmse"] = f"{sum(poor)} of {len(poor)}"
     verdict = "holds" if all(poor) else "wrong" if not any(poor) else "conditions"
     return ClaimCheck("regression-extrapolation", verdict, evidence)
@@ -196,26 +406,30 @@ def check_regression_extrapolation() -> ClaimCheck:
 
 
 def plot_fit():
-    """Left: data, Keras's line and the least-squares line. Right: loss per epoch."""
+    """Left: data, the source's run, the converged run, least squares. Right: loss per epoch."""
     import matplotlib.pyplot as plt
 
     x, y = make_data()
+    source, source_history = source_run()
     model, history = fit()
     slope, intercept = least_squares(x, y)
     grid = np.linspace(0, 1, 101)
-    at_one = float(predict(model, [1.0])[0])
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
     ax1.scatter(x, y, s=12, alpha=0.6, label="data: y = x + noise")
-    ax1.plot(grid, predict(model, grid), lw=2, color="C1", label="Keras Dense(1) after 200 epochs")
+    ax1.plot(grid, predict(source, grid), lw=2, color="C3",
+             label="source's run: sgd defaults, batches of 32")
+    ax1.plot(grid, predict(model, grid), lw=2, color="C1", label="converged: full batch, lr 0.5")
     ax1.plot(grid, slope * grid + intercept, "k--", lw=1, label="least squares (lstsq)")
-    ax1.plot([1.0], [at_one], "o", color="C3", ms=7, label=f"prediction at x = 1: {at_one:.3f}")
-    ax1.set(xlabel="x", ylabel="y", title="Linear regression with one Dense unit")
+    ax1.plot([1.0, 1.0], [predict(source, [1.0])[0], predict(model, [1.0])[0]], "o",
+             color="k", ms=5)
+    ax1.set(xlabel="x", ylabel="y", title="Two runs of one Dense(1) unit, 200 epochs")
     ax1.legend(loc="upper left", fontsize=8)
-    loss = history.history["loss"]
-    ax2.plot(np.arange(1, len(loss) + 1), loss, color="C1", label="training MSE (Keras)")
+    epochs = np.arange(1, EPOCHS + 1)
+    ax2.plot(epochs, source_history.history["loss"], color="C3", label="source's run")
+    ax2.plot(epochs, history.history["loss"], color="C1", label="converged run")
     ax2.axhline(mse(y, slope * x + intercept), color="k", ls="--", lw=1, label="MSE of lstsq line")
-    ax2.set(yscale="log", xlabel="epoch", ylabel="mean squared error", title="Loss per epoch")
-    ax2.legend(loc="upper right")
+    ax2.set(yscale="log", xlabel="epoch", ylabel="training MSE", title="Loss per epoch")
+    ax2.legend(loc="upper right", fontsize=8)
     return fig
 
 
@@ -230,7 +444,7 @@ def plot_extrapolation():
         ax.plot(grid, TARGETS[target](grid), "k--", lw=1, label=f"truth {target}")
         for i, (kind, tgt) in enumerate(CASES):
             if tgt == target:
-                ax.plot(grid, predict(fit(kind, tgt)[0], grid), lw=2, color=f"C{i}",
+                ax.plot(grid, predict(trained(kind, tgt), grid), lw=2, color=f"C{i}",
                         label=case_name(kind, tgt).split(",")[0])
         ax.axvline(FAR, color="C3", lw=1, ls=":")
         ax.set(xlabel="x", ylabel="prediction", title=f"Trained on [0, 1], target {target}")
@@ -238,27 +452,10 @@ def plot_extrapolation():
     return fig
 
 
-def show_example() -> None:
-    """The trained unit's weights and its prediction at x = 1."""
-    model, history = fit()
-    kernel, bias = (w.numpy().ravel()[0] for w in model.weights)
-    print(table({
-        "training examples": N,
-        "epochs (len(history.history['loss']))": len(history.history["loss"]),
-        "MSE after epoch 1, after the last": [float(history.history["loss"][0]),
-                                              float(history.history["loss"][-1])],
-        "learned w (kernel), b (bias)": [float(kernel), float(bias)],
-        "prediction at x = 1": float(predict(model, [1.0])[0]),
-    }))
-
-
-def show_cross_check() -> None:
-    """NumPy and Keras agree (the assertions run inside ``cross_check``)."""
-    print(table(cross_check()))
-
-
 # What the page runs, in its order: show_ prints, plot_ draws, check_ judges a claim.
 PAGE = (
+    show_source_run,
+    show_source_seeds,
     show_example,
     plot_fit,
     show_cross_check,
