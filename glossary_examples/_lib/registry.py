@@ -8,8 +8,8 @@ entries come, terms within a section as their ``[[term]]`` entries come.
 The file is checked as it is read: a mistake in it raises
 :class:`RegistryError` with one sentence naming the entry.
 
->>> term("dropout").zh
-'丢弃'
+>>> term("dropout").zh, term("dropout").zh_aliases
+('暂退法', ('丢弃法', '丢弃'))
 >>> term("vanishing-gradient").module
 'vanishing_gradient'
 >>> [s.key for s in SECTIONS][:2]
@@ -77,7 +77,7 @@ class Term:
 
     @property
     def title(self) -> str:
-        """Page title, English then Chinese: ``Dropout · 丢弃``."""
+        """Page title, English then Chinese: ``Dropout · 暂退法``."""
         return f"{self.name} · {self.zh}"
 
 
