@@ -1,4 +1,4 @@
-"""Epoch (周期): one full pass of training over every example in the training data.
+"""Epoch (轮次): one full pass of training over every example in the training data.
 
 ``model.fit(x, y, batch_size=B, epochs=E)`` runs E epochs. Each epoch splits the
 n training examples into ceil(n / B) batches (the last one smaller when B does
@@ -22,18 +22,20 @@ import math
 
 import numpy as np
 
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import keras, seed, tf
+from ._lib.seeds import SEEDS, Spread, lower
 
 # The overfitting experiment: few examples, a model with thousands of weights.
 N_TRAIN = 40
 N_VAL = 400
 N_FEATURES = 3  # only the first one matters: y = sin(3 x0) + noise
 NOISE = 0.3
-UNITS = 128
+UNITS = 64
 BATCH = 10
 EPOCHS = 200
 LEARNING_RATE = 0.005
+SEED_VALUES = tuple(range(SEEDS))  # seeds of the initial weights and the epoch orders
 
 
 def steps_per_epoch(n: int, batch_size: int) -> int:
@@ -91,6 +93,7 @@ def _id_data(n: int) -> tuple[np.ndarray, np.ndarray]:
     return x, (2.0 * u + 1.0)[:, None]
 
 
+@functools.cache
 def trace_fit(n: int, batch_size: int, epochs: int, source: str = "arrays",
               seed_value: int = 0) -> dict:
     """Train a one-unit model with ``fit`` and record what every epoch did.
@@ -153,7 +156,7 @@ def show_nb_epoch() -> None:
     """Keras 1 called the argument ``nb_epoch``; Keras 3's ``fit`` rejects it."""
     k = keras()
     model = k.Sequential([k.Input((1,)), k.layers.Dense(1)])
-    model.compile(optimizer="sgd", loss="mse")
+    model.compile(optimizer="sgd", loss="mse", run_eagerly=True)  # 2 tiny epochs: no graph needed
     x = np.zeros((4, 1), dtype="float32")
     try:
         model.fit(x, x, nb_epoch=2, verbose=0)
@@ -182,57 +185,181 @@ def overfitting_data(seed_value: int = 1) -> dict[str, np.ndarray]:
             "clean_val": clean_val.astype("float32")}
 
 
-@functools.cache
-def train_for_many_epochs(epochs: int = EPOCHS, seed_value: int = 0) -> dict:
-    """A too-big MLP (2 × 128 tanh units) trained for ``epochs`` epochs on 40 examples.
+# --- Several seeds as one model ----------------------------------------------
 
-    Records the training and validation loss after every epoch (``History``).
-    The data go in as a ``tf.data.Dataset`` that reshuffles every epoch: with
-    one tiny pipeline built once, 200 epochs take a few seconds.
+
+def stacked_init(sizes, seeds) -> list[np.ndarray]:
+    """The initial weights of ``len(seeds)`` independent MLPs, stacked along a first axis.
+
+    Network k has the layer sizes ``sizes`` (input first). Its kernels come
+    from ``keras.initializers.GlorotUniform`` with seeds of its own and its
+    biases are 0, as in a ``Dense`` layer. Returns [W1, b1, W2, b2, ...] of
+    shapes (K, fan_in, fan_out) and (K, 1, fan_out): slice k holds network k.
+    """
+    k = keras()
+    weights = []
+    for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        kernels = [k.initializers.GlorotUniform(seed=100 * s + layer)((fan_in, fan_out))
+                   for s in seeds]
+        weights += [np.stack(kernels), np.zeros((len(seeds), 1, fan_out), "float32")]
+    return weights
+
+
+def stacked_mlp(sizes, seeds):
+    """``stacked_init`` as ``tf.Variable``s, ready for training."""
+    t = tf()
+    return [t.Variable(w) for w in stacked_init(sizes, seeds)]
+
+
+def network(stacked_weights, k: int) -> list[np.ndarray]:
+    """Network k's weights out of stacked ones, in ``Dense`` layout: [W1, b1, W2, b2, ...]."""
+    return [w[k] if i % 2 == 0 else w[k, 0] for i, w in enumerate(stacked_weights)]
+
+
+def stacked_apply(params, x, activation):
+    """Run all K networks, each on its own inputs: x (K, n, d) gives outputs (K, n, out).
+
+    One ``einsum`` per layer computes the K matrix products at once; network
+    k reads only slice k of the weights, so the K networks never mix.
+    """
+    t = tf()
+    h = x
+    for i in range(0, len(params), 2):
+        h = t.einsum("knd,kdh->knh", h, params[i]) + params[i + 1]
+        if i + 2 < len(params):  # hidden layers; the output layer is linear
+            h = activation(h)
+    return h
+
+
+def epoch_orders(seeds, epochs: int, n: int) -> np.ndarray:
+    """A new random order of the n examples in every epoch, for every seed: (K, epochs, n)."""
+    return np.stack([
+        np.stack([np.random.default_rng([s, e]).permutation(n) for e in range(epochs)])
+        for s in seeds
+    ]).astype("int32")
+
+
+@functools.cache
+def _epoch_loop():
+    """Mini-batch training of K stacked networks, epochs ``first`` to ``last``, as one graph."""
+    t = tf()
+
+    def mse(params, x, y):  # per network: (K,)
+        x = t.broadcast_to(x, (params[0].shape[0], *x.shape))
+        return t.reduce_mean(t.square(stacked_apply(params, x, t.tanh) - y), axis=[1, 2])
+
+    @t.function
+    def loop(params, optimizer, x, y, x_val, y_val, orders, batch_size, first, last):
+        n = orders.shape[2]
+        train_mse = t.TensorArray(t.float32, size=last - first)
+        val_mse = t.TensorArray(t.float32, size=last - first)
+        for e in t.range(first, last):
+            for start in t.range(0, n, batch_size):
+                ids = orders[:, e, start:start + batch_size]  # (K, B): each network its own batch
+                with t.GradientTape() as tape:
+                    pred = stacked_apply(params, t.gather(x, ids), t.tanh)
+                    # The sum of the K networks' mean losses: the weights of
+                    # network k get the gradient of its own loss, as if alone.
+                    loss = t.reduce_sum(t.reduce_mean(t.square(pred - t.gather(y, ids)), axis=[1, 2]))
+                grads = tape.gradient(loss, params)
+                optimizer.apply_gradients(zip(grads, params))
+            train_mse = train_mse.write(e - first, mse(params, x, y))
+            val_mse = val_mse.write(e - first, mse(params, x_val, y_val))
+        return train_mse.stack(), val_mse.stack()
+
+    return loop
+
+
+@functools.cache
+def train_for_many_epochs(epochs: int = EPOCHS) -> dict:
+    """A too-big MLP (2 × 64 tanh units) trained for ``epochs`` epochs on 40 examples, 5 seeds.
+
+    The seed sets the initial weights and the order of the examples in each
+    epoch; the data are the same for all. The 5 networks train side by side
+    as one stacked model (``stacked_mlp``), each on its own mini-batches of
+    10 with Adam. After every epoch, the MSE of each network on all 40
+    training examples and on the 400 validation examples is recorded. The
+    weights after the first epoch are kept for ``cross_check``.
     """
     k, t = keras(), tf()
     d = overfitting_data()
-    seed(seed_value)
-    model = k.Sequential([
-        k.Input((N_FEATURES,)),
-        k.layers.Dense(UNITS, activation="tanh"),
-        k.layers.Dense(UNITS, activation="tanh"),
-        k.layers.Dense(1),
-    ])
-    model.compile(optimizer=k.optimizers.Adam(LEARNING_RATE), loss="mse")
-    train = (t.data.Dataset.from_tensor_slices((d["x_train"], d["y_train"]))
-             .shuffle(N_TRAIN, seed=seed_value).batch(BATCH))
-    val = t.data.Dataset.from_tensor_slices((d["x_val"], d["y_val"])).batch(N_VAL)
-    history = model.fit(train, validation_data=val, epochs=epochs, shuffle=False, verbose=0)
-    train_loss = np.array(history.history["loss"])
-    val_loss = np.array(history.history["val_loss"])
+    params = stacked_mlp([N_FEATURES, UNITS, UNITS, 1], SEED_VALUES)
+    initial = [p.numpy() for p in params]
+    optimizer = k.optimizers.Adam(LEARNING_RATE)
+    optimizer.build(params)
+    data = [t.constant(d[key]) for key in ("x_train", "y_train", "x_val", "y_val")]
+    orders = t.constant(epoch_orders(SEED_VALUES, epochs, N_TRAIN))
+    loop = _epoch_loop()
+    batch, zero, one, last = (t.constant(v) for v in (BATCH, 0, 1, epochs))
+    first = loop(params, optimizer, *data, orders, batch, zero, one)  # epoch 1, then the rest
+    after_first = [p.numpy() for p in params]
+    rest = loop(params, optimizer, *data, orders, batch, one, last)
+    final = [p.numpy() for p in params]
+    train_mse = np.concatenate([first[0].numpy(), rest[0].numpy()]).T  # (seeds, epochs)
+    val_mse = np.concatenate([first[1].numpy(), rest[1].numpy()]).T
+    best = val_mse.argmin(axis=1)
     return {
-        "model": model,
         "data": d,
-        "train_loss": train_loss,
-        "val_loss": val_loss,
-        "best_epoch": int(val_loss.argmin()) + 1,  # epochs count from 1
+        "orders": orders.numpy(),
+        "initial": initial,
+        "after_first_epoch": after_first,
+        "final": final,
+        "train_loss": train_mse,
+        "val_loss": val_mse,
+        "best_epoch": best + 1,  # epochs count from 1, one per seed
         "noise_floor": float(np.mean((d["y_val"] - d["clean_val"]) ** 2)),
-        "weights": model.count_params(),
+        "weights": sum(int(np.prod(p.shape[1:])) for p in params),  # per network
+    }
+
+
+def overfitting_summary() -> dict[str, Spread]:
+    """Per seed: the best epoch, and the losses at the last epoch against those at the best."""
+    run = train_for_many_epochs()
+    tr, va, best = run["train_loss"], run["val_loss"], run["best_epoch"]
+    seeds = np.arange(len(best))
+    return {
+        "best epoch (lowest val loss)": Spread.of(best),
+        "val loss at the best epoch": Spread.of(va[seeds, best - 1]),
+        f"val loss at epoch {EPOCHS}": Spread.of(va[:, -1]),
+        f"val loss at epoch {EPOCHS} / at best": Spread.of(va[:, -1] / va[seeds, best - 1]),
+        f"train loss at epoch {EPOCHS} / at best": Spread.of(tr[:, -1] / tr[seeds, best - 1]),
+        f"train loss at epoch {EPOCHS}": Spread.of(tr[:, -1]),
     }
 
 
 def show_overfitting() -> None:
-    """Training and validation loss at a few epochs, and the best epoch."""
+    """Training and validation loss at a few epochs (mean over seeds), and the spread."""
     run = train_for_many_epochs()
-    best, tr, va = run["best_epoch"], run["train_loss"], run["val_loss"]
+    tr, va = run["train_loss"], run["val_loss"]
+    n_seeds = len(tr)
     print(f"{run['weights']} weights, {N_TRAIN} training examples, batch {BATCH}"
-          f" -> {steps_per_epoch(N_TRAIN, BATCH)} steps per epoch, {EPOCHS} epochs")
-    print(f"{'epoch':>6}  {'train loss':>10}  {'val loss':>8}")
-    for e in sorted({1, 10, 25, 50, best, 100, 150, EPOCHS}):
-        mark = "   <- lowest validation loss" if e == best else ""
-        print(f"{e:>6}  {tr[e - 1]:>10.4f}  {va[e - 1]:>8.4f}{mark}")
+          f" -> {steps_per_epoch(N_TRAIN, BATCH)} steps per epoch, {EPOCHS} epochs,"
+          f" {n_seeds} seeds")
+    print(f"{'epoch':>6}  {'train loss, mean':>16}  {'val loss, mean (min-max over seeds)':>36}")
+    for e in (1, 5, 10, 25, 50, 100, 150, EPOCHS):
+        print(f"{e:>6}  {tr[:, e - 1].mean():>16.4f}  {va[:, e - 1].mean():>12.4f}"
+              f" ({va[:, e - 1].min():.4f}-{va[:, e - 1].max():.4f})")
+    summary = overfitting_summary()
+    print(table({name: str(s) for name, s in summary.items()}))
+    below = int(np.sum(tr[:, -1] < run["noise_floor"]))
+    rises = lower(summary["val loss at the best epoch"], summary[f"val loss at epoch {EPOCHS}"])
     print(table({
-        "best epoch (lowest val loss)": best,
-        f"val loss at epoch {EPOCHS} / at best": float(va[-1] / va[best - 1]),
-        f"train loss at epoch {EPOCHS} / at best": float(tr[-1] / tr[best - 1]),
         "noise level: MSE of the true function": run["noise_floor"],
+        f"seeds with train loss at epoch {EPOCHS} below the noise level": f"{below} of {n_seeds}",
+        f"val loss at epoch {EPOCHS} above the best on every seed (ranges apart)": rises,
     }))
+    best = summary["best epoch (lowest val loss)"]
+    glue("n_seeds", n_seeds)
+    glue("learning_rate", LEARNING_RATE)
+    glue("best_min", int(best.min))
+    glue("best_max", int(best.max))
+    glue("val_ratio", summary[f"val loss at epoch {EPOCHS} / at best"].mean)
+    glue("val_ratio_min", summary[f"val loss at epoch {EPOCHS} / at best"].min)
+    glue("train_ratio", summary[f"train loss at epoch {EPOCHS} / at best"].mean)
+    glue("noise_floor", run["noise_floor"])
+    glue("below_noise", below)
+    glue("weights", run["weights"])
+    glue("early_val", float(va[:, 0].mean()))
 
 
 def numpy_epoch_losses(trace: dict) -> dict[str, np.ndarray]:
@@ -258,19 +385,52 @@ def numpy_epoch_losses(trace: dict) -> dict[str, np.ndarray]:
     return {"running": np.array(running), "end": np.array(end)}
 
 
+def first_epoch_with_fit(run: dict, k: int = 0):
+    """Network ``k`` of the stacked run, alone, as a ``keras.Sequential`` trained by ``fit``.
+
+    Same initial weights, same batches (the first epoch's order of seed k),
+    same Adam: one epoch of ``model.fit``.
+    """
+    ks, t = keras(), tf()
+    d = run["data"]
+    model = ks.Sequential([
+        ks.Input((N_FEATURES,)),
+        ks.layers.Dense(UNITS, activation="tanh"),
+        ks.layers.Dense(UNITS, activation="tanh"),
+        ks.layers.Dense(1),
+    ])
+    model.set_weights(network(run["initial"], k))
+    # Eagerly: for 4 steps, cheaper than compiling a training function.
+    model.compile(optimizer=ks.optimizers.Adam(LEARNING_RATE), loss="mse", run_eagerly=True)
+    order = run["orders"][k, 0]
+    batches = (t.data.Dataset.from_tensor_slices((d["x_train"][order], d["y_train"][order]))
+               .batch(BATCH))
+    model.fit(batches, epochs=1, shuffle=False, verbose=0)
+    return model
+
+
+def numpy_mlp(weights, x):
+    """The tanh MLP in NumPy: tanh(x W1 + b1), tanh(· W2 + b2), then · W3 + b3."""
+    w1, b1, w2, b2, w3, b3 = weights
+    return np.tanh(np.tanh(x @ w1 + b1) @ w2 + b2) @ w3 + b3
+
+
 def cross_check() -> dict[str, object]:
-    """Keras's epoch bookkeeping and losses, recomputed in NumPy.
+    """Keras's epoch bookkeeping and losses, recomputed in NumPy, and the stacked model checked.
 
     1. Steps per epoch counted by a callback equal ``ceil(n / batch_size)``,
        and every example is seen exactly once per epoch.
     2. The ``loss`` in ``History`` is the batch-size-weighted mean of the
-       batch losses met *during* the epoch, not the loss at its end.
-    3. ``evaluate`` after ``fit``, and the last ``val_loss``, equal NumPy's
-       mean squared error of ``predict`` with the final weights.
+       batch losses met *during* the epoch, not the loss at its end, which
+       is what ``evaluate`` returns.
+    3. Network 0 of the stacked overfitting run, trained alone by
+       ``model.fit`` for one epoch on the same batches, ends with the same
+       weights, so the same validation loss; and NumPy's MSE of its final
+       weights on the validation set equals the last one recorded.
     """
     counted, formula = [], []
-    for n, b in [(10, 4), (40, 10), (100, 32), (1000, 128)]:
-        trace = trace_fit(n, b, epochs=2)
+    for n, b in [(10, 4), (40, 10)]:
+        trace = trace_fit(n, b, 3 if n == 10 else 1)
         for batches in trace["batches"]:
             np.testing.assert_array_equal(np.sort(np.concatenate(batches)), np.arange(n))
             np.testing.assert_array_equal([len(ids) for ids in batches], batch_sizes(n, b))
@@ -278,7 +438,7 @@ def cross_check() -> dict[str, object]:
         formula.append(steps_per_epoch(n, b))
     np.testing.assert_array_equal(counted, formula)
 
-    trace = trace_fit(10, 4, epochs=3)
+    trace = trace_fit(10, 4, 3)  # the run of the example above
     keras_loss = np.array(trace["history"]["loss"])
     np_loss = numpy_epoch_losses(trace)
     np.testing.assert_allclose(keras_loss, np_loss["running"], rtol=1e-5)
@@ -287,12 +447,16 @@ def cross_check() -> dict[str, object]:
     np.testing.assert_allclose(evaluated, np_loss["end"][-1], rtol=1e-5)
 
     run = train_for_many_epochs()
-    model, d = run["model"], run["data"]
-    np_val = np.mean((model.predict(d["x_val"], verbose=0) - d["y_val"]) ** 2)
-    np_train = np.mean((model.predict(d["x_train"], verbose=0) - d["y_train"]) ** 2)
-    np.testing.assert_allclose(run["val_loss"][-1], np_val, rtol=1e-5)
-    np.testing.assert_allclose(model.evaluate(d["x_train"], d["y_train"], verbose=0),
-                               np_train, rtol=1e-5)
+    d = run["data"]
+    alone = first_epoch_with_fit(run, 0).get_weights()
+    stacked = network(run["after_first_epoch"], 0)
+    for a, b in zip(alone, stacked):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    val_alone = float(np.mean((numpy_mlp(alone, d["x_val"]) - d["y_val"]) ** 2))
+    np.testing.assert_allclose(val_alone, run["val_loss"][0, 0], rtol=1e-4)
+    final = network(run["final"], 0)
+    np_val = float(np.mean((numpy_mlp(final, d["x_val"]) - d["y_val"]) ** 2))
+    np.testing.assert_allclose(np_val, run["val_loss"][0, -1], rtol=1e-4)
     return {
         "steps per epoch, Keras callback": counted,
         "ceil(n / batch_size)": formula,
@@ -300,8 +464,11 @@ def cross_check() -> dict[str, object]:
         "NumPy, mean of batch losses in epoch 3": float(np_loss["running"][-1]),
         "NumPy, loss at the end of epoch 3": float(np_loss["end"][-1]),
         "evaluate after fit": float(evaluated),
-        "overfit MLP: last val_loss": float(run["val_loss"][-1]),
-        "NumPy MSE of predict(x_val)": float(np_val),
+        "seed 0, epoch 1: max |weights by fit - stacked|": float(max(
+            np.abs(a - b).max() for a, b in zip(alone, stacked))),
+        "seed 0, epoch 1: val loss by fit (NumPy), stacked": [
+            val_alone, float(run["val_loss"][0, 0])],
+        f"seed 0, epoch {EPOCHS}: val loss stacked, NumPy": [float(run["val_loss"][0, -1]), np_val],
     }
 
 
@@ -311,26 +478,26 @@ def show_cross_check() -> None:
 
 
 def plot_losses():
-    """Training and validation loss per epoch, with the best epoch marked."""
+    """Training and validation loss per epoch over the seeds, with each seed's best epoch."""
     import matplotlib.pyplot as plt
 
     run = train_for_many_epochs()
-    epochs = np.arange(1, len(run["train_loss"]) + 1)
-    best = run["best_epoch"]
+    tr, va, best = run["train_loss"], run["val_loss"], run["best_epoch"]
+    epochs = np.arange(1, tr.shape[1] + 1)
     fig, ax = plt.subplots(figsize=(9, 3.2), layout="constrained")
-    ax.plot(epochs, run["train_loss"], label="training loss (40 examples)")
-    ax.plot(epochs, run["val_loss"], label="validation loss (400 unseen examples)")
+    for loss, name in ((tr, f"training loss ({N_TRAIN} examples)"),
+                       (va, f"validation loss ({N_VAL} unseen examples)")):
+        line, = ax.plot(epochs, loss.mean(axis=0), label=f"{name}, mean of {len(loss)} seeds")
+        ax.fill_between(epochs, loss.min(axis=0), loss.max(axis=0), color=line.get_color(),
+                        alpha=0.25, lw=0)
     ax.axhline(run["noise_floor"], color="k", ls=":", lw=1,
                label="noise level (MSE of the true function)")
-    ax.axvline(best, color="0.5", ls="--", lw=1)
-    ax.axvspan(best, epochs[-1], color="0.93", zorder=0)
-    ax.text(best + 3, 0.42, "overfitting: more epochs,\nworse on unseen data", fontsize=9,
-            va="center")
-    ax.plot(best, run["val_loss"][best - 1], "o", color="C1", ms=7,
-            label=f"lowest validation loss, epoch {best}")
-    ax.set(xlabel="epoch", ylabel="mean squared error", ylim=(0, None),
-           title="More epochs: training loss keeps falling, validation loss turns up",
-           xlim=(0, epochs[-1]))
+    ax.axvspan(best.min(), best.max(), color="0.85", zorder=0,
+               label="best epochs of the seeds (lowest validation loss)")
+    ax.plot(best, va[np.arange(len(best)), best - 1], "o", color="C1", ms=5)
+    ax.set(xlabel="epoch", ylabel="mean squared error", ylim=(0, None), xlim=(0, epochs[-1]),
+           title="More epochs: training loss keeps falling, validation loss turns up"
+                 " (bands: min-max over seeds)")
     ax.legend(loc="upper right", fontsize=8)
     return fig
 

@@ -22,8 +22,9 @@ import functools
 import numpy as np
 
 from ._lib.claims import ClaimCheck
-from ._lib.report import table
+from ._lib.report import glue, table
 from ._lib.runtime import keras, seed, tf
+from ._lib.seeds import SEEDS, Spread, lower
 
 N = 500  # training examples
 LEARNING_RATE = 0.05
@@ -36,6 +37,7 @@ TARGET = 0.1  # "close to the optimum": within this distance of (w*, b*)
 LAST_BATCH_STEPS = 100  # batch GD's last steps examined for wandering
 SETTLE = 5  # the decaying rate "settles" SGD: final mean distance at least 5x smaller
 START = (-1.0, 3.0)  # initial (w, b), far from the optimum, for the plots
+SEED_VALUES = tuple(range(SEEDS))  # seed s: data set s and shuffling order s
 
 
 def task_data(n: int = N, seed_value: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -45,15 +47,25 @@ def task_data(n: int = N, seed_value: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return x, TRUE_W * x + TRUE_B + NOISE * rng.normal(size=n)
 
 
+def seeded_data(n: int = N) -> tuple[np.ndarray, np.ndarray]:
+    """One data set per seed, stacked: x and y of shape (seeds, n)."""
+    xs, ys = zip(*(task_data(n, s) for s in SEED_VALUES))
+    return np.stack(xs), np.stack(ys)
+
+
 def cost(theta, x, y) -> float:
     """J(w, b) = 1/(2n) Σ (w x + b − y)²."""
     return float(0.5 * np.mean((theta[0] * x + theta[1] - y) ** 2))
 
 
 def gradient(theta, x, y) -> np.ndarray:
-    """[∂J/∂w, ∂J/∂b] on the examples (x, y): the mean of the per-example gradients."""
-    err = theta[0] * x + theta[1] - y
-    return np.array([np.mean(err * x), np.mean(err)])
+    """[∂J/∂w, ∂J/∂b] on the examples (x, y): the mean of the per-example gradients.
+
+    Leading axes are independent runs: θ of shape (runs, 2) with x, y of
+    shape (runs, m) gives one gradient per run.
+    """
+    err = theta[..., :1] * x + theta[..., 1:] - y
+    return np.stack([np.mean(err * x, axis=-1), np.mean(err, axis=-1)], axis=-1)
 
 
 def optimum(x, y) -> np.ndarray:
@@ -61,29 +73,36 @@ def optimum(x, y) -> np.ndarray:
     return np.linalg.lstsq(np.stack([x, np.ones_like(x)], axis=1), y, rcond=None)[0]
 
 
-def minibatch_gd(x, y, batch_size: int, epochs: int, lr: float = LEARNING_RATE,
-                 decay_epochs: float | None = None, seed_value: int = 0,
-                 start=START) -> dict:
-    """Mini-batch gradient descent; ``batch_size=len(x)`` is batch GD, 1 is SGD.
+def minibatch_gd(x, y, batch_size: int, epochs: int, lr=LEARNING_RATE,
+                 decay_epochs: float | None = None, seeds=SEED_VALUES, start=START) -> dict:
+    """Mini-batch gradient descent; ``batch_size=n`` is batch GD, 1 is SGD.
 
-    Every epoch shuffles the examples (a no-op for batch GD) and splits them
-    into mini-batches; each mini-batch gives one update
-    θ := θ − α ∇J_batch(θ). With ``decay_epochs`` the learning rate of update
-    t is α / (1 + t / (decay_epochs · n)). Returns the path of θ (one row per
-    update, the start included) and the number of per-example gradients
-    computed for each update.
+    x and y have shape (runs, n): one data set per run, each with its own
+    shuffling seed from ``seeds``; the runs go side by side, update for
+    update. Every epoch shuffles each run's examples (a no-op for batch GD)
+    and splits them into mini-batches; each mini-batch gives one update
+    θ := θ − α ∇J_batch(θ). ``lr`` is one rate or one per run. With
+    ``decay_epochs`` the learning rate of update t is
+    α / (1 + t / (decay_epochs · n)). Returns the path of θ (updates + 1,
+    runs, 2), the start included, and the examples each update used.
     """
-    rng = np.random.default_rng(seed_value)
-    theta = np.array(start, dtype="float64")
-    path, touched, t = [theta.copy()], [], 0
+    runs, n = x.shape
+    rngs = [np.random.default_rng(s) for s in seeds]
+    rows = np.arange(runs)[:, None]
+    lr = np.broadcast_to(np.asarray(lr, dtype="float64"), (runs,))[:, None]
+    theta = np.tile(np.array(start, dtype="float64"), (runs, 1))
+    path, touched, t = [theta], [], 0
     for _ in range(epochs):
-        order = rng.permutation(len(x)) if batch_size < len(x) else np.arange(len(x))
-        for i in range(0, len(x), batch_size):
-            idx = order[i : i + batch_size]
-            step = lr if decay_epochs is None else lr / (1 + t / (decay_epochs * len(x)))
-            theta = theta - step * gradient(theta, x[idx], y[idx])
-            path.append(theta.copy())
-            touched.append(len(idx))
+        if batch_size < n:
+            order = np.stack([rng.permutation(n) for rng in rngs])
+        else:
+            order = np.tile(np.arange(n), (runs, 1))
+        for i in range(0, n, batch_size):
+            idx = order[:, i : i + batch_size]
+            step = lr if decay_epochs is None else lr / (1 + t / (decay_epochs * n))
+            theta = theta - step * gradient(theta, x[rows, idx], y[rows, idx])
+            path.append(theta)
+            touched.append(idx.shape[1])
             t += 1
     return {"path": np.array(path), "examples per update": np.array(touched)}
 
@@ -99,11 +118,12 @@ def best_batch_rate(x, y) -> float:
 
 @functools.cache
 def runs() -> dict[str, dict]:
-    """Every variant on the same data from the same start, with its learning rate and epochs."""
-    x, y = task_data()
+    """Every variant on every seed's data from the same start, with its learning rate and epochs."""
+    x, y = seeded_data()
+    best = [best_batch_rate(xs, ys) for xs, ys in zip(x, y)]  # one per data set
     settings = {  # name: (batch size, learning rate, epochs, decay)
         "batch": (N, LEARNING_RATE, EPOCHS, None),
-        "batch, best rate": (N, best_batch_rate(x, y), LONG_EPOCHS, None),
+        "batch, best rate": (N, best, LONG_EPOCHS, None),
         "mini-batch": (BATCH_SIZE, LEARNING_RATE, EPOCHS, None),
         "SGD": (1, LEARNING_RATE, EPOCHS, None),
         "SGD, decaying rate": (1, LEARNING_RATE, EPOCHS, DECAY_EPOCHS),
@@ -111,46 +131,43 @@ def runs() -> dict[str, dict]:
     out = {}
     for name, (size, lr, epochs, decay) in settings.items():
         out[name] = minibatch_gd(x, y, size, epochs, lr=lr, decay_epochs=decay)
-        out[name]["learning rate"] = lr
+        out[name]["learning rate"] = np.broadcast_to(lr, (SEEDS,))
         out[name]["updates per epoch"] = -(-N // size)
     return out
 
 
 def distances(path) -> np.ndarray:
-    """Euclidean distance of every point of a path from the optimum."""
-    x, y = task_data()
-    return np.linalg.norm(np.asarray(path) - optimum(x, y), axis=1)
+    """Distance of every point of a path (updates + 1, seeds, 2) from its seed's optimum."""
+    x, y = seeded_data()
+    best = np.stack([optimum(xs, ys) for xs, ys in zip(x, y)])
+    return np.linalg.norm(np.asarray(path) - best, axis=-1)
 
 
-def after_epochs(name: str, epochs: int) -> float:
-    """Distance to the optimum after ``epochs`` epochs of one variant."""
+def after_epochs(name: str, epochs: int) -> np.ndarray:
+    """Distance to the optimum after ``epochs`` epochs of one variant, per seed."""
     run = runs()[name]
-    return float(distances(run["path"])[epochs * run["updates per epoch"]])
+    return distances(run["path"])[epochs * run["updates per epoch"]]
 
 
-def epochs_to_reach(name: str, target: float = TARGET) -> float | str:
-    """Epochs (per-example gradients / N) until a variant is within ``target`` of the optimum."""
+def epochs_to_reach(name: str, target: float = TARGET) -> np.ndarray:
+    """Epochs (per-example gradients / N) until a variant is within ``target`` of the optimum,
+    per seed; ``inf`` when a seed never gets there."""
     run = runs()[name]
-    below = np.flatnonzero(distances(run["path"]) < target)
-    if below.size:
-        return float(below[0] / run["updates per epoch"])
-    return f"not in {(len(run['path']) - 1) // run['updates per epoch']}"
+    below = distances(run["path"]) < target  # (updates + 1, seeds)
+    first = np.where(below.any(axis=0), below.argmax(axis=0), np.inf)
+    return first / run["updates per epoch"]
 
 
-def near_optimum(path, last: int) -> dict[str, float]:
-    """How a path behaves over its last ``last`` updates.
+def near_optimum(path, last: int) -> dict[str, np.ndarray]:
+    """How each seed's path behaves over its last ``last`` updates.
 
-    Mean and spread of the distance to the optimum, and the fraction of those
-    updates that moved *away* from it.
-
-    >>> near_optimum(np.array([[3.0, 0.0], [2.0, 0.0], [1.0, 0.0]]) + optimum(*task_data()), 2)
-    {'mean distance': 1.5, 'std of distance': 0.5, 'fraction of steps away': 0.0}
+    Mean distance to the optimum, and the fraction of those updates that
+    moved *away* from it, one value per seed.
     """
     d = distances(path)[-last - 1 :]
     return {
-        "mean distance": float(np.mean(d[1:])),
-        "std of distance": float(np.std(d[1:])),
-        "fraction of steps away": float(np.mean(np.diff(d) > 0)),
+        "mean distance": d[1:].mean(axis=0),
+        "fraction of steps away": np.mean(np.diff(d, axis=0) > 0, axis=0),
     }
 
 
@@ -183,38 +200,41 @@ def online_stream(n_stream: int = 1000, lr: float = LEARNING_RATE) -> dict[str, 
 def check_gradient_descent_batch_vs_sgd() -> ClaimCheck:
     """Claim: batch GD costs much per step and cannot learn online; SGD is fast but wanders.
 
-    Work is counted in per-example gradients, not seconds. Four parts:
+    Work is counted in per-example gradients, not seconds. Four parts, the
+    last two measured on every seed's data set and judged by the spread rule:
     (1) costly: a batch step costs N times an SGD step;
     (2) not online: on a stream, a batch update must re-read every example
     seen so far, an SGD update only the new one;
     (3) fast: SGD gets within TARGET of the optimum in fewer epochs than batch
-    GD even at batch GD's best constant learning rate;
+    GD at batch GD's best constant learning rate, on every seed (ranges apart);
     (4) wanders: near the end, at least a third of SGD's steps (constant
-    rate, last epoch) move away from the optimum, none of batch GD's (last
-    LAST_BATCH_STEPS steps).
+    rate, last epoch) move away from the optimum on every seed, none of
+    batch GD's (last LAST_BATCH_STEPS steps).
     Holds if all four hold and SGD keeps its distance with a decaying
-    learning rate too; conditions if the decay shrinks the final distance at
-    least SETTLE times (the wandering belongs to the constant rate) or if only
-    some parts hold; wrong if none holds.
+    learning rate too; conditions if the decay brings SGD closer on every
+    seed and at least SETTLE times closer on average (the wandering belongs
+    to the constant rate), or if only some parts hold; wrong if none holds.
     """
     r = runs()
     per_step = [int(r[k]["examples per update"][0]) for k in ("batch", "mini-batch", "SGD")]
     stream = online_stream()
-    to_reach = {k: epochs_to_reach(k) for k in ("batch", "batch, best rate", "SGD")}
+    never = f"not within {EPOCHS} epochs on any seed"
+    batch_slow = epochs_to_reach("batch")
+    batch_slow = never if np.all(np.isinf(batch_slow)) else str(Spread.of(batch_slow))
+    to_reach = {k: Spread.of(epochs_to_reach(k)) for k in ("batch, best rate", "SGD")}
     near = {
         "batch": near_optimum(r["batch, best rate"]["path"], LAST_BATCH_STEPS),
         "SGD": near_optimum(r["SGD"]["path"], N),
         "decaying": near_optimum(r["SGD, decaying rate"]["path"], N),
     }
-    batch_epochs = to_reach["batch, best rate"]
     costly = per_step[0] == N * per_step[2]
     last_update = stream["examples read for the last update (SGD, batch)"]
     online = last_update == [1, stream["examples in the stream"]]
-    fast = isinstance(to_reach["SGD"], float) and (
-        isinstance(batch_epochs, str) or to_reach["SGD"] < batch_epochs)
-    wanders = (near["SGD"]["fraction of steps away"] >= 1 / 3
-               and near["batch"]["fraction of steps away"] == 0.0)
-    settles = near["decaying"]["mean distance"] * SETTLE <= near["SGD"]["mean distance"]
+    fast = lower(to_reach["SGD"], to_reach["batch, best rate"])
+    wanders = bool(near["SGD"]["fraction of steps away"].min() >= 1 / 3
+                   and near["batch"]["fraction of steps away"].max() == 0.0)
+    sgd_dist, decay_dist = (Spread.of(near[k]["mean distance"]) for k in ("SGD", "decaying"))
+    settles = lower(decay_dist, sgd_dist) and decay_dist.mean * SETTLE <= sgd_dist.mean
     parts = [costly, online, fast, wanders]
     if all(parts):
         verdict = "conditions" if settles else "holds"
@@ -222,24 +242,36 @@ def check_gradient_descent_batch_vs_sgd() -> ClaimCheck:
         verdict = "conditions"
     else:
         verdict = "wrong"
+    glue("sgd_epochs", to_reach["SGD"].mean)
+    glue("batch_epochs", to_reach["batch, best rate"].mean)
+    glue("batch_epochs_min", to_reach["batch, best rate"].min)
+    glue("batch_epochs_max", to_reach["batch, best rate"].max)
+    glue("sgd_away", float(near["SGD"]["fraction of steps away"].mean()))
+    glue("decay_away", float(near["decaying"]["fraction of steps away"].mean()))
+    glue("settle_ratio", sgd_dist.mean / decay_dist.mean)
+    glue("work_ratio", stream["per-example gradients in total (SGD, batch)"][1]
+         / stream["per-example gradients in total (SGD, batch)"][0])
+    glue("target", TARGET)
+    glue("n_seeds", SEEDS)
     return ClaimCheck(
         "gradient-descent-batch-vs-sgd",
         verdict,
         {
             "per-example gradients per update (batch, mini-batch, SGD)": per_step,
             "stream: examples read for the last update (SGD, batch)": last_update,
-            f"epochs to within {TARGET} of optimum, batch (rate {LEARNING_RATE}, best)": [
-                to_reach["batch"], to_reach["batch, best rate"]],
-            f"epochs to within {TARGET} of optimum, SGD": to_reach["SGD"],
-            f"steps moving away: batch (best rate, last {LAST_BATCH_STEPS} steps), "
-            "SGD (last epoch)": [
-                near["batch"]["fraction of steps away"], near["SGD"]["fraction of steps away"]],
-            "mean distance, same steps (batch, SGD)": [
-                near["batch"]["mean distance"], near["SGD"]["mean distance"]],
-            "mean distance, SGD with decaying rate, last epoch": near["decaying"]["mean distance"],
+            f"epochs to within {TARGET} of optimum, batch (rate {LEARNING_RATE})": batch_slow,
+            f"epochs to within {TARGET} of optimum, batch (best rate)":
+                str(to_reach["batch, best rate"]),
+            f"epochs to within {TARGET} of optimum, SGD": str(to_reach["SGD"]),
+            f"steps moving away, batch (best rate, last {LAST_BATCH_STEPS} steps)":
+                str(Spread.of(near["batch"]["fraction of steps away"])),
+            "steps moving away, SGD (last epoch)": str(Spread.of(near["SGD"]["fraction of steps away"])),
+            "mean distance, SGD, last epoch": str(sgd_dist),
+            "mean distance, SGD with decaying rate, last epoch": str(decay_dist),
             "steps moving away, SGD with decaying rate, last epoch":
-                near["decaying"]["fraction of steps away"],
+                str(Spread.of(near["decaying"]["fraction of steps away"])),
             "parts that hold (costly, not online, fast, wanders)": parts,
+            "decaying rate closer on every seed, and SETTLE times on average": settles,
         },
     )
 
@@ -284,14 +316,17 @@ def cross_check() -> dict[str, object]:
 
 
 def plot_trajectories():
-    """Left: paths of the variants on J's contours. Right: distance to the optimum vs work."""
+    """Left: paths of the variants on J's contours (seed 0). Right: distance to the optimum vs work."""
     import matplotlib.pyplot as plt
 
-    x, y = task_data()
+    x, y = task_data()  # seed 0's data set
     best = optimum(x, y)
     r = runs()
     ws, bs = np.meshgrid(np.linspace(-1.5, 3.5, 200), np.linspace(-2.5, 3.5, 200))
-    j = 0.5 * np.mean((ws[..., None] * x + bs[..., None] - y) ** 2, axis=-1)
+    m = {k: np.mean(v) for k, v in
+         {"xx": x * x, "x": x, "xy": x * y, "y": y, "yy": y * y}.items()}  # J from 5 means
+    j = 0.5 * (ws**2 * m["xx"] + 2 * ws * bs * m["x"] + bs**2 - 2 * ws * m["xy"]
+               - 2 * bs * m["y"] + m["yy"])
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
     ax1.contour(ws, bs, j, levels=np.geomspace(j.min() * 1.02, j.max(), 14),
                 colors="gray", linewidths=0.6)
@@ -302,35 +337,45 @@ def plot_trajectories():
     }
     for name, (color, style, steps) in shown.items():
         label = f"{name} ({steps} updates)"
-        ax1.plot(*r[name]["path"][: steps + 1].T, style, color=color, ms=3, lw=0.8, label=label)
+        ax1.plot(*r[name]["path"][: steps + 1, 0].T, style, color=color, ms=3, lw=0.8,
+                 label=label)
     ax1.plot(*best, "k*", ms=10, label="optimum")
-    ax1.set(xlabel="w", ylabel="b", title="Paths from the same start")
+    ax1.set(xlabel="w", ylabel="b", title="Paths from the same start (seed 0)")
     ax1.legend(loc="upper right", fontsize=7)
     for name, color in [("batch", "C4"), ("batch, best rate", "C0"), ("mini-batch", "C1"),
                         ("SGD", "C2"), ("SGD, decaying rate", "C3")]:
         run = r[name]
         epochs = np.arange(len(run["path"])) / run["updates per epoch"]
         keep = epochs <= EPOCHS
-        ax2.plot(epochs[keep], distances(run["path"])[keep], color=color, lw=0.8,
-                 label=f"{name}, α = {run['learning rate']:.2g}")
+        d = distances(run["path"])[keep]
+        rate = run["learning rate"]
+        rate = f"{rate[0]:.2g}" if np.all(rate == rate[0]) else f"{rate.min():.2g}-{rate.max():.2g}"
+        ax2.plot(epochs[keep], d.mean(axis=1), color=color, lw=0.8, label=f"{name}, α = {rate}")
+        ax2.fill_between(epochs[keep], d.min(axis=1), d.max(axis=1), color=color, alpha=0.15, lw=0)
     ax2.set(yscale="log", xlabel="epochs (per-example gradients / n)",
-            ylabel="distance to optimum", title="Progress for the same work")
+            ylabel=f"distance to optimum ({SEEDS} seeds)", title="Progress for the same work")
     ax2.legend(loc="lower left", fontsize=7)
     return fig
 
 
 def show_example() -> None:
-    """Each variant on the same data from the same start: work and progress."""
+    """Each variant on every seed's data from the same start: work and progress."""
     x, y = task_data()
-    print(table({"optimum (w*, b*), least squares": optimum(x, y).tolist(),
-                 "start (w, b)": list(START)}))
+    print(table({"seed 0: optimum (w*, b*), least squares": optimum(x, y).tolist(),
+                 "start (w, b)": list(START), "seeds (data set and shuffling)": SEEDS}))
     print()
-    print(f"{'variant':<20}{'α':>7}{'examples/update':>17}{'updates/epoch':>15}"
-          f"{'dist. after 1 epoch':>21}{f'after {EPOCHS}':>10}")
+    print("distance to the optimum: mean (min-max) over the seeds")
+    print(f"{'variant':<20}{'α':>12}{'examples/update':>17}{'updates/epoch':>15}"
+          f"{'after 1 epoch':>24}{f'after {EPOCHS}':>26}")
     for name, run in runs().items():
-        print(f"{name:<20}{run['learning rate']:>7.3g}{int(run['examples per update'][0]):>17}"
-              f"{run['updates per epoch']:>15}{after_epochs(name, 1):>21.3g}"
-              f"{after_epochs(name, EPOCHS):>10.3g}")
+        rate = run["learning rate"]
+        rate = f"{rate[0]:.3g}" if np.all(rate == rate[0]) else f"{rate.min():.2g}-{rate.max():.2g}"
+        one, last = after_epochs(name, 1), after_epochs(name, EPOCHS)
+        print(f"{name:<20}{rate:>12}{int(run['examples per update'][0]):>17}"
+              f"{run['updates per epoch']:>15}"
+              f"{f'{one.mean():.3g} ({one.min():.3g}-{one.max():.3g})':>24}"
+              f"{f'{last.mean():.3g} ({last.min():.3g}-{last.max():.3g})':>26}")
+    glue("learning_rate", LEARNING_RATE)
 
 
 def show_online() -> None:

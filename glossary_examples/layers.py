@@ -22,21 +22,23 @@ import functools
 import numpy as np
 
 from ._lib.claims import ClaimCheck
-from ._lib.report import table
-from ._lib.runtime import full_batch_loop, keras, seed
+from ._lib.report import glue, table
+from ._lib.runtime import keras, seed, tf
+from ._lib.seeds import SEEDS, Spread, lower
+from .epoch import network, stacked_apply, stacked_init
 
 IMAGE = (28, 28)
 HIDDEN = 64  # hidden units of the example digit network
 CLASSES = 10
 
 # --- the hidden-unit experiment ---------------------------------------------
-TOL = 0.02  # "as good as the best": held-out score within 0.02 of the best width
-STEPS = {"classification": 1500, "regression": 1000}  # full-batch Adam steps, same for every width
-LEARNING_RATE = 0.01
-N_TRAIN, N_TEST = 400, 2000
+STEPS = 400  # full-batch Adam steps, the same for every task, width and seed
+LEARNING_RATE = 0.025
+N_TRAIN, N_TEST = 200, 2000
+SEED_VALUES = tuple(range(SEEDS))  # one initial-weight seed per run
 K = 3  # classes of both classification tasks
 D = 4  # input dimension of both regression tasks
-CLASSIFICATION_WIDTHS = (2, 15, 30, 120)  # 5·K and 10·K, one far below, one far above
+CLASSIFICATION_WIDTHS = (2, 15, 30, 60)  # 5·K and 10·K, one far below, one far above
 REGRESSION_WIDTHS = (2, 8, 12, 48)  # 2·D and 3·D, one far below, one far above
 
 
@@ -94,7 +96,9 @@ def cross_check(batch: int = 5, seed_value: int = 0) -> dict[str, object]:
     """The digit network by hand in NumPy (flatten, ReLU, softmax) equals ``predict``.
 
     Also checks the parameter count: the input layer contributes nothing,
-    the hidden layer 784·h + h, the output layer h·10 + 10.
+    the hidden layer 784·h + h, the output layer h·10 + 10; and, for the
+    width experiment below, that one network trained side by side with the
+    others gets the gradient it would get alone (``stacking_check``).
     """
     model = digit_network()
     images = np.random.default_rng(seed_value).uniform(size=(batch, *IMAGE)).astype("float32")
@@ -109,6 +113,7 @@ def cross_check(batch: int = 5, seed_value: int = 0) -> dict[str, object]:
     n_in, h = input_units(IMAGE), HIDDEN
     formula = (n_in * h + h) + (h * CLASSES + CLASSES)
     assert model.count_params() == formula
+    gap = stacking_check()
     return {
         "images compared": batch,
         "max |Keras - NumPy|": float(np.abs(by_keras - by_numpy).max()),
@@ -116,6 +121,7 @@ def cross_check(batch: int = 5, seed_value: int = 0) -> dict[str, object]:
         "weights in the input layer": model.layers[0].count_params(),
         "parameters, formula 784·64 + 64 + 64·10 + 10": formula,
         "parameters, model.count_params()": model.count_params(),
+        "sweep: max |gradient alone - piece of joint gradient|": gap,
     }
 
 
@@ -157,6 +163,9 @@ TASKS = {  # name: (data, kind, widths tried)
     "smooth, d = 4": (smooth, "regression", REGRESSION_WIDTHS),
     "wiggly, d = 4": (wiggly, "regression", REGRESSION_WIDTHS),
 }
+SHORT = {"3 blobs": "blobs", "3 spirals": "spirals", "smooth, d = 4": "smooth",
+         "wiggly, d = 4": "wiggly"}  # names of the tasks' numbers in the page's text
+KINDS = {"classification": (CLASSIFICATION_WIDTHS, 2, K), "regression": (REGRESSION_WIDTHS, D, 1)}
 
 
 def task_data(name: str, seed_value: int = 0):
@@ -166,40 +175,159 @@ def task_data(name: str, seed_value: int = 0):
     return make(N_TRAIN, rng), make(N_TEST, rng)
 
 
-def held_out_score(kind: str, width: int, train, test, seed_value: int = 0) -> float:
-    """Train one network with ``width`` ReLU hidden units; return its held-out score.
+def per_network_loss(kind: str, out, y):
+    """The mean loss of each stacked network, shape (networks,): cross-entropy or MSE."""
+    t = tf()
+    if kind == "classification":  # out: logits (networks, n, K); y: integer labels (networks, n)
+        losses = t.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=out)
+        return t.reduce_mean(losses, axis=1)
+    return t.reduce_mean(t.square(out[..., 0] - y), axis=1)
 
-    Accuracy for classification, R² (1 − MSE / variance) for regression.
-    Full-batch Adam, STEPS[kind] steps, same seed for every width. The loop is
-    the algorithm of ``model.fit(x, y, batch_size=len(x), epochs=STEPS[kind])``,
-    compiled into one TensorFlow loop to run fast.
+
+def unflatten(theta, layout):
+    """The weights of every group of stacked networks, as pieces of the flat vector ``theta``.
+
+    ``layout`` lists (kind, shapes of [W1, b1, W2, b2]) per group; the
+    pieces follow one another in ``theta`` in that order.
     """
-    k = keras()
-    (x, y), (xt, yt) = train, test
-    outputs = K if kind == "classification" else 1
-    seed(seed_value)
-    model = k.Sequential([k.Input((x.shape[1],)), k.layers.Dense(width, activation="relu"),
-                          k.layers.Dense(outputs)])
-    if kind == "classification":
-        loss, y = k.losses.SparseCategoricalCrossentropy(from_logits=True), y.astype("int32")
-    else:
-        loss, y = k.losses.MeanSquaredError(), y[:, None]
-    optimizer = k.optimizers.Adam(LEARNING_RATE)
-    optimizer.build(model.trainable_variables)
-    full_batch_loop()(model, optimizer, loss, x, y, STEPS[kind])
-    pred = model(xt).numpy()
-    if kind == "classification":
-        return float(np.mean(pred.argmax(axis=1) == yt))
-    return float(1.0 - np.mean((pred[:, 0] - yt) ** 2) / yt.var())
+    t = tf()
+    shapes = [shape for _, group in layout for shape in group]
+    pieces = iter(t.split(theta, [int(np.prod(shape)) for shape in shapes]))
+    return [(kind, [t.reshape(next(pieces), shape) for shape in group]) for kind, group in layout]
+
+
+def total_loss(theta, layout, data):
+    """The sum of every network's own mean loss on the training data of its task.
+
+    The networks share no weight, so the gradient of this sum with respect
+    to one network's weights is the gradient of that network's loss alone.
+    """
+    t = tf()
+    return t.add_n([
+        t.reduce_sum(per_network_loss(kind, stacked_apply(params, data[kind][0], t.nn.relu),
+                                      data[kind][1]))
+        for kind, params in unflatten(theta, layout)])
 
 
 @functools.cache
-def width_sweep() -> dict[str, dict[int, float]]:
-    """Held-out score for every task and width: ``{task: {width: score}}``."""
-    result = {}
-    for name, (_, kind, widths) in TASKS.items():
-        train, test = task_data(name)
-        result[name] = {w: held_out_score(kind, w, train, test) for w in widths}
+def _sweep_loop():
+    """Full-batch Adam on every network at once, as one graph."""
+    t = tf()
+
+    @t.function
+    def loop(theta, layout, optimizer, data, steps):
+        for _ in t.range(steps):
+            with t.GradientTape() as tape:
+                loss = total_loss(theta, layout, data)
+            optimizer.apply_gradients([(tape.gradient(loss, theta), theta)])
+
+    return loop
+
+
+def stacked_inputs(kind: str, part: int):
+    """Every task of one kind, repeated once per seed: x (tasks·seeds, n, d), y (tasks·seeds, n)."""
+    names = [n for n, spec in TASKS.items() if spec[1] == kind]
+    xs, ys = zip(*(task_data(n)[part] for n in names for _ in SEED_VALUES))
+    y = np.stack(ys)
+    return np.stack(xs), (y.astype("int32") if kind == "classification" else y)
+
+
+def training_data() -> dict:
+    """{kind: (x, y)} of the stacked networks, as tensors."""
+    t = tf()
+    return {kind: tuple(t.constant(v) for v in stacked_inputs(kind, 0)) for kind in KINDS}
+
+
+def stacking_check(task: str = "3 spirals", width: int = 30, seed_index: int = 2) -> float:
+    """One network of the sweep alone in Keras: its gradient equals its piece of the joint one.
+
+    At the initial weights, the gradient of ``total_loss`` (all 80
+    networks) is cut into the networks' pieces; the piece of the chosen
+    network must equal the gradient of a ``keras.Sequential`` with that
+    network's weights, on its own task's data. Returns the largest difference.
+    """
+    k, t = keras(), tf()
+    layout, initial = sweep_layout()
+    theta = t.Variable(initial)
+    with t.GradientTape() as tape:
+        loss = total_loss(theta, layout, training_data())
+    joint = unflatten(tape.gradient(loss, theta), layout)
+    weights = unflatten(theta, layout)
+    kind = TASKS[task][1]
+    group = [i for i, (g_kind, shapes) in enumerate(layout)
+             if g_kind == kind and shapes[0][2] == width][0]
+    names = [n for n, spec in TASKS.items() if spec[1] == kind]
+    j = names.index(task) * SEEDS + seed_index
+    (x, y), _ = task_data(task)
+    model = k.Sequential([k.Input((x.shape[1],)), k.layers.Dense(width, activation="relu"),
+                          k.layers.Dense(KINDS[kind][2])])
+    model.set_weights(network([w.numpy() for w in weights[group][1]], j))
+    if kind == "classification":
+        loss_fn, y = k.losses.SparseCategoricalCrossentropy(from_logits=True), y.astype("int32")
+    else:
+        loss_fn, y = k.losses.MeanSquaredError(), y[:, None]
+    with t.GradientTape() as tape:
+        alone_loss = loss_fn(y, model(x))
+    alone = tape.gradient(alone_loss, model.trainable_variables)
+    ours = network([g.numpy() for g in joint[group][1]], j)
+    for a, b in zip(alone, ours):
+        np.testing.assert_allclose(a.numpy(), b, rtol=1e-4, atol=1e-7)
+    return float(max(np.abs(a.numpy() - b).max() for a, b in zip(alone, ours)))
+
+
+def sweep_layout() -> tuple[tuple, np.ndarray]:
+    """One group of stacked networks per kind and width (every task, every seed), and
+    all their initial weights in one flat vector."""
+    layout, initial = [], []
+    for kind, (widths, d, out) in KINDS.items():
+        n_tasks = sum(spec[1] == kind for spec in TASKS.values())
+        for w in widths:
+            weights = stacked_init([d, w, out], SEED_VALUES * n_tasks)
+            layout.append((kind, tuple(a.shape for a in weights)))
+            initial += [a.ravel() for a in weights]
+    return tuple(layout), np.concatenate(initial)
+
+
+@functools.cache
+def trained_sweep() -> tuple[tuple, np.ndarray]:
+    """Train all 80 networks (4 tasks, 4 widths, 5 seeds); return the layout and final weights.
+
+    One ReLU hidden layer of each width, full-batch Adam for STEPS steps. All
+    the networks' weights sit in one vector ``theta``; each network reads its
+    own piece of it (``unflatten``, ``stacked_apply``). Adam updates every
+    number of ``theta`` from that number's own gradient history, so one Adam
+    on ``theta`` is exactly one Adam per network.
+    """
+    k, t = keras(), tf()
+    layout, initial = sweep_layout()
+    theta = t.Variable(initial)
+    data = training_data()
+    optimizer = k.optimizers.Adam(LEARNING_RATE)
+    optimizer.build([theta])
+    _sweep_loop()(theta, layout, optimizer, data, t.constant(STEPS))
+    return layout, theta.numpy()
+
+
+@functools.cache
+def width_sweep() -> dict[str, dict[int, np.ndarray]]:
+    """Held-out score of every task, width and seed: ``{task: {width: scores over seeds}}``.
+
+    Accuracy for classification, R² (1 − MSE / variance) for regression.
+    """
+    t = tf()
+    layout, theta = trained_sweep()
+    result: dict[str, dict[int, np.ndarray]] = {}
+    for kind, params in unflatten(t.constant(theta), layout):
+        x_test, y_test = stacked_inputs(kind, 1)
+        out = stacked_apply(params, t.constant(x_test), t.nn.relu).numpy()
+        if kind == "classification":
+            score = np.mean(out.argmax(axis=2) == y_test, axis=1)
+        else:
+            score = 1.0 - np.mean((out[..., 0] - y_test) ** 2, axis=1) / y_test.var(axis=1)
+        names = [n for n, spec in TASKS.items() if spec[1] == kind]
+        width = params[0].shape[2]
+        for i, name in enumerate(names):
+            result.setdefault(name, {})[width] = score[i * SEEDS:(i + 1) * SEEDS]
     return result
 
 
@@ -209,14 +337,40 @@ def rule_range_for(name: str) -> tuple[int, int]:
     return rule_of_thumb_range(kind, classes=K, input_dim=D)
 
 
-def smallest_sufficient_width(scores: dict[int, float], tol: float = TOL) -> int:
-    """The fewest hidden units whose score is within ``tol`` of the best width's.
+def as_good_as_best(scores: dict[int, Spread]) -> list[int]:
+    """The widths whose scores are not below the best width's by the spread rule.
 
-    >>> smallest_sufficient_width({2: 0.50, 8: 0.95, 32: 0.96})
-    8
+    The best width has the highest mean; another width is as good unless
+    every one of its seeds scored below every seed of the best one.
+
+    >>> s = {2: Spread.of([.5, .52, .49, .51, .5]), 8: Spread.of([.9, .95, .93, .94, .92]),
+    ...      32: Spread.of([.96, .91, .95, .94, .97])}
+    >>> as_good_as_best(s)
+    [8, 32]
     """
-    best = max(scores.values())
-    return min(w for w, s in scores.items() if s >= best - tol)
+    best = max(scores, key=lambda w: scores[w].mean)
+    return [w for w in scores if not lower(scores[w], scores[best])]
+
+
+def show_width_sweep() -> None:
+    """Held-out score per task and width, over the seeds."""
+    sweep = width_sweep()
+    glue("n_seeds", SEEDS)
+    glue("steps", STEPS)
+    glue("learning_rate", LEARNING_RATE)
+    for name, scores in sweep.items():
+        low, high = rule_range_for(name)
+        kind = TASKS[name][1]
+        print(f"{name} ({'accuracy' if kind == 'classification' else 'R²'};"
+              f" rule: {low}-{high} units)")
+        spreads = {w: Spread.of(s) for w, s in scores.items()}
+        good = as_good_as_best(spreads)
+        for w, s in spreads.items():
+            mark = "  as good as the best" if w in good else ""
+            print(f"  {w:>4} units  {s}{mark}")
+            glue(f"{SHORT[name]}_{w}", s.mean)
+            glue(f"{SHORT[name]}_{w}_min", s.min)
+            glue(f"{SHORT[name]}_{w}_max", s.max)
 
 
 def check_layers_hidden_unit_rule() -> ClaimCheck:
@@ -225,27 +379,32 @@ def check_layers_hidden_unit_rule() -> ClaimCheck:
     Four tasks, two per kind with the same number of classes (3) or the same
     input dimension (4), one easy and one hard. For each: held-out score of
     one-hidden-layer ReLU networks over a range of widths that contains the
-    rule's endpoints. A task is *served* by the rule if its best width in the
-    rule's range scores within TOL of the best width overall; the rule
-    *predicts* the task's need if the smallest width within TOL of the best
-    lies inside the range. Holds if the rule serves and predicts every task,
-    wrong if it serves none, conditions otherwise.
+    rule's endpoints, 5 seeds per width. A width is *as good as the best* if
+    its range of scores over the seeds overlaps the best width's (the spread
+    rule). A task is *served* by the rule if a width in the rule's range is
+    as good as the best; the rule *predicts* the task's need if the fewest
+    units as good as the best lie inside the range. Holds if the rule serves
+    and predicts every task, wrong if it serves none, conditions otherwise.
     """
     sweep = width_sweep()
     evidence: dict[str, object] = {}
     served, predicted = [], []
     for name, scores in sweep.items():
         low, high = rule_range_for(name)
-        best = max(scores.values())
-        in_rule = max(s for w, s in scores.items() if low <= w <= high)
-        need = smallest_sufficient_width(scores)
-        served.append(in_rule >= best - TOL)
+        spreads = {w: Spread.of(s) for w, s in scores.items()}
+        good = as_good_as_best(spreads)
+        best = max(spreads, key=lambda w: spreads[w].mean)
+        need = min(good)
+        served.append(any(low <= w <= high for w in good))
         predicted.append(low <= need <= high)
         evidence[f"{name}: rule range"] = f"{low}-{high} units"
-        evidence[f"{name}: best score in rule range / overall"] = [in_rule, best]
-        evidence[f"{name}: fewest units within {TOL} of best"] = need
+        evidence[f"{name}: best width (highest mean)"] = best
+        evidence[f"{name}: widths as good as the best"] = good
+        glue(f"need_{SHORT[name]}", need)
     evidence["tasks served by the rule's range"] = f"{sum(served)} of {len(served)}"
-    evidence["tasks whose need lies in the range"] = f"{sum(predicted)} of {len(predicted)}"
+    evidence["tasks whose fewest units lie in the range"] = f"{sum(predicted)} of {len(predicted)}"
+    glue("served", sum(served))
+    glue("predicted", sum(predicted))
     if all(served) and all(predicted):
         verdict = "holds"
     elif not any(served):
@@ -307,7 +466,7 @@ def plot_tasks():
 
 
 def plot_hidden_units():
-    """Held-out score vs hidden units, with the rule of thumb's range shaded."""
+    """Held-out score vs hidden units (mean and min-max over seeds), the rule's range shaded."""
     import matplotlib.pyplot as plt
 
     sweep = width_sweep()
@@ -320,11 +479,14 @@ def plot_hidden_units():
         ax.axvspan(low, high, color="0.85", label=f"rule: {low}-{high} units")
         for name, marker in zip(names, "os"):
             widths = list(sweep[name])
-            ax.plot(widths, list(sweep[name].values()), marker + "-", label=name)
+            scores = np.array(list(sweep[name].values()))  # (widths, seeds)
+            mean = scores.mean(axis=1)
+            ax.errorbar(widths, mean, yerr=[mean - scores.min(axis=1), scores.max(axis=1) - mean],
+                        fmt=marker + "-", capsize=3, label=f"{name} (bars: min-max of {SEEDS} seeds)")
         ax.set(xscale="log", xlabel="hidden units", ylabel=ylabel, title=title)
         ax.minorticks_off()
         ax.set_xticks(widths, [str(w) for w in widths])
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="lower right", fontsize=7)
     return fig
 
 
@@ -357,6 +519,7 @@ PAGE = (
     plot_layers,
     show_cross_check,
     plot_tasks,
+    show_width_sweep,
     check_layers_hidden_unit_rule,
     plot_hidden_units,
 )

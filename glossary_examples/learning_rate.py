@@ -20,8 +20,9 @@ import functools
 import numpy as np
 
 from ._lib.claims import ClaimCheck
-from ._lib.report import table
-from ._lib.runtime import full_batch_loop, keras, seed
+from ._lib.report import glue, table
+from ._lib.runtime import keras, seed, tf
+from ._lib.seeds import SEEDS, Spread
 
 N = 200
 STEPS = 50
@@ -29,6 +30,7 @@ RATES = (0.003, 0.03, 0.3, 0.9, 1.05)  # from much too small to too large
 CLAIM_RATES = (0.01, 0.1, 0.3, 0.5, 0.9, 1.05)
 CLAIM_STEPS = (1, 10)  # the iterations at which the fall of the cost is measured
 TOLERANCE = 0.1  # "the fall equals α": within 10 % of α
+SEED_VALUES = tuple(range(SEEDS))  # seed s: data set s
 
 
 def task_data(n: int = N, seed_value: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -43,24 +45,31 @@ def task_data(n: int = N, seed_value: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return x, 3.0 * x + 1.0 + 0.5 * rng.normal(size=n)
 
 
-def cost(theta, x, y) -> float:
-    """J(w, b) = mean (w x + b − y)², Keras's ``MeanSquaredError``."""
-    return float(np.mean((theta[0] * x + theta[1] - y) ** 2))
+def seeded_data() -> tuple[np.ndarray, np.ndarray]:
+    """One data set per seed, stacked: x and y of shape (seeds, n)."""
+    xs, ys = zip(*(task_data(N, s) for s in SEED_VALUES))
+    return np.stack(xs), np.stack(ys)
+
+
+def cost(theta, x, y) -> np.ndarray:
+    """J(w, b) = mean (w x + b − y)², Keras's ``MeanSquaredError``; one per run (leading axes)."""
+    return np.mean((theta[..., :1] * x + theta[..., 1:] - y) ** 2, axis=-1)
 
 
 def gradient(theta, x, y) -> np.ndarray:
-    """[∂J/∂w, ∂J/∂b] = [mean 2 err · x, mean 2 err]."""
-    err = theta[0] * x + theta[1] - y
-    return np.array([np.mean(2 * err * x), np.mean(2 * err)])
+    """[∂J/∂w, ∂J/∂b] = [mean 2 err · x, mean 2 err]; one per run (leading axes)."""
+    err = theta[..., :1] * x + theta[..., 1:] - y
+    return np.stack([np.mean(2 * err * x, axis=-1), np.mean(2 * err, axis=-1)], axis=-1)
 
 
 def numpy_gd(lr: float, steps: int = STEPS, start=(0.0, 0.0)) -> dict[str, np.ndarray]:
-    """Batch gradient descent with learning rate ``lr``: costs, parameters and gradients.
+    """Batch gradient descent with learning rate ``lr`` on every seed's data, side by side.
 
-    ``costs[t]`` is J before step t + 1; ``thetas[t]`` and ``grads[t]`` likewise.
+    ``costs[t]`` is J before step t + 1, one column per seed; ``thetas[t]``
+    and ``grads[t]`` likewise, of shape (seeds, 2).
     """
-    x, y = task_data()
-    theta = np.array(start, dtype="float64")
+    x, y = seeded_data()
+    theta = np.tile(np.array(start, dtype="float64"), (len(x), 1))
     thetas, grads, costs = [], [], []
     for _ in range(steps + 1):
         g = gradient(theta, x, y)
@@ -71,19 +80,40 @@ def numpy_gd(lr: float, steps: int = STEPS, start=(0.0, 0.0)) -> dict[str, np.nd
     return {"costs": np.array(costs), "thetas": np.array(thetas), "grads": np.array(grads)}
 
 
-def minimum_cost() -> float:
-    """The cost at the least-squares optimum."""
-    x, y = task_data()
-    best = np.linalg.lstsq(np.stack([x, np.ones_like(x)], axis=1), y, rcond=None)[0]
-    return cost(best, x, y)
+def minimum_cost() -> np.ndarray:
+    """The cost at the least-squares optimum, per seed."""
+    x, y = seeded_data()
+    best = [np.linalg.lstsq(np.stack([xs, np.ones_like(xs)], axis=1), ys, rcond=None)[0]
+            for xs, ys in zip(x, y)]
+    return cost(np.array(best), x, y)
+
+
+@functools.cache
+def _recording_loop():
+    """Full-batch steps of a Keras model, recording the loss before each step, as one graph."""
+    t = tf()
+
+    @t.function
+    def run(model, optimizer, loss_fn, x, y, steps):
+        losses = t.TensorArray(t.float32, size=steps + 1)
+        for i in t.range(steps):
+            with t.GradientTape() as tape:
+                loss = loss_fn(y, model(x, training=True))
+            losses = losses.write(i, loss)
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return losses.write(steps, loss_fn(y, model(x))).stack()
+
+    return run
 
 
 @functools.cache
 def keras_losses(rates=RATES, steps: int = STEPS) -> dict[float, np.ndarray]:
     """The loss before each step of Keras SGD on a ``Dense(1)`` model, for each learning rate.
 
-    One model and one optimizer, reset to the same initial weights (0, 0)
-    for every rate; only ``optimizer.learning_rate`` changes.
+    Seed 0's data. One model and one optimizer, reset to the same initial
+    weights (0, 0) for every rate; only ``optimizer.learning_rate`` changes,
+    so the compiled loop is traced once.
     """
     k = keras()
     x, y = (v.reshape(-1, 1).astype("float32") for v in task_data())
@@ -92,36 +122,34 @@ def keras_losses(rates=RATES, steps: int = STEPS) -> dict[float, np.ndarray]:
     optimizer = k.optimizers.SGD()
     optimizer.build(model.trainable_variables)
     loss_fn = k.losses.MeanSquaredError()
-    loop = full_batch_loop()
     initial = model.get_weights()
     out = {}
     for lr in rates:
         model.set_weights(initial)
         optimizer.learning_rate = lr
-        losses = []
-        for _ in range(steps + 1):
-            losses.append(float(loss_fn(y, model(x))))
-            loop(model, optimizer, loss_fn, x, y, 1)
-        out[lr] = np.array(losses)
+        out[lr] = _recording_loop()(model, optimizer, loss_fn, x, y, tf().constant(steps)).numpy()
     return out
 
 
-def steps_to_converge(costs: np.ndarray, target: float = 1e-3) -> int | str:
-    """The first step at which the excess cost J − J* is below ``target`` × its start.
+def steps_to_converge(costs: np.ndarray, j_min: np.ndarray, target: float = 1e-3) -> list:
+    """Per seed, the first step at which the excess cost J − J* is below ``target`` × its start.
 
-    >>> steps_to_converge(np.array([1.0, 0.1, 0.0001]) + minimum_cost())
-    2
+    >>> steps_to_converge(np.array([[1.0], [0.1], [0.0001]]) + 0.5, np.array([0.5]))
+    [2]
     """
-    excess = costs - minimum_cost()
-    below = np.flatnonzero(excess < target * excess[0])
-    return int(below[0]) if below.size else f"not in {len(costs) - 1}"
+    excess = costs - j_min
+    out = []
+    for column in excess.T:
+        below = np.flatnonzero(column < target * column[0])
+        out.append(int(below[0]) if below.size else f"not in {len(column) - 1}")
+    return out
 
 
 def cross_check() -> dict[str, object]:
     """Keras's ``SGD(learning_rate=α)`` follows NumPy's θ − α ∇J step for step, for every α."""
     out = {}
     for lr, keras_curve in keras_losses().items():
-        numpy_curve = numpy_gd(lr)["costs"]
+        numpy_curve = numpy_gd(lr)["costs"][:, 0]  # seed 0, the data Keras trained on
         np.testing.assert_allclose(keras_curve, numpy_curve, rtol=1e-4)
         out[f"α = {lr}: loss after {STEPS} steps (NumPy, Keras)"] = [
             float(numpy_curve[-1]), float(keras_curve[-1])]
@@ -131,29 +159,36 @@ def cross_check() -> dict[str, object]:
 def check_learning_rate_definition() -> ClaimCheck:
     """Claim: the learning rate is the amount by which the cost is minimised in each iteration.
 
-    Measured on the regression cost for several α: the fall of the cost
-    J(θ_t) − J(θ_t+1) at iterations CLAIM_STEPS, and the step θ_t+1 − θ_t
-    compared with −α ∇J(θ_t). Holds if the fall is within TOLERANCE of α every time;
-    wrong if it is not while the step is exactly −α × gradient (α is the step
-    size per unit of gradient); conditions otherwise.
+    Measured on the regression cost of every seed's data, for several α: the
+    fall of the cost J(θ_t) − J(θ_t+1) at iterations CLAIM_STEPS, and the step
+    θ_t+1 − θ_t compared with −α ∇J(θ_t). Holds if the fall is within
+    TOLERANCE of α every time, on every seed; wrong if it is not while the
+    step is exactly −α × gradient (α is the step size per unit of gradient);
+    conditions otherwise.
     """
     evidence: dict[str, object] = {}
     falls_match, worst_ratio_error, rises = [], 0.0, []
     for lr in CLAIM_RATES:
         run = numpy_gd(lr, steps=max(CLAIM_STEPS))
-        fall = -np.diff(run["costs"])  # fall[t - 1] = J(θ_{t-1}) − J(θ_t)
-        measured = [float(fall[t - 1]) + 0.0 for t in CLAIM_STEPS]  # + 0.0: no "-0"
-        evidence[f"α = {lr}: fall of J at iterations {CLAIM_STEPS}"] = measured
-        falls_match += [abs(f - lr) <= TOLERANCE * lr for f in measured]
+        fall = 0.0 - np.diff(run["costs"], axis=0)  # fall[t - 1] = J(θ_{t-1}) − J(θ_t), per seed
+        for t in CLAIM_STEPS:
+            spread = Spread.of(fall[t - 1])
+            evidence[f"α = {lr}: fall of J at iteration {t}"] = str(spread)
+            falls_match.append(bool(np.all(np.abs(fall[t - 1] - lr) <= TOLERANCE * lr)))
+            key = f"fall_{str(lr).replace('.', '')}_{t}"
+            glue(key, spread.mean)
+            glue(key + "_min", spread.min)
+            glue(key + "_max", spread.max)
         rises.append(bool((fall < 0).any()))
         # the step θ_t+1 − θ_t against −α ∇J(θ_t), relative to the largest step
         steps, scaled = np.diff(run["thetas"], axis=0), -lr * run["grads"][:-1]
         gap = np.abs(steps - scaled).max() / np.abs(scaled).max()
         worst_ratio_error = max(worst_ratio_error, float(gap))
-    evidence["iterations where the fall equals α (within 10 %)"] = (
+    evidence["iterations where the fall equals α (within 10 %) on every seed"] = (
         f"{sum(falls_match)} of {len(falls_match)}")
     evidence["rates at which the cost rose"] = [r for r, up in zip(CLAIM_RATES, rises) if up]
     evidence["largest gap between the step and −α·gradient (relative)"] = worst_ratio_error
+    glue("n_seeds", SEEDS)
     step_is_alpha_gradient = worst_ratio_error < 1e-9
     if all(falls_match):
         verdict = "holds"
@@ -165,40 +200,49 @@ def check_learning_rate_definition() -> ClaimCheck:
 
 
 def plot_learning_rates():
-    """Left: Keras loss curves for several α. Right: the fall of J per iteration vs α."""
+    """Left: Keras loss curves for several α (seed 0). Right: the fall of J per iteration vs α."""
     import matplotlib.pyplot as plt
 
     j_min = minimum_cost()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
     for lr, losses in keras_losses().items():
-        ax1.plot(np.arange(len(losses)), losses - j_min, lw=1.5, label=f"α = {lr}")
+        ax1.plot(np.arange(len(losses)), losses - j_min[0], lw=1.5, label=f"α = {lr}")
     # below 1e-5 the float32 loss minus the minimum is rounding noise: not shown
     ax1.set(yscale="log", ylim=(1e-5, 1e11), xlabel="step", ylabel="loss − minimum loss",
-            title="Keras SGD, Dense(1), MSE")
+            title="Keras SGD, Dense(1), MSE (seed 0)")
     ax1.legend(loc="upper left", fontsize=8, ncol=2)
     rates = np.linspace(0.0, 1.1, 111)
     for t, style in zip(CLAIM_STEPS, ("-", "--")):
-        fall = [numpy_gd(a, steps=t)["costs"][t - 1] - numpy_gd(a, steps=t)["costs"][t]
-                for a in rates]
-        ax2.plot(rates, fall, style, lw=2, label=f"measured fall at iteration {t}")
+        falls = np.array([-np.diff(numpy_gd(a, steps=t)["costs"][t - 1:t + 1], axis=0)[0]
+                          for a in rates])  # (rates, seeds)
+        line, = ax2.plot(rates, falls.mean(axis=1), style, lw=2,
+                         label=f"measured fall at iteration {t}")
+        ax2.fill_between(rates, falls.min(axis=1), falls.max(axis=1), color=line.get_color(),
+                         alpha=0.25, lw=0)
     ax2.plot(rates, rates, "k:", lw=1.5, label="claim: fall = α")
     ax2.axhline(0, color="gray", lw=0.5)
     ax2.set(xlabel="learning rate α", ylabel="J before − J after", ylim=(-3, 11),
-            title="Fall of the cost in one iteration")
+            title=f"Fall of the cost in one iteration ({SEEDS} seeds)")
     ax2.legend(loc="upper left", fontsize=8)
     return fig
 
 
 def show_example() -> None:
-    """The same gradient descent with each learning rate: where it ends, how fast."""
+    """The same gradient descent with each learning rate, on every seed: where it ends, how fast."""
     j_min = minimum_cost()
     start = numpy_gd(0.1)["costs"][0]
-    print(f"minimum cost J* = {j_min:.4f}; start (w, b) = (0, 0), J = {start:.4f}")
-    print(f"{'α':>7}{'|1 − 2α|':>10}{f'J after {STEPS} steps':>20}"
-          f"{'steps to 0.1 % excess':>24}")
+    print(f"{SEEDS} seeds (data sets); minimum cost J* = {j_min.mean():.4f} on average"
+          f" ({j_min.min():.4f}-{j_min.max():.4f}); start (w, b) = (0, 0),"
+          f" J = {start.mean():.4f} on average")
+    print(f"{'α':>7}{'|1 − 2α|':>10}{f'J − J* after {STEPS} steps, mean (min-max)':>40}"
+          f"{'steps to 0.1 % excess, per seed':>34}")
     for lr in RATES:
         costs = numpy_gd(lr)["costs"]
-        print(f"{lr:>7}{abs(1 - 2 * lr):>10.3g}{costs[-1]:>20.4g}{steps_to_converge(costs)!s:>24}")
+        excess = np.maximum(costs[-1] - j_min, 0.0)  # below 0 is float64 rounding
+        text = f"{excess.mean():.3g} ({excess.min():.3g}-{excess.max():.3g})"
+        steps = steps_to_converge(costs, j_min)
+        steps = f"{steps[0]} on every seed" if len(set(steps)) == 1 else str(steps)
+        print(f"{lr:>7}{abs(1 - 2 * lr):>10.3g}{text:>40}{steps:>34}")
 
 
 def show_cross_check() -> None:

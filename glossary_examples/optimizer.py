@@ -22,14 +22,18 @@ import functools
 
 import numpy as np
 
-from ._lib.report import table
-from ._lib.runtime import full_batch_loop, keras, seed, tf
+from ._lib.report import glue, table
+from ._lib.runtime import keras, tf
+from ._lib.seeds import SEEDS, Spread, lower
+from .epoch import stacked_apply, stacked_init
 
 OPTIMIZERS = ("SGD", "SGD + momentum", "RMSprop", "Adam")
 LEARNING_RATE = 0.01  # shared by all four in the comparisons
 STEPS = 400
 RECORD_EVERY = 10
 TARGET = 0.1  # "reached": loss below a tenth of the target variance
+N = 256  # training points
+SEED_VALUES = tuple(range(SEEDS))  # initial-weight seeds
 
 
 # --- The update rules in NumPy (Keras 3's formulas) -------------------------
@@ -151,45 +155,77 @@ def show_cross_check() -> None:
 # --- Training the same model with each optimizer -----------------------------
 
 
-def task_data(n: int = 512, seed_value: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def task_data(n: int = N, seed_value: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A small regression task: y = sin(3 x1) cos(3 x2) on the square [-1, 1]²."""
     x = np.random.default_rng(seed_value).uniform(-1, 1, size=(n, 2)).astype("float32")
     y = (np.sin(3 * x[:, 0]) * np.cos(3 * x[:, 1]))[:, None].astype("float32")
     return x, y
 
 
-def mlp(seed_value: int = 0):
-    """Two tanh layers of 32 units; the same seed gives the same initial weights."""
-    k = keras()
-    seed(seed_value)
-    return k.Sequential([
-        k.Input((2,)),
-        k.layers.Dense(32, activation="tanh"),
-        k.layers.Dense(32, activation="tanh"),
-        k.layers.Dense(1),
-    ])
+SIZES = [2, 32, 32, 1]  # two tanh layers of 32 units
+
+
+def unflatten(theta, shapes):
+    """The weights [W1, b1, W2, b2, ...] as consecutive pieces of the flat vector ``theta``."""
+    t = tf()
+    parts = t.split(theta, [int(np.prod(shape)) for shape in shapes])
+    return [t.reshape(part, shape) for part, shape in zip(parts, shapes)]
 
 
 @functools.cache
-def train(name: str) -> np.ndarray:
-    """Full-batch training with optimizer ``name``; the loss every RECORD_EVERY steps.
+def _training_loop():
+    """``steps`` full-batch steps of every optimizer's networks, side by side, as one graph.
 
-    Same data, same initial weights, same learning rate (0.01) and number of
-    steps for every optimizer. The loss is the MSE divided by the variance of
-    the targets: 1.0 is what predicting the mean achieves.
+    Returns each network's loss (MSE / variance of y) after the steps.
     """
-    k, t = keras(), tf()
+    t = tf()
+
+    def losses(theta, shapes, x, y):  # per network: (seeds,)
+        pred = stacked_apply(unflatten(theta, shapes), x, t.tanh)
+        return t.reduce_mean(t.square(pred - y), axis=[1, 2]) / t.math.reduce_variance(y)
+
+    @t.function
+    def loop(thetas, optimizers, shapes, x, y, steps):
+        for _ in t.range(steps):
+            with t.GradientTape() as tape:
+                # Every network's own loss, summed: no weight is shared.
+                loss = t.add_n([t.reduce_sum(losses(theta, shapes, x, y)) for theta in thetas])
+            grads = tape.gradient(loss, thetas)
+            for optimizer, grad, theta in zip(optimizers, grads, thetas):
+                optimizer.apply_gradients([(grad, theta)])  # each optimizer its own networks
+        return t.stack([losses(theta, shapes, x, y) for theta in thetas])
+
+    return loop
+
+
+@functools.cache
+def train_all() -> dict[str, np.ndarray]:
+    """Full-batch training with every optimizer on every seed; the loss every RECORD_EVERY steps.
+
+    Each optimizer trains SEEDS networks (initial-weight seeds 0, 1, ...),
+    stacked (``stacked_init``) and kept as one flat vector of weights: an
+    element-wise rule such as Adam, applied to the vector, applies to each
+    network exactly as if it were alone. Same data, same initial weights per
+    seed, same learning rate (0.01) and number of steps for every optimizer.
+    The loss is the MSE divided by the variance of the targets: 1.0 is what
+    predicting the mean achieves. Returns {optimizer: (seeds, records)}.
+    """
+    t = tf()
     x, y = task_data()
-    model = mlp()
-    optimizer = keras_optimizer(name)
-    optimizer.build(model.trainable_variables)
-    loop, loss_fn = full_batch_loop(), k.losses.MeanSquaredError()
-    xs, ys, chunk = t.constant(x), t.constant(y), t.constant(RECORD_EVERY)
-    losses = [float(np.mean((model(x).numpy() - y) ** 2) / y.var())]
+    initial = stacked_init(SIZES, SEED_VALUES)
+    shapes = tuple(w.shape for w in initial)
+    start = np.concatenate([w.ravel() for w in initial])
+    thetas = [t.Variable(start) for _ in OPTIMIZERS]
+    optimizers = [keras_optimizer(name) for name in OPTIMIZERS]
+    for optimizer, theta in zip(optimizers, thetas):
+        optimizer.build([theta])
+    xs = t.constant(np.broadcast_to(x, (SEEDS, *x.shape)))
+    ys, loop = t.constant(y), _training_loop()
+    records = [loop(thetas, optimizers, shapes, xs, ys, t.constant(0)).numpy()]
     for _ in range(STEPS // RECORD_EVERY):
-        loop(model, optimizer, loss_fn, xs, ys, chunk)
-        losses.append(float(np.mean((model(x).numpy() - y) ** 2) / y.var()))
-    return np.array(losses)
+        records.append(loop(thetas, optimizers, shapes, xs, ys, t.constant(RECORD_EVERY)).numpy())
+    curves = np.stack(records, axis=-1)  # (optimizers, seeds, records)
+    return dict(zip(OPTIMIZERS, curves))
 
 
 def steps_to_reach(losses: np.ndarray, target: float = TARGET) -> int | str:
@@ -205,12 +241,31 @@ def steps_to_reach(losses: np.ndarray, target: float = TARGET) -> int | str:
 
 
 def show_training() -> None:
-    """Loss after 100 and 400 steps, and steps to reach a loss of 0.1, per optimizer."""
-    print(f"{'optimizer':<15} {'loss at 100':>12} {'loss at 400':>12} {'steps to 0.1':>13}")
-    for name in OPTIMIZERS:
-        losses = train(name)
-        print(f"{name:<15} {losses[100 // RECORD_EVERY]:>12.4f} {losses[-1]:>12.4f}"
-              f" {steps_to_reach(losses)!s:>13}")
+    """Loss after 100 and 400 steps over the seeds, and steps to reach 0.1, per optimizer."""
+    runs = train_all()
+    print(f"loss / variance of y, {SEEDS} seeds: mean ± sd (min-max)")
+    final = {}
+    for name, curves in runs.items():
+        at_100, final[name] = Spread.of(curves[:, 100 // RECORD_EVERY]), Spread.of(curves[:, -1])
+        reach = [steps_to_reach(c) for c in curves]
+        print(f"{name}")
+        print(table({"loss at step 100": str(at_100), f"loss at step {STEPS}": str(final[name]),
+                     f"steps to {TARGET}, per seed": reach}, indent="  "))
+        key = name.lower().replace(" + ", "_").replace(" ", "_")
+        glue(f"{key}_100", at_100.mean)
+        glue(f"{key}_final", final[name].mean)
+        glue(f"{key}_final_min", final[name].min)
+        glue(f"{key}_final_max", final[name].max)
+        glue(f"{key}_reached", sum(isinstance(r, int) for r in reach))
+    order = sorted(final, key=lambda name: final[name].mean)
+    print(f"order by mean loss at step {STEPS}: {', '.join(order)}")
+    for a, b in zip(order, order[1:]):
+        print(f"  {a} below {b} on every seed: {lower(final[a], final[b])}")
+    glue("n_seeds", SEEDS)
+    glue("learning_rate", LEARNING_RATE)
+    glue("steps", STEPS)
+    glue("n_points", N)
+    glue("target", TARGET)
 
 
 # --- Plots ---------------------------------------------------------------------
@@ -235,18 +290,22 @@ def plot_optimizers():
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
     upd = update_after_steady_gradient()
+    runs = train_all()
     for name in OPTIMIZERS:
         ax1.plot(upd["gradient"], upd[name], label=name, ls="--" if name == "RMSprop" else "-",
                  lw=2.5 if name == "Adam" else 1.5)
-        losses = train(name)
-        ax2.plot(np.arange(len(losses)) * RECORD_EVERY, losses, label=name)
+        curves = runs[name]
+        steps = np.arange(curves.shape[1]) * RECORD_EVERY
+        line, = ax2.plot(steps, curves.mean(axis=0), label=name)
+        ax2.fill_between(steps, curves.min(axis=0), curves.max(axis=0), color=line.get_color(),
+                         alpha=0.2, lw=0)
     ax1.axhline(LEARNING_RATE, color="k", ls=":", lw=1, label="learning rate")
     ax1.set(xscale="log", yscale="log", xlabel="gradient g (constant)",
             ylabel="|update| at step 20", title="Step size against gradient size")
     ax1.legend(loc="lower right", fontsize=8)
     ax2.axhline(TARGET, color="k", ls=":", lw=1)
     ax2.set(yscale="log", xlabel="full-batch step", ylabel="loss / target variance",
-            title=f"Same model and data, learning rate {LEARNING_RATE}")
+            title=f"Same model and data, learning rate {LEARNING_RATE}, {SEEDS} seeds")
     ax2.legend(loc="lower left", fontsize=8)
     return fig
 
