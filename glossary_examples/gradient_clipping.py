@@ -380,6 +380,7 @@ def grid_summary() -> dict[str, object]:
             separated(Spread.of(modes[("clipnorm", c)]), Spread.of(modes[("global_clipnorm", c)]))
             for c in MODE_THRESHOLDS),
         "clipvalue=0.1": float(np.mean(modes[("clipvalue", 0.1)])),
+        "clipvalue=1: worst seed": float(np.max(modes[("clipvalue", 1.0)])),
         "clipvalue=10: diverged seeds": _diverged(modes[("clipvalue", 10.0)]),
     }
     glue("safe_diverged_without", out["healthy diverged without clipping"])
@@ -391,6 +392,7 @@ def grid_summary() -> dict[str, object]:
     glue("good_mid", out["lr 0.1, c 1"])
     glue("mid_c100_diverged", out["lr 0.1, c 100: diverged seeds"])
     glue("value_small", out["clipvalue=0.1"])
+    glue("value_mid_worst", out["clipvalue=1: worst seed"])
     glue("value_big_diverged", out["clipvalue=10: diverged seeds"])
     glue("predict_zero", target_variance())
     glue("gain", EXPLODING_GAIN)

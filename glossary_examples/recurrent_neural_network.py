@@ -177,8 +177,8 @@ def show_example() -> None:
     every_step = keras_simple_rnn(return_sequences=True)
     print(table({
         "input x (batch, time, features)": x.shape,
-        "kernel W_x (features, units)": kernel.shape,
-        "recurrent_kernel W_h (units, units)": recurrent_kernel.shape,
+        "kernel = W_xᵀ (features, units)": kernel.shape,
+        "recurrent_kernel = W_hᵀ (units, units)": recurrent_kernel.shape,
         "bias b (units,)": bias.shape,
         "output, return_sequences=False": tuple(layer(x).shape),
         "output, return_sequences=True": tuple(every_step(x).shape),

@@ -19,7 +19,7 @@ import numpy as np
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
 from ._lib.runtime import keras, seed, tf
-from ._lib.seeds import SEEDS, Spread, lower
+from ._lib.seeds import SEEDS, Spread, lower, separated
 from .neural_network import StackedMLP, mse_per_network, train_stacked
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
@@ -161,7 +161,7 @@ def glue_training() -> None:
         glue(f"{name}_relu", str(f["relu"]))
         glue(f"{name}_tanh", str(f["tanh"]))
         glue(f"{name}_ratio", f["relu"].mean / f["tanh"].mean)
-        glue(f"{name}_vs_tanh", "do not overlap" if lower(f["relu"], f["tanh"]) else "overlap")
+        glue(f"{name}_vs_tanh", "do not overlap" if separated(f["relu"], f["tanh"]) else "overlap")
 
 
 # --- Claim 2: about half the units are inactive -----------------------------

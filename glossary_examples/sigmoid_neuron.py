@@ -84,7 +84,7 @@ def random_perturbations(n: int = 10_000, size: float = 0.01, seed_value: int = 
         "largest |Δσ − σ'(z)Δz| / |Δσ|": float(
             np.max(np.abs(d_sigmoid - linear) / np.abs(d_sigmoid))),
         "largest |Δσ|": float(np.abs(d_sigmoid).max()),
-        "values of Δstep seen": sorted(set(np.abs(d_step).tolist())),
+        "values of |Δstep| seen": sorted(set(np.abs(d_step).tolist())),
         "fraction where the step flipped": float(np.mean(d_step != 0)),
     }
 

@@ -147,7 +147,7 @@ def train(optimizer: str):
 
     Network (set-up, s) starts from the Glorot-uniform weights of seed s times
     the set-up's factor; everything else is shared: data, mini-batches of
-    64 in a fixed order, the optimizer and its learning rate (SGD 0.05 with
+    BATCH_SIZE in a fixed order, the optimizer and its learning rate (SGD 0.05 with
     momentum 0.9, or Adam 0.01), EPOCHS epochs. With SGD one more set-up,
     AS_TANH, is σ − 1/2 with tanh's starting kernels times KERNEL_FACTORS and
     learning rates times LEARNING_RATE_FACTORS, which makes it tanh exactly.

@@ -15,8 +15,10 @@ between seeds is no difference.
 >>> b = Spread.of([0.30, 0.25, 0.28, 0.33, 0.27])
 >>> a
 Spread(mean=0.116, sd=0.0114, min=0.1, max=0.13, n=5)
->>> print(a)
-0.116 ± 0.0114 (0.1–0.13, 5 seeds)
+>>> print(a)  # printed to the precision the spread allows
+0.116 ± 0.011 (0.100–0.130, 5 seeds)
+>>> print(Spread.of([1200.0, 1350.0, 1290.0, 1100.0, 1410.0]))
+1270 ± 120 (1100–1410, 5 seeds)
 >>> separated(a, b), separated(a, Spread.of([0.125, 0.2, 0.3, 0.2, 0.2]))
 (True, False)
 >>> Spread.of([1.0, 2.0])
@@ -28,6 +30,8 @@ ValueError: a comparison of training runs needs at least 5 seeds, got 2
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import math
 
 import numpy as np
 
@@ -58,7 +62,14 @@ class Spread:
                 f" max={self.max:.4g}, n={self.n})")
 
     def __str__(self) -> str:
-        return f"{self.mean:.4g} ± {self.sd:.3g} ({self.min:.4g}–{self.max:.4g}, {self.n} seeds)"
+        # Two significant digits of the spread, and the mean and range to the
+        # same decimal place: digits below the seed-to-seed noise mean nothing.
+        if not (self.sd > 0 and math.isfinite(self.sd)):
+            return f"{self.mean:.4g} ± {self.sd:.2g} ({self.min:.4g}–{self.max:.4g}, {self.n} seeds)"
+        place = 1 - math.floor(math.log10(self.sd))  # decimal places; negative: tens, hundreds
+        def r(x: float) -> str:
+            return f"{round(x, place):.{max(place, 0)}f}"
+        return f"{r(self.mean)} ± {r(self.sd)} ({r(self.min)}–{r(self.max)}, {self.n} seeds)"
 
 
 def separated(a: Spread, b: Spread) -> bool:
