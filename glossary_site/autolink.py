@@ -8,7 +8,9 @@ term already. Only paragraphs and list items are searched: never headings,
 code, cell outputs, math, existing links or quoted source claims.
 
 The links are ordinary ``{ref}`` cross-references, resolved and checked by
-Sphinx like hand-written ones.
+Sphinx like hand-written ones. Where a word is a term's name in another sense
+(the *bias* of the bias–variance trade-off is not a neuron's bias), the page
+writes ``{nolink}`bias``` and the word stays plain text.
 """
 
 from __future__ import annotations
@@ -61,8 +63,17 @@ def _searchable_text_nodes(doctree: nodes.document):
                if isinstance(a, nodes.Element)):
             continue  # registry summaries next to links already there
         for text in list(block.findall(nodes.Text)):
-            if not any(isinstance(a, SKIP) for a in _ancestors(text)):
+            if not any(isinstance(a, SKIP) or NOLINK in a.get("classes", ())
+                       for a in _ancestors(text) if isinstance(a, nodes.Element)):
                 yield text
+
+
+NOLINK = "nolink"  # the class of {nolink}`word`: a word in another sense than a term's
+
+
+def nolink_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{nolink}`bias```: plain text that autolinking leaves alone."""
+    return [nodes.inline(rawtext, text, classes=[NOLINK])], []
 
 
 def _ancestors(node: nodes.Node):
@@ -108,5 +119,6 @@ def link_first_mentions(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def setup(app: Sphinx) -> None:
+    app.add_role("nolink", nolink_role)
     # after the page's own labels exist; before references are resolved
     app.connect("doctree-read", link_first_mentions, priority=600)

@@ -25,6 +25,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from . import upstream
 from .terms import slug_of
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ SKIPPED = (
     nodes.literal, nodes.literal_block, nodes.math, nodes.math_block, nodes.raw,
     nodes.comment, nodes.system_message, nodes.image, nodes.target,
 )
-PASTED = "pasted-text"  # the class myst-nb gives a value pasted by {glue:text}
+PASTED = upstream.glue_paste_class()  # marks a value pasted by {glue:text}
 QUOTED = "claim-text"  # a source claim, quoted as its source wrote it (from terms.toml)
 
 

@@ -43,6 +43,11 @@ Reach-ins (no reassignment, but an undocumented surface):
   as ``sphinx.ext.autosectionlabel`` does.
 - ``environment pickle``: the file in which Sphinx keeps what it read of every
   page, deleted after a build that did not publish (so that a failure sticks).
+- ``glue pastes``: the class myst-nb gives the text a ``{glue:text}`` role
+  pastes (``pasted-text``), by which the typed-number check
+  (``glossary_site/numbers.py``) tells a number the code computed from one typed
+  by hand. myst-nb marks pasted values in no documented way; a documented
+  marker (or a node type of its own) upstream would retire this entry.
 """
 
 from __future__ import annotations
@@ -400,6 +405,28 @@ def set_page_label(env: Any, label: str, docname: str, node_id: str, title: str)
     return previous[0] if previous and previous[0] != docname else None
 
 
+# --- glue pastes: how myst-nb marks a value pasted by {glue:text} --------------------
+
+GLUE_PASTE_CLASS = "pasted-text"
+
+
+def _check_glue_pastes() -> None:
+    from myst_nb.ext.glue import crossref, roles
+
+    marker = f'classes=["{GLUE_PASTE_CLASS}"]'
+    _require(
+        marker in inspect.getsource(roles.PasteTextRole.run)
+        and marker in inspect.getsource(crossref),
+        "myst-nb", "glue pastes",
+        f"its {{glue:text}} role no longer marks pasted text with the class {GLUE_PASTE_CLASS!r}",
+    )
+
+
+def glue_paste_class() -> str:
+    """The class of the inline node in which myst-nb pastes a glued value."""
+    return GLUE_PASTE_CLASS
+
+
 # --------------------------------------------------------------------------------------
 
 _installed: dict[str, Callable] = {}
@@ -414,11 +441,12 @@ CHECKS = {
     "forked kernel": _check_provisioner,
     "page labels": _check_labels,
     "environment pickle": _check_environment_pickle,
+    "glue pastes": _check_glue_pastes,
 }
 
 
 # The entries each extension relies on: it checks them when it is set up.
-CONTENT_ENTRIES = ("page labels",)
+CONTENT_ENTRIES = ("page labels", "glue pastes")
 ENGINE_ENTRIES = tuple(name for name in CHECKS if name not in CONTENT_ENTRIES)
 
 

@@ -209,7 +209,7 @@ def prose(doc: BeautifulSoup) -> str:
             continue
         if p.find_parent(class_="related-terms") or "claim-text" in (p.get("class") or []):
             continue  # generated from the registry / quoted as the source wrote it
-        for code in p.find_all(["code", "a"]) + p.find_all("span", class_=re.compile("math|pre")):
+        for code in p.find_all(["code", "a"]) + p.find_all("span", class_=re.compile("math|pre|nolink")):
             code.decompose()  # code, formulas, and the text of links themselves
         parts.append(p.get_text(" "))
     return "\n".join(parts)

@@ -8,8 +8,9 @@ benchmark's baseline) none of the patches is in place. The other entries are
 shown by other tests: ``forked kernel`` (a warm page finds NumPy already
 imported, ``test_engine``), ``cache records`` (a record whose notebook is gone
 is dropped, ``test_lifecycle``), ``environment pickle`` (a refused page stays
-refused, ``test_build_failure``) and ``page labels`` (related-term links
-resolve, ``test_site``).
+refused, ``test_build_failure``), ``glue pastes`` (a glued number passes the
+typed-number check and a typed one does not, ``test_build_failure``) and
+``page labels`` (related-term links resolve, ``test_site``).
 """
 
 from __future__ import annotations
@@ -134,7 +135,11 @@ def _breakers():
     import sphinx.application
     import sphinx.builders
     from jupyter_client.provisioning import LocalProvisioner
+    from myst_nb.ext.glue import roles
     from sphinx.domains.std import StandardDomain
+
+    def run(self):  # a paste role that marks its text some other way
+        return [], []
 
     async def launch_kernel(self, cmd, **kwargs):
         return {}
@@ -151,6 +156,7 @@ def _breakers():
         "forked kernel": ("jupyter_client", _replace(LocalProvisioner, "launch_kernel", launch_kernel)),
         "page labels": ("sphinx", _replace(StandardDomain, "labels", {})),
         "environment pickle": ("sphinx", lambda m: m.delattr(sphinx.application, "ENV_PICKLE_FILENAME")),
+        "glue pastes": ("myst-nb", _replace(roles.PasteTextRole, "run", run)),
     }
 
 
