@@ -33,12 +33,12 @@ from ._lib.seeds import SEEDS, Spread, lower
 from .vanishing_gradient import (
     DEPTH,
     STEPS,
-    layer_gradients,
+    grouped_layer_gradients,
+    grouped_time_step_gradients,
     random_batch,
     random_sequences,
     recurrent_weights,
     stacked_kernels,
-    time_step_gradients,
 )
 
 GAINS = (0.9, 1.0, 1.1, 1.2)  # spectral radius of the recurrent kernel
@@ -74,12 +74,12 @@ def linear_rnn(gain: float):
 def time_step_growth() -> dict[float, dict]:
     """‖∂L/∂x_t‖ over 50 steps, for every seed, of the linear RNN at each gain."""
     x, y = random_sequences()
-    out = {}
-    for gain in GAINS:
-        kind, weights = recurrent_weights(linear_rnn(gain))
-        radius = [float(np.abs(np.linalg.eigvals(w.astype("float64"))).max()) for w in weights[1]]
-        out[gain] = {"norms": time_step_gradients(kind, weights, x, y), "radius": radius}
-    return out
+    layers = {gain: recurrent_weights(linear_rnn(gain)) for gain in GAINS}
+    norms = grouped_time_step_gradients(layers, x, y)  # all gains in one stacked pass
+    return {gain: {"norms": norms[gain],
+                   "radius": [float(np.abs(np.linalg.eigvals(w.astype("float64"))).max())
+                              for w in weights[1]]}
+            for gain, (_, weights) in layers.items()}
 
 
 def deep_net_setups() -> dict:
@@ -98,8 +98,9 @@ def deep_net_setups() -> dict:
 def deep_net_growth() -> dict[str, dict[str, np.ndarray]]:
     """:func:`~glossary_examples.vanishing_gradient.layer_gradients` of each net, every seed."""
     x, y = random_batch()
-    return {name: layer_gradients(stacked_kernels(init), activation, x, y)
-            for name, (activation, init) in deep_net_setups().items()}
+    return grouped_layer_gradients({name: (activation, stacked_kernels(init))
+                                    for name, (activation, init) in deep_net_setups().items()},
+                                   x, y)
 
 
 def forward_growth(gain: float = EXPLODING_GAIN) -> np.ndarray:

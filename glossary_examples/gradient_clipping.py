@@ -145,12 +145,17 @@ class Run(NamedTuple):
     threshold: float = 1.0
 
 
+@functools.cache
 def rnn_task(seed_value: int) -> tuple[np.ndarray, np.ndarray]:
     """32 sequences of 30 numbers; target: the sum of the last 5, divided by √5."""
     x = np.random.default_rng(seed_value).normal(size=(N_SEQUENCES, SEQUENCE)).astype("float32")
-    return x, (x[:, -5:].sum(axis=1) / np.sqrt(5.0)).astype("float32")
+    y = (x[:, -5:].sum(axis=1) / np.sqrt(5.0)).astype("float32")
+    x.setflags(write=False)  # shared by every caller (cached)
+    y.setflags(write=False)
+    return x, y
 
 
+@functools.cache  # many runs share a (gain, seed): draw once
 def rnn_weights(gain: float, seed_value: int) -> list[np.ndarray]:
     """Initial weights of a linear ``SimpleRNN(16)`` and its ``Dense(1)`` read-out.
 
@@ -159,13 +164,16 @@ def rnn_weights(gain: float, seed_value: int) -> list[np.ndarray]:
     eigenvalue then has modulus ``gain``.
     """
     k = keras()
-    return [
+    weights = [
         k.initializers.GlorotUniform(seed=seed_value)((1, UNITS)).numpy(),
         k.initializers.Orthogonal(gain=gain, seed=seed_value)((UNITS, UNITS)).numpy(),
         np.zeros(UNITS, "float32"),
         k.initializers.GlorotUniform(seed=100 + seed_value)((UNITS, 1)).numpy(),
         np.zeros(1, "float32"),
     ]
+    for w in weights:
+        w.setflags(write=False)  # shared by every caller (cached)
+    return weights
 
 
 def clip_stacked(grads, mode, threshold):
@@ -208,21 +216,24 @@ def _stacked_sgd():
     @t.function(input_signature=[spec, t.TensorSpec([None, N_SEQUENCES, SEQUENCE]),
                                  t.TensorSpec([None, N_SEQUENCES]), t.TensorSpec([None]),
                                  t.TensorSpec([None], t.int32), t.TensorSpec([None]),
-                                 t.TensorSpec([], t.int32)])
+                                 t.TensorSpec([], t.int32)], autograph=False)
     def train(params, x, y, lr, mode, threshold, steps):
         def losses_of(p):  # the loss of every sub-network, shape (runs,)
             kernel, recurrent, bias, head, head_bias = p
-            h = t.zeros_like(x[:, :, :1] * bias[:, None])  # h_0 = 0: (runs, sequences, units)
-            xs = t.transpose(x, [2, 0, 1])
-            for i in t.range(SEQUENCE):  # h_t = x_t W_x + h_(t-1) W_h + b
-                h = xs[i][..., None] * kernel + t.einsum("rnu,ruv->rnv", h, recurrent) + bias[:, None]
-            out = t.einsum("rnu,ru->rn", h, head[..., 0]) + head_bias
+            # h_t = x_t W_x + h_(t-1) W_h + b from h_0 = 0 is linear, so the read-out
+            # of h_T is sum_t (x_t W_x + b) W_h^(T-t) w: the same function, computed
+            # read-out first with one 16-vector u_k = W_h^k w per power (not a
+            # 32×16 state per step).
+            u = [head[..., 0]]
+            for _ in range(SEQUENCE - 1):
+                u.append(t.einsum("ruv,rv->ru", recurrent, u[-1]))
+            powers = t.stack(u[::-1], axis=1)  # (runs, time, units): W_h^(T-t) w
+            per_step = t.einsum("ru,rtu->rt", kernel[:, 0], powers)  # x_t's weight
+            out = (t.einsum("rnt,rt->rn", x, per_step)
+                   + t.einsum("ru,ru->r", bias, t.add_n(u))[:, None] + head_bias)
             return t.reduce_mean((out - y) ** 2, axis=1)
 
-        loss_log = t.TensorArray(t.float32, size=steps)
-        norm_log = t.TensorArray(t.float32, size=steps)
-        clip_log = t.TensorArray(t.bool, size=steps)
-        for s in t.range(steps):
+        def step(s, params, loss_log, norm_log, clip_log):
             with t.GradientTape() as tape:
                 tape.watch(params)
                 losses = losses_of(params)
@@ -230,9 +241,13 @@ def _stacked_sgd():
             grads, raw_norm, clipped = clip_stacked(tape.gradient(total, params), mode, threshold)
             params = [p - t.reshape(lr, [-1] + [1] * (len(p.shape) - 1)) * g
                       for p, g in zip(params, grads)]
-            loss_log = loss_log.write(s, losses)
-            norm_log = norm_log.write(s, raw_norm)
-            clip_log = clip_log.write(s, clipped)
+            return (s + 1, params, loss_log.write(s, losses), norm_log.write(s, raw_norm),
+                    clip_log.write(s, clipped))
+
+        _, params, loss_log, norm_log, clip_log = t.while_loop(
+            lambda s, *_: s < steps, step,
+            (t.constant(0), params, t.TensorArray(t.float32, size=steps),
+             t.TensorArray(t.float32, size=steps), t.TensorArray(t.bool, size=steps)))
         return loss_log.stack(), norm_log.stack(), clip_log.stack(), params
 
     return train
@@ -266,19 +281,32 @@ def train_runs(runs, steps: int = TRAIN_STEPS) -> dict[str, np.ndarray]:
             "clipped": clipped.numpy().T, "weights": [p.numpy() for p in params]}
 
 
-def keras_reference(model, run: Run, steps: int) -> dict[str, np.ndarray]:
-    """The same run with a real Keras model and optimizer, step by step (eager)."""
-    k, t = keras(), tf()
+def keras_loss_and_gradient(model):
+    """The loss of ``model`` on one task and its gradient, as one compiled function
+    (traced once, then reused for every run and step of :func:`keras_reference`)."""
+    t = tf()
+
+    @t.function(autograph=False)
+    def loss_and_gradient(x, y):
+        with t.GradientTape() as tape:
+            loss = t.reduce_mean((model(x)[:, 0] - y) ** 2)
+        return loss, tape.gradient(loss, model.trainable_variables)
+
+    return loss_and_gradient
+
+
+def keras_reference(model, run: Run, steps: int, loss_and_gradient=None) -> dict[str, np.ndarray]:
+    """The same run with a real Keras model and optimizer, step by step."""
+    k = keras()
+    loss_and_gradient = loss_and_gradient or keras_loss_and_gradient(model)
     x, y = rnn_task(run.seed)
     model.set_weights(rnn_weights(run.gain, run.seed))
     clip = {} if run.mode == "no clipping" else {run.mode: run.threshold}
     optimizer = k.optimizers.SGD(learning_rate=run.lr, **clip)
     losses = []
     for _ in range(steps):
-        with t.GradientTape() as tape:
-            loss = t.reduce_mean((model(x[..., None])[:, 0] - y) ** 2)
-        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables),
-                                      model.trainable_variables))
+        loss, grads = loss_and_gradient(x[..., None], y)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
         losses.append(float(loss))
     return {"loss": np.array(losses), "weights": model.get_weights()}
 
@@ -291,9 +319,9 @@ def check_stacked_training(steps: int = 3) -> dict[str, float]:
                           k.layers.Dense(1)])
     runs = [Run(EXPLODING_GAIN, 0, 0.1, mode, 1.0) for mode in MODES[1:]]
     stacked = train_runs(runs, steps)
-    out = {}
+    loss_and_gradient, out = keras_loss_and_gradient(model), {}
     for i, run in enumerate(runs):
-        ref = keras_reference(model, run, steps)
+        ref = keras_reference(model, run, steps, loss_and_gradient)
         np.testing.assert_allclose(stacked["loss"][i], ref["loss"], rtol=1e-4)
         for w_stacked, w_keras in zip(stacked["weights"], ref["weights"]):
             np.testing.assert_allclose(w_stacked[i], w_keras, rtol=1e-4, atol=1e-5)
@@ -362,6 +390,9 @@ def grid_summary() -> dict[str, object]:
     modes = {(m, c): final_losses(res, lr=MODE_LR, mode=m, threshold=c)
              for m in MODES[1:] for c in MODE_THRESHOLDS}
     safety = final_losses(res, **healthy, mode="clipnorm")
+    peak = {(m, c): np.nanmax(res["loss"][select(res, lr=MODE_LR, mode=m, threshold=c)], axis=1)
+            for m in MODES[1:] for c in MODE_THRESHOLDS}  # per seed, over the steps
+    start = float(np.max(res["loss"][select(res, gain=EXPLODING_GAIN), 0]))
     out = {
         "healthy diverged without clipping": _diverged(final_losses(res, **healthy,
                                                                     mode="no clipping")),
@@ -381,6 +412,10 @@ def grid_summary() -> dict[str, object]:
             for c in MODE_THRESHOLDS),
         "clipvalue=0.1": float(np.mean(modes[("clipvalue", 0.1)])),
         "clipvalue=1: worst seed": float(np.max(modes[("clipvalue", 1.0)])),
+        "clipvalue=1: highest loss during training (lowest, highest seed)": [
+            float(v) for v in np.sort(peak[("clipvalue", 1.0)])[[0, -1]]],
+        "largest loss at the start (seeds)": start,
+        "clipnorm=1: loss ever above that": bool(np.max(peak[("clipnorm", 1.0)]) > start),
         "clipvalue=10: diverged seeds": _diverged(modes[("clipvalue", 10.0)]),
     }
     glue("safe_diverged_without", out["healthy diverged without clipping"])
@@ -393,6 +428,9 @@ def grid_summary() -> dict[str, object]:
     glue("mid_c100_diverged", out["lr 0.1, c 100: diverged seeds"])
     glue("value_small", out["clipvalue=0.1"])
     glue("value_mid_worst", out["clipvalue=1: worst seed"])
+    glue("value_mid_peak_low", out["clipvalue=1: highest loss during training (lowest, highest seed)"][0])
+    glue("value_mid_peak_high", out["clipvalue=1: highest loss during training (lowest, highest seed)"][1])
+    glue("start_max", start)
     glue("value_big_diverged", out["clipvalue=10: diverged seeds"])
     glue("predict_zero", target_variance())
     glue("gain", EXPLODING_GAIN)

@@ -124,17 +124,40 @@ def random_batch(seed_value: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 @functools.cache
+def feed_forward_kernels() -> dict[str, list[np.ndarray]]:
+    """:func:`stacked_kernels` of each 12-layer net of :func:`feed_forward_setups`
+    (drawn once, shared by the measurements and the checks)."""
+    return {name: stacked_kernels(init) for name, (_, init) in feed_forward_setups().items()}
+
+
+def grouped_layer_gradients(nets: dict, x, y) -> dict[str, dict[str, np.ndarray]]:
+    """:func:`layer_gradients` of several stacks of ``SEEDS`` nets, each given as
+    ``name: (activation, kernels)``, with one pass per activation: the stacks of
+    one activation are joined along the seed axis."""
+    out = {}
+    for activation in dict.fromkeys(a for a, _ in nets.values()):
+        names = [name for name, (a, _) in nets.items() if a == activation]
+        joined = layer_gradients([np.concatenate(w) for w in zip(*(nets[n][1] for n in names))],
+                                 activation, x, y)
+        out.update({name: {key: v[i * SEEDS : (i + 1) * SEEDS] for key, v in joined.items()}
+                    for i, name in enumerate(names)})
+    return {name: out[name] for name in nets}
+
+
+@functools.cache
 def feed_forward_gradients() -> dict[str, dict[str, np.ndarray]]:
     """:func:`layer_gradients` of each 12-layer net of :func:`feed_forward_setups`."""
     x, y = random_batch()
-    return {name: layer_gradients(stacked_kernels(init), activation, x, y)
-            for name, (activation, init) in feed_forward_setups().items()}
+    kernels = feed_forward_kernels()
+    return grouped_layer_gradients(
+        {name: (activation, kernels[name]) for name, (activation, _) in feed_forward_setups().items()},
+        x, y)
 
 
 def relu_zero_fraction() -> float:
     """Fraction of the He-initialised ReLU nets' hidden units whose derivative is 0."""
     x, _ = random_batch()
-    kernels = stacked_kernels(feed_forward_setups()["ReLU, He"][1])
+    kernels = feed_forward_kernels()["ReLU, He"]
     h, zeros = np.broadcast_to(x, (SEEDS, *x.shape)).astype("float64"), []
     for w in kernels[:-1]:
         h = np.maximum(np.einsum("sbi,sio->sbo", h, w), 0.0)
@@ -145,26 +168,27 @@ def relu_zero_fraction() -> float:
 # ── Recurrent layers ──
 
 
-def recurrent_setups() -> dict:
-    """The recurrent layers compared: a function of the seed returning a Keras layer."""
+def recurrent_setups(unroll: bool = False) -> dict:
+    """The recurrent layers compared: a function of the seed returning a Keras
+    layer (``unroll=True``: the same layer, run as a Python loop over the steps)."""
     k = keras()
 
     def simple(activation, recurrent=None):
         return lambda s: k.layers.SimpleRNN(
             UNITS, activation=activation, kernel_initializer=k.initializers.GlorotUniform(seed=s),
-            recurrent_initializer=(recurrent or (lambda s: k.initializers.Orthogonal(seed=s)))(s))
+            recurrent_initializer=(recurrent or (lambda s: k.initializers.Orthogonal(seed=s)))(s),
+            unroll=unroll)
 
     def lstm(forget_bias=None):
-        def make(s):
-            layer = k.layers.LSTM(UNITS, kernel_initializer=k.initializers.GlorotUniform(seed=s),
-                                  recurrent_initializer=k.initializers.Orthogonal(seed=s))
-            layer.build((None, STEPS, FEATURES))
-            if forget_bias is not None:  # Keras's gate order: input, forget, cell, output
-                bias = layer.cell.bias.numpy()
-                bias[UNITS : 2 * UNITS] = forget_bias
-                layer.cell.bias.assign(bias)
-            return layer
-        return make
+        # Keras's default unit_forget_bias=True starts the forget gate's bias at 1;
+        # another value replaces it (gates in Keras's order: input, forget, cell, output).
+        bias = {} if forget_bias is None else {
+            "unit_forget_bias": False,
+            "bias_initializer": lambda shape, dtype=None: np.repeat(
+                np.float32([0.0, forget_bias, 0.0, 0.0]), UNITS)}
+        return lambda s: k.layers.LSTM(
+            UNITS, kernel_initializer=k.initializers.GlorotUniform(seed=s),
+            recurrent_initializer=k.initializers.Orthogonal(seed=s), unroll=unroll, **bias)
 
     return {
         "SimpleRNN tanh": simple("tanh"),
@@ -177,16 +201,33 @@ def recurrent_setups() -> dict:
     }
 
 
+def initial_weights(layer) -> list[np.ndarray]:
+    """The kernel, recurrent kernel and bias that ``layer.build`` draws for
+    ``FEATURES`` inputs, read from a built layer or, cheaper, drawn by calling
+    an unbuilt layer's own seeded initializers exactly as its cell's ``build``
+    does (no variables are created). For an LSTM with ``unit_forget_bias``
+    (Keras's default) the forget gate's quarter of the bias is ones."""
+    if layer.built:
+        return layer.get_weights()
+    cell = layer.cell
+    lstm = hasattr(cell, "recurrent_activation")
+    n = cell.units * (4 if lstm else 1)
+    if lstm and cell.unit_forget_bias:  # gates in Keras's order: input, forget, cell, output
+        bias = np.concatenate([cell.bias_initializer((cell.units,)), np.ones(cell.units, "float32"),
+                               cell.bias_initializer((2 * cell.units,))])
+    else:
+        bias = cell.bias_initializer((n,))
+    return [np.asarray(w) for w in (cell.kernel_initializer((FEATURES, n)),
+                                    cell.recurrent_initializer((cell.units, n)), bias)]
+
+
 def recurrent_weights(make, seeds: int = SEEDS) -> tuple[str, list[np.ndarray]]:
     """The cell type and the initial weights of ``make(s)`` for every seed,
     stacked: kernel (seeds, features, n), recurrent kernel, bias."""
     layers = [make(s) for s in range(seeds)]
-    for layer in layers:
-        if not layer.built:
-            layer.build((None, STEPS, FEATURES))
     cell = layers[0].cell
     kind = "lstm" if hasattr(cell, "recurrent_activation") else cell.activation.__name__
-    return kind, [np.stack(w) for w in zip(*(layer.get_weights() for layer in layers))]
+    return kind, [np.stack(w) for w in zip(*(initial_weights(layer) for layer in layers))]
 
 
 def run_stacked_rnn(kind: str, weights, x):
@@ -200,9 +241,9 @@ def run_stacked_rnn(kind: str, weights, x):
     n = recurrent.shape[1]
     h = t.zeros([x.shape[0], x.shape[1], n])
     c = h
-    for x_t in t.unstack(x, axis=2):
-        z = t.einsum("sbf,sfn->sbn", x_t, kernel) + t.einsum("sbm,smn->sbn", h, recurrent) \
-            + bias[:, None]
+    inputs = t.einsum("sbtf,sfn->tsbn", x, kernel) + bias[:, None]  # x_t W_x + b, every step
+    for input_t in t.unstack(inputs):
+        z = input_t + t.einsum("sbm,smn->sbn", h, recurrent)
         if kind == "lstm":  # gates in Keras's order: input, forget, cell, output
             i, f, g, o = t.split(z, 4, axis=-1)
             c = t.sigmoid(f) * c + t.sigmoid(i) * t.tanh(g)
@@ -212,18 +253,19 @@ def run_stacked_rnn(kind: str, weights, x):
     return h
 
 
-def time_step_gradients(kind: str, weights, x, y) -> np.ndarray:
-    """‖∂L/∂x_t‖ for every seed and time step ``t``, shape (seeds, time).
+def time_step_gradients(kind: str, weights, x, y, seeds=None) -> np.ndarray:
+    """‖∂L/∂x_t‖ for every stacked layer and time step ``t``, shape (layers, time).
 
     L is the squared error of a ``Dense(1)`` read-out (``glorot_uniform``,
-    seeded per seed) of the recurrent layer's state after the last step.
+    seeded by each layer's seed: ``seeds``, by default 0, 1, 2, ...) of the
+    recurrent layer's state after the last step.
     """
     t, k = tf(), keras()
-    seeds = weights[0].shape[0]
+    seeds = range(weights[0].shape[0]) if seeds is None else seeds
     heads = np.stack([k.initializers.GlorotUniform(seed=1000 + s)((weights[1].shape[1], 1)).numpy()
-                      for s in range(seeds)])
+                      for s in seeds])
     weights = [t.constant(w, dtype="float32") for w in weights]
-    x = t.constant(np.broadcast_to(x, (seeds, *np.shape(x))), dtype="float32")
+    x = t.constant(np.broadcast_to(x, (len(heads), *np.shape(x))), dtype="float32")
     with t.GradientTape() as tape:
         tape.watch(x)
         out = t.einsum("sbn,sno->sbo", run_stacked_rnn(kind, weights, x), heads)
@@ -240,12 +282,26 @@ def random_sequences(seed_value: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def grouped_time_step_gradients(layers: dict, x, y) -> dict[str, np.ndarray]:
+    """:func:`time_step_gradients` of several stacks of ``SEEDS`` layers, each given
+    as ``name: (kind, weights)`` (from :func:`recurrent_weights`), with one
+    stacked pass per cell type: the stacks of one type (tanh, ReLU, LSTM, ...)
+    are joined along the seed axis."""
+    out = {}
+    for kind in dict.fromkeys(kind for kind, _ in layers.values()):
+        names = [name for name, (k, _) in layers.items() if k == kind]
+        weights = [np.concatenate(w) for w in zip(*(layers[name][1] for name in names))]
+        norms = time_step_gradients(kind, weights, x, y, seeds=list(range(SEEDS)) * len(names))
+        out.update({name: norms[i * SEEDS : (i + 1) * SEEDS] for i, name in enumerate(names)})
+    return {name: out[name] for name in layers}
+
+
 @functools.cache
 def recurrent_gradients() -> dict[str, np.ndarray]:
     """:func:`time_step_gradients` over 50 steps, per layer of :func:`recurrent_setups`."""
     x, y = random_sequences()
-    return {name: time_step_gradients(*recurrent_weights(make), x, y)
-            for name, make in recurrent_setups().items()}
+    return grouped_time_step_gradients(
+        {name: recurrent_weights(make) for name, make in recurrent_setups().items()}, x, y)
 
 
 # ── NumPy vs Keras ──
@@ -320,10 +376,10 @@ def cross_check() -> dict[str, float]:
     LSTM): Keras's ``SimpleRNN``/``LSTM`` reproduce the stacked per-step norms.
     """
     x, y = random_batch()
-    activation, init = feed_forward_setups()["sigmoid, Glorot (Keras default)"]
-    kernels = [w[0] for w in stacked_kernels(init, seeds=1)]
-    stacked = {key: v[0] for key, v in layer_gradients([w[None] for w in kernels],
-                                                        activation, x, y).items()}
+    name = "sigmoid, Glorot (Keras default)"
+    activation, _ = feed_forward_setups()[name]
+    kernels = [w[0] for w in feed_forward_kernels()[name]]  # seed 0
+    stacked = {key: v[0] for key, v in feed_forward_gradients()[name].items()}  # seed 0
     keras_grads = keras_dense_gradients(kernels, activation, x, y)
     zero = np.zeros(WIDTH)
     np_grads = numpy_backprop([(w.astype("float64"), zero) for w in kernels], x, y.astype("float64"))
@@ -340,12 +396,10 @@ def cross_check() -> dict[str, float]:
     }
     glue("mean_factor", out["mean factor per layer, going back"])
     xs, ys = random_sequences()
-    setups = recurrent_setups()
+    setups = recurrent_setups(unroll=True)  # unrolled: the same layers, faster eagerly
     for name in ("SimpleRNN tanh", "IRNN: ReLU, identity recurrent", "LSTM"):
-        kind, weights = recurrent_weights(setups[name], seeds=1)
-        layer = setups[name](0)
-        mine = time_step_gradients(kind, weights, xs, ys)[0]
-        theirs = keras_rnn_gradients(layer, xs, ys)
+        mine = recurrent_gradients()[name][0]  # the stacked layers' seed 0
+        theirs = keras_rnn_gradients(setups[name](0), xs, ys)
         np.testing.assert_allclose(mine, theirs, rtol=1e-3)
         out[f"{name}: largest relative difference per step"] = float(
             np.abs(mine / theirs - 1).max())
