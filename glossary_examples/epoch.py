@@ -239,6 +239,18 @@ def epoch_orders(seeds, epochs: int, n: int) -> np.ndarray:
     ]).astype("int32")
 
 
+def flatten(weights) -> np.ndarray:
+    """Arrays of any shapes as one flat vector, one after the other."""
+    return np.concatenate([np.ravel(w) for w in weights])
+
+
+def unflatten(theta, shapes):
+    """The arrays of the given shapes back out of the flat vector ``theta`` (as tensors)."""
+    t = tf()
+    pieces = t.split(theta, [int(np.prod(shape)) for shape in shapes])
+    return [t.reshape(piece, shape) for piece, shape in zip(pieces, shapes)]
+
+
 @functools.cache
 def _epoch_loop():
     """Mini-batch training of K stacked networks, epochs ``first`` to ``last``, as one graph."""
@@ -249,7 +261,7 @@ def _epoch_loop():
         return t.reduce_mean(t.square(stacked_apply(params, x, t.tanh) - y), axis=[1, 2])
 
     @t.function
-    def loop(params, optimizer, x, y, x_val, y_val, orders, batch_size, first, last):
+    def loop(theta, shapes, optimizer, x, y, x_val, y_val, orders, batch_size, first, last):
         n = orders.shape[2]
         train_mse = t.TensorArray(t.float32, size=last - first)
         val_mse = t.TensorArray(t.float32, size=last - first)
@@ -257,12 +269,13 @@ def _epoch_loop():
             for start in t.range(0, n, batch_size):
                 ids = orders[:, e, start:start + batch_size]  # (K, B): each network its own batch
                 with t.GradientTape() as tape:
+                    params = unflatten(theta, shapes)
                     pred = stacked_apply(params, t.gather(x, ids), t.tanh)
                     # The sum of the K networks' mean losses: the weights of
                     # network k get the gradient of its own loss, as if alone.
                     loss = t.reduce_sum(t.reduce_mean(t.square(pred - t.gather(y, ids)), axis=[1, 2]))
-                grads = tape.gradient(loss, params)
-                optimizer.apply_gradients(zip(grads, params))
+                optimizer.apply_gradients([(tape.gradient(loss, theta), theta)])
+            params = unflatten(theta, shapes)
             train_mse = train_mse.write(e - first, mse(params, x, y))
             val_mse = val_mse.write(e - first, mse(params, x_val, y_val))
         return train_mse.stack(), val_mse.stack()
@@ -276,25 +289,29 @@ def train_for_many_epochs(epochs: int = EPOCHS) -> dict:
 
     The seed sets the initial weights and the order of the examples in each
     epoch; the data are the same for all. The 5 networks train side by side
-    as one stacked model (``stacked_mlp``), each on its own mini-batches of
-    10 with Adam. After every epoch, the MSE of each network on all 40
-    training examples and on the 400 validation examples is recorded. The
-    weights after the first epoch are kept for ``cross_check``.
+    as one stacked model (``stacked_init``), each on its own mini-batches of
+    10 with Adam. All their weights sit in one flat vector ``theta``; Adam
+    updates every number of it from that number's own gradient history, so
+    one Adam on ``theta`` is one Adam per network. After every epoch, the
+    MSE of each network on all 40 training examples and on the 400
+    validation examples is recorded. The weights after the first epoch are
+    kept for ``cross_check``.
     """
     k, t = keras(), tf()
     d = overfitting_data()
-    params = stacked_mlp([N_FEATURES, UNITS, UNITS, 1], SEED_VALUES)
-    initial = [p.numpy() for p in params]
+    initial = stacked_init([N_FEATURES, UNITS, UNITS, 1], SEED_VALUES)
+    shapes = tuple(w.shape for w in initial)
+    theta = t.Variable(flatten(initial))
     optimizer = k.optimizers.Adam(LEARNING_RATE)
-    optimizer.build(params)
+    optimizer.build([theta])
     data = [t.constant(d[key]) for key in ("x_train", "y_train", "x_val", "y_val")]
     orders = t.constant(epoch_orders(SEED_VALUES, epochs, N_TRAIN))
     loop = _epoch_loop()
     batch, zero, one, last = (t.constant(v) for v in (BATCH, 0, 1, epochs))
-    first = loop(params, optimizer, *data, orders, batch, zero, one)  # epoch 1, then the rest
-    after_first = [p.numpy() for p in params]
-    rest = loop(params, optimizer, *data, orders, batch, one, last)
-    final = [p.numpy() for p in params]
+    first = loop(theta, shapes, optimizer, *data, orders, batch, zero, one)  # epoch 1, then the rest
+    after_first = [w.numpy() for w in unflatten(theta, shapes)]
+    rest = loop(theta, shapes, optimizer, *data, orders, batch, one, last)
+    final = [w.numpy() for w in unflatten(theta, shapes)]
     train_mse = np.concatenate([first[0].numpy(), rest[0].numpy()]).T  # (seeds, epochs)
     val_mse = np.concatenate([first[1].numpy(), rest[1].numpy()]).T
     best = val_mse.argmin(axis=1)
@@ -308,7 +325,7 @@ def train_for_many_epochs(epochs: int = EPOCHS) -> dict:
         "val_loss": val_mse,
         "best_epoch": best + 1,  # epochs count from 1, one per seed
         "noise_floor": float(np.mean((d["y_val"] - d["clean_val"]) ** 2)),
-        "weights": sum(int(np.prod(p.shape[1:])) for p in params),  # per network
+        "weights": sum(int(np.prod(shape[1:])) for shape in shapes),  # per network
     }
 
 
@@ -389,7 +406,8 @@ def first_epoch_with_fit(run: dict, k: int = 0):
     """Network ``k`` of the stacked run, alone, as a ``keras.Sequential`` trained by ``fit``.
 
     Same initial weights, same batches (the first epoch's order of seed k),
-    same Adam: one epoch of ``model.fit``.
+    same Adam: one epoch of ``model.fit``. Returns the model and the steps a
+    callback counted in that epoch.
     """
     ks, t = keras(), tf()
     d = run["data"]
@@ -405,8 +423,10 @@ def first_epoch_with_fit(run: dict, k: int = 0):
     order = run["orders"][k, 0]
     batches = (t.data.Dataset.from_tensor_slices((d["x_train"][order], d["y_train"][order]))
                .batch(BATCH))
-    model.fit(batches, epochs=1, shuffle=False, verbose=0)
-    return model
+    steps = []
+    count = ks.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: steps.append(batch))
+    model.fit(batches, epochs=1, shuffle=False, verbose=0, callbacks=[count])
+    return model, len(steps)
 
 
 def numpy_mlp(weights, x):
@@ -418,27 +438,28 @@ def numpy_mlp(weights, x):
 def cross_check() -> dict[str, object]:
     """Keras's epoch bookkeeping and losses, recomputed in NumPy, and the stacked model checked.
 
-    1. Steps per epoch counted by a callback equal ``ceil(n / batch_size)``,
-       and every example is seen exactly once per epoch.
+    1. Steps per epoch counted by a callback equal ``ceil(n / batch_size)``
+       (the runs of the example, from arrays and from a Dataset, and the
+       one-epoch ``fit`` of 3.), and in the example's runs every example is
+       seen exactly once per epoch, in batches of the sizes ``batch_sizes`` gives.
     2. The ``loss`` in ``History`` is the batch-size-weighted mean of the
        batch losses met *during* the epoch, not the loss at its end, which
        is what ``evaluate`` returns.
     3. Network 0 of the stacked overfitting run, trained alone by
        ``model.fit`` for one epoch on the same batches, ends with the same
-       weights, so the same validation loss; and NumPy's MSE of its final
-       weights on the validation set equals the last one recorded.
+       weights, so the same validation loss; and NumPy's mean squared error of
+       its final weights on the validation set equals the last one recorded.
     """
     counted, formula = [], []
-    for n, b in [(10, 4), (40, 10)]:
-        trace = trace_fit(n, b, 3 if n == 10 else 1)
+    for source in ("arrays", "dataset"):
+        trace = trace_fit(10, 4, 3, source)  # the runs of the example above
         for batches in trace["batches"]:
-            np.testing.assert_array_equal(np.sort(np.concatenate(batches)), np.arange(n))
-            np.testing.assert_array_equal([len(ids) for ids in batches], batch_sizes(n, b))
-        counted.append(trace["steps"][0])
-        formula.append(steps_per_epoch(n, b))
-    np.testing.assert_array_equal(counted, formula)
+            np.testing.assert_array_equal(np.sort(np.concatenate(batches)), np.arange(10))
+            np.testing.assert_array_equal([len(ids) for ids in batches], batch_sizes(10, 4))
+        counted += trace["steps"]
+        formula += [steps_per_epoch(10, 4)] * len(trace["steps"])
 
-    trace = trace_fit(10, 4, 3)  # the run of the example above
+    trace = trace_fit(10, 4, 3, "arrays")
     keras_loss = np.array(trace["history"]["loss"])
     np_loss = numpy_epoch_losses(trace)
     np.testing.assert_allclose(keras_loss, np_loss["running"], rtol=1e-5)
@@ -448,7 +469,11 @@ def cross_check() -> dict[str, object]:
 
     run = train_for_many_epochs()
     d = run["data"]
-    alone = first_epoch_with_fit(run, 0).get_weights()
+    model, steps = first_epoch_with_fit(run, 0)
+    counted.append(steps)
+    formula.append(steps_per_epoch(N_TRAIN, BATCH))
+    np.testing.assert_array_equal(counted, formula)
+    alone = model.get_weights()
     stacked = network(run["after_first_epoch"], 0)
     for a, b in zip(alone, stacked):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
@@ -458,7 +483,7 @@ def cross_check() -> dict[str, object]:
     np_val = float(np.mean((numpy_mlp(final, d["x_val"]) - d["y_val"]) ** 2))
     np.testing.assert_allclose(np_val, run["val_loss"][0, -1], rtol=1e-4)
     return {
-        "steps per epoch, Keras callback": counted,
+        "steps per epoch, Keras callback (n = 10 arrays, Dataset; n = 40)": counted,
         "ceil(n / batch_size)": formula,
         "10 examples: History loss, epoch 3": float(keras_loss[-1]),
         "NumPy, mean of batch losses in epoch 3": float(np_loss["running"][-1]),

@@ -20,7 +20,7 @@ import numpy as np
 from ._lib.report import glue, table
 from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS, Spread, lower
-from .epoch import network, stacked_apply, stacked_mlp
+from .epoch import flatten, network, stacked_apply, stacked_init, unflatten
 
 N_TRAIN = 16
 N_HELD = 1000
@@ -127,11 +127,11 @@ def _loop():
     t = tf()
 
     @t.function
-    def loop(params, optimizer, x, y, l2, l1, steps):
+    def loop(theta, shapes, optimizer, x, y, l2, l1, steps):
         for _ in t.range(steps):
             with t.GradientTape() as tape:
-                loss = total_loss(params, x, y, l2, l1)
-            optimizer.apply_gradients(zip(tape.gradient(loss, params), params))
+                loss = total_loss(unflatten(theta, shapes), x, y, l2, l1)
+            optimizer.apply_gradients([(tape.gradient(loss, theta), theta)])
 
     return loop
 
@@ -140,22 +140,26 @@ def _loop():
 def train_all() -> dict:
     """Every setting (no penalty, five L2 strengths, one L1) on every seed, trained together.
 
-    The 35 networks are stacked into one model (``stacked_mlp``): network
+    The 35 networks are stacked into one model (``stacked_init``): network
     i·5 + s has setting i and initial-weight seed s. Full-batch Adam for
     STEPS steps on the 16 points, each network minimising its MSE plus its
-    own penalty. Same data, optimizer and steps for all.
+    own penalty. Same data, optimizer and steps for all. All the weights sit
+    in one flat vector ``theta``; Adam updates every number of it from that
+    number's own gradient history, so it is one Adam per network.
     """
     k, t = keras(), tf()
     d = task_data()
-    params = stacked_mlp([1, UNITS, UNITS, 1], SEED_VALUES * len(SETTINGS))
-    n_nets = params[0].shape[0]
+    initial = stacked_init([1, UNITS, UNITS, 1], SEED_VALUES * len(SETTINGS))
+    shapes = tuple(w.shape for w in initial)
+    theta = t.Variable(flatten(initial))
+    n_nets = shapes[0][0]
     x = t.constant(np.broadcast_to(d["x_train"], (n_nets, N_TRAIN, 1)))
     y = t.constant(d["y_train"])
     l2, l1 = (t.constant(v) for v in penalties())
     optimizer = k.optimizers.Adam(LEARNING_RATE)
-    optimizer.build(params)
-    _loop()(params, optimizer, x, y, l2, l1, t.constant(STEPS))
-    weights = [p.numpy() for p in params]
+    optimizer.build([theta])
+    _loop()(theta, shapes, optimizer, x, y, l2, l1, t.constant(STEPS))
+    weights = [w.numpy() for w in unflatten(theta, shapes)]
 
     def mse(xs, ys):
         xs = np.broadcast_to(xs, (n_nets, *xs.shape))
@@ -264,7 +268,7 @@ def cross_check() -> dict[str, float]:
 
     model, lam = models["l2"], best_lambda()
     model.compile(loss="mse", run_eagerly=True)
-    evaluated = model.evaluate(d["x_held"], d["y_held"], verbose=0)
+    evaluated = model.evaluate(d["x_held"], d["y_held"], batch_size=N_HELD, verbose=0)
     data_mse = float(np.mean((model(d["x_held"]).numpy() - d["y_held"]) ** 2))
     penalty = l2_penalty(kernels(model), lam)
     np.testing.assert_allclose(evaluated, data_mse + penalty, rtol=1e-5)
@@ -333,6 +337,7 @@ def plot_sweep():
     _mean_and_range(ax1, pos, [r["held_mse"] for r in runs.values()], "s", "held-out MSE")
     ax1.axhline(NOISE**2, color="k", ls=":", lw=1, label="noise level")
     ax1.set_xscale("log")
+    ax1.minorticks_off()  # only the lambdas are marked
     ax1.set_xticks(pos, ["0"] + [f"{lam:g}" for lam in LAMBDAS[1:]])
     ax1.set(xlabel="L2 strength lambda", ylabel="mean squared error",
             title=f"Too little and too much penalty ({SEEDS} seeds)")
@@ -360,6 +365,7 @@ def plot_weights():
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
     _mean_and_range(ax1, pos, [r["weight_norm"] for r in runs.values()], "o", None)
     ax1.set_xscale("log")
+    ax1.minorticks_off()  # only the lambdas are marked
     ax1.set_xticks(pos, ["0"] + [f"{lam:g}" for lam in LAMBDAS[1:]])
     ax1.set(xlabel="L2 strength lambda", ylabel="||W|| (all kernels)", ylim=(0, None),
             title="Weights shrink as lambda grows")
@@ -371,6 +377,7 @@ def plot_weights():
     ax2.axvline(NEAR_ZERO, color="k", ls=":", lw=1)
     ax2.set(xscale="log", xlabel="|w| (log scale)", ylabel=f"weights ({SEEDS} seeds pooled)",
             title="L1 pushes weights to near zero")
+    ax2.minorticks_off()  # decades only: cheaper to draw
     ax2.legend(loc="upper left", fontsize=8)
     return fig
 

@@ -196,6 +196,7 @@ def sparsity() -> dict[str, dict[str, np.ndarray]]:
     depth = max(DEPTHS)
     stack, settings, start, _ = train(depth)
     x, _ = task_data()
+    by_stack = stack(x).numpy()
     result = {"start": {}, "trained": {}}
     for state in result:
         per_seed, dead, layers0 = [], [], None
@@ -209,7 +210,7 @@ def sparsity() -> dict[str, dict[str, np.ndarray]]:
             layers0 = fractions if s == 0 else layers0
             if state == "trained":
                 out = hidden_outputs(weights, x)[-1] @ weights[-2] + weights[-1]
-                np.testing.assert_allclose(out, stack(x).numpy()[:, i], rtol=1e-4, atol=1e-4)
+                np.testing.assert_allclose(out, by_stack[:, i], rtol=1e-4, atol=1e-4)
         result[state] = {"zero fraction": np.array(per_seed), "dead units": np.array(dead),
                          "per layer, seed 0": np.array(layers0)}
     return result
@@ -408,6 +409,7 @@ def plot_training():
             ax.fill_between(epochs, curves.min(axis=1), curves.max(axis=1), color=color, alpha=0.15)
         ax.set(yscale="log", xlabel="epoch",
                title=f"{depth} hidden layer{'s' if depth > 1 else ''} of {WIDTH}, {SEEDS} seeds")
+        ax.minorticks_off()  # decades only: cheaper to draw
     axes[0].set_ylabel("loss / target variance")
     axes[0].legend(loc="lower left")
     return fig
@@ -431,6 +433,8 @@ def plot_activation_rate():
     ax1.legend(loc="lower left", fontsize=7)
     ax2.plot(layers, 0.5**layers, "k:", label="0.5^N")
     ax2.set(yscale="log", xlabel="layer N", title="Mean square output (scaled to 0.5 at N = 1)")
+    for ax in (ax1, ax2):
+        ax.minorticks_off()  # decades only: cheaper to draw
     ax2.legend(loc="lower left", fontsize=7)
     return fig
 

@@ -245,7 +245,7 @@ def cross_check() -> dict[str, object]:
     z = numpy_logits(model, x)
     p = model(x).numpy()[:, 0]
     np.testing.assert_allclose(1 / (1 + np.exp(-z)), p, rtol=1e-5, atol=1e-6)
-    keras_loss, keras_acc = model.evaluate(x, y, verbose=0)
+    keras_loss, keras_acc = model.evaluate(x, y, batch_size=N_TEST, verbose=0)
     np_loss, np_acc = binary_cross_entropy(y, z), float(np.mean((p > 0.5) == y))
     np.testing.assert_allclose(keras_loss, np_loss, rtol=1e-5)
     np.testing.assert_allclose(keras_acc, np_acc, rtol=1e-6)
@@ -254,7 +254,7 @@ def cross_check() -> dict[str, object]:
     np.testing.assert_allclose(array_loss, np.mean(-(y * np.log(q) + (1 - y) * np.log(1 - q))),
                                rtol=1e-4)
     y_wrong = shuffled(y)
-    wrong_loss, wrong_acc = model.evaluate(x, y_wrong, verbose=0)
+    wrong_loss, wrong_acc = model.evaluate(x, y_wrong, batch_size=N_TEST, verbose=0)
     np.testing.assert_allclose(wrong_loss, binary_cross_entropy(y_wrong, z), rtol=1e-5)
     return {
         "max |sigmoid(NumPy z) - model(x)|": float(np.abs(1 / (1 + np.exp(-z)) - p).max()),

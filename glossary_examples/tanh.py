@@ -375,6 +375,7 @@ def plot_training():
             ax.plot(epochs[::4], curves.mean(axis=1)[::4], "kx", ms=5, label=AS_TANH)
         ax.set(yscale="log", ylim=(0.02, 3), xlabel="epoch",
                title=f"{opt}, {DEPTH} hidden layers of {WIDTH}")
+        ax.minorticks_off()  # decades only: cheaper to draw
     axes[0].set_ylabel("loss / target variance")
     axes[0].legend(loc="lower left", fontsize=7)
     axes[1].legend(loc="lower left", fontsize=7)
