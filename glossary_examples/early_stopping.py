@@ -98,8 +98,7 @@ def build(seed_value: int = 0):
         k.layers.Dense(UNITS, activation="relu"),
         k.layers.Dense(1, activation="sigmoid"),
     ])
-    model.compile(optimizer=k.optimizers.RMSprop(LEARNING_RATE), loss="binary_crossentropy",
-                  steps_per_execution=STEPS)
+    model.compile(optimizer=k.optimizers.RMSprop(LEARNING_RATE), loss="binary_crossentropy")
     return model
 
 
@@ -215,18 +214,57 @@ def stacked_model():
                              for s in range(SEEDS)])
         return stacked_glorot
 
-    def summed_crossentropy(y_true, y_pred):
-        return k.ops.sum(k.losses.binary_crossentropy(y_true, y_pred), axis=-1)
-
     layers = [k.Input((SEEDS, 2))]
     for i, (units, activation) in enumerate(((UNITS, "relu"), (UNITS, "relu"), (1, "sigmoid"))):
         layers.append(k.layers.EinsumDense("bki,kio->bko", (SEEDS, units), bias_axes="ko",
                                            activation=activation,
                                            kernel_initializer=init(100 * i)))
     model = k.Sequential(layers)
-    model.compile(optimizer=k.optimizers.RMSprop(LEARNING_RATE), loss=summed_crossentropy,
-                  steps_per_execution=STEPS)
+    model.compile(optimizer=k.optimizers.RMSprop(LEARNING_RATE), loss=summed_crossentropy)
     return model
+
+
+def summed_crossentropy(y_true, y_pred):
+    """The stacked model's loss: the copies' cross-entropies added, averaged over the batch."""
+    k = keras()
+    return k.ops.mean(k.ops.sum(k.losses.binary_crossentropy(y_true, y_pred), axis=-1))
+
+
+def fit_compiled(model, x, y, x_val, y_val, order):
+    """``model.fit`` with a validation loss after every epoch, as one compiled TensorFlow call.
+
+    Epoch e takes the training examples in the order ``order[e]``, 20 at a
+    time; each batch is one step: forward pass, the model's loss (the sum of
+    the copies' cross-entropies, averaged over the batch), gradients, one
+    RMSprop update. After each epoch it records every copy's mean
+    cross-entropy on the validation set and a copy of the weights.
+    """
+    k, t = keras(), tf()
+    variables = model.trainable_variables
+    model.optimizer.build(variables)
+    x, y, x_val, y_val, order = (t.constant(a) for a in (x, y, x_val, y_val, order))
+    epochs = len(order)
+
+    @t.function
+    def loop():
+        val = t.TensorArray(t.float32, size=epochs)
+        kept = [t.TensorArray(t.float32, size=epochs) for _ in variables]
+        for epoch in t.range(epochs):
+            for start in t.range(0, len(x), BATCH):
+                batch = order[epoch, start:start + BATCH]
+                with t.GradientTape() as tape:
+                    loss = summed_crossentropy(t.gather(y, batch),
+                                               model(t.gather(x, batch), training=True))
+                grads = tape.gradient(loss, variables)
+                model.optimizer.apply_gradients(zip(grads, variables))
+            val = val.write(epoch, k.ops.mean(k.losses.binary_crossentropy(y_val, model(x_val)),
+                                              axis=0))
+            kept = [a.write(epoch, v.value) for a, v in zip(kept, variables)]
+        return val.stack(), [a.stack() for a in kept]
+
+    val, kept = loop()
+    kept = [a.numpy() for a in kept]
+    return val.numpy(), [[a[e] for a in kept] for e in range(epochs)]
 
 
 @functools.cache
@@ -237,32 +275,20 @@ def compare() -> dict[str, np.ndarray]:
     run and then put back the weights of its best validation epoch, so one
     run per seed gives both results: the weights after the epoch
     ``patience_stop`` picks, and after the last epoch. The test set is used
-    only at those two points.
+    only at those two points. Each epoch takes the examples in a new order,
+    the one ``Dataset.shuffle(N_TRAIN, seed=0)`` gives (shared by the copies).
     """
-    k, t = keras(), tf()
+    t = tf()
     data = [make_data(s) for s in range(SEEDS)]
     stack = {key: np.stack([d[key] for d in data], axis=1) for key in data[0]}  # (n, 5, ...)
     seed(0)
     model = stacked_model()
-
-    @t.function
-    def val_losses():  # one mean cross-entropy per copy
-        return k.ops.mean(k.losses.binary_crossentropy(stack["y_val"], model(stack["x_val"])),
-                          axis=0)
-
-    val, weights = [], []
-
-    class Record(k.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            val.append(val_losses().numpy())
-            weights.append(self.model.get_weights())
-
-    dataset = t.data.Dataset.from_tensor_slices((stack["x_train"], stack["y_train"]))
-    model.fit(dataset.shuffle(N_TRAIN, seed=0).batch(BATCH).repeat(), epochs=EPOCHS,
-              steps_per_epoch=STEPS, callbacks=[Record()], shuffle=False, verbose=0)
-    val = np.array(val)  # (epochs, 5)
+    shuffles = t.data.Dataset.range(N_TRAIN).shuffle(N_TRAIN, seed=0).batch(N_TRAIN)
+    order = shuffles.repeat(EPOCHS).batch(EPOCHS).get_single_element()  # (epochs, N_TRAIN)
+    val, weights = fit_compiled(model, stack["x_train"], stack["y_train"], stack["x_val"],
+                                stack["y_val"], order)
     best = np.array([patience_stop(val[:, s], PATIENCE)[1] for s in range(SEEDS)])
-    out = {"val": val, "best": best}
+    out = {"val": val, "best": best}  # val: (epochs, 5)
     for name, epoch in (("early", best), ("fixed", np.full(SEEDS, EPOCHS - 1))):
         probs = np.stack([numpy_predict(weights[e], stack["x_test"])[:, s]
                           for s, e in enumerate(epoch)], axis=1)  # (n, 5, 1)

@@ -70,32 +70,55 @@ def line_data(seed_value: int = 0):
 
 
 @functools.cache
-def line_runs(learning_rate: float) -> dict[str, np.ndarray]:
-    """One Dense(1) unit per seed, SGD with batches of 32 for 200 epochs, trained side by side.
+def line_trainer():
+    """Five Dense(1) units side by side, SGD, and a compiled loop of 200 epochs of batches of 32.
 
     ``Dense(5)`` on the one input is five independent units ``w_k x + b_k``;
-    unit k starts as a Dense(1) with seed k would (Glorot uniform), sees the
-    targets of noise seed k, and the loss is the sum of the units' mean
-    squared errors, so each unit gets exactly its own gradient. All 800 steps
-    (200 passes over the data, reshuffled each time) run in one call.
+    unit k sees the targets of noise seed k, and the loss is the sum of the
+    units' mean squared errors, so each unit gets exactly its own gradient.
+    Every epoch takes the 100 examples in a new order (the one
+    ``Dataset.shuffle(100, seed=0)`` gives, reshuffled every epoch), 32 at a
+    time (the last batch has 4): ``fit``'s 800 steps, run in one call. The
+    loop is traced once and serves every learning rate.
     """
     k, t = keras(), tf()
     seeds = range(SEEDS)
-    x = line_data()[0]
-    y = np.hstack([line_data(s)[1] for s in seeds])
-    start = np.hstack([k.initializers.GlorotUniform(seed=s)((1, 1)) for s in seeds])
-
-    def summed_mse(y_true, y_pred):
-        return k.ops.sum(k.ops.square(y_true - y_pred), axis=-1)
-
+    x = t.constant(line_data()[0])
+    y = t.constant(np.hstack([line_data(s)[1] for s in seeds]))
     seed(0)
-    units = k.layers.Dense(SEEDS, kernel_initializer=lambda *_, **__: start)
-    model = k.Sequential([k.Input((1,)), units])
-    steps = -(-N // BATCH) * EPOCHS
-    model.compile(optimizer=k.optimizers.SGD(learning_rate), loss=summed_mse,
-                  steps_per_execution=steps)
-    data = t.data.Dataset.from_tensor_slices((x, y)).shuffle(N, seed=0).batch(BATCH).repeat()
-    model.fit(data, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
+    shuffles = t.data.Dataset.range(N).shuffle(N, seed=0).batch(N).repeat(EPOCHS)
+    order = shuffles.batch(EPOCHS).get_single_element()  # (epochs, N) indices
+    model = k.Sequential([k.Input((1,)), k.layers.Dense(SEEDS)])
+    optimizer = k.optimizers.SGD(SOURCE_LR)
+    optimizer.build(model.trainable_variables)
+
+    @t.function
+    def train():
+        for epoch in t.range(EPOCHS):
+            for first in t.range(0, N, BATCH):
+                batch = order[epoch, first:first + BATCH]
+                with t.GradientTape() as tape:
+                    errors = t.gather(y, batch) - model(t.gather(x, batch))
+                    loss = t.reduce_mean(t.reduce_sum(t.square(errors), axis=-1))
+                grads = tape.gradient(loss, model.trainable_variables)
+                optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+    return model, optimizer, train
+
+
+@functools.cache
+def line_runs(learning_rate: float) -> dict[str, np.ndarray]:
+    """The five units trained from their start with ``learning_rate``: (w, b) per seed.
+
+    Unit k starts as a Dense(1) with seed k would (Glorot uniform kernel,
+    zero bias).
+    """
+    k = keras()
+    start = np.hstack([k.initializers.GlorotUniform(seed=s)((1, 1)) for s in range(SEEDS)])
+    model, optimizer, train = line_trainer()
+    model.set_weights([start, np.zeros(SEEDS, "float32")])
+    optimizer.learning_rate = learning_rate
+    train()
     kernel, bias = model.get_weights()
     return {"start": np.column_stack([start.ravel(), np.zeros(SEEDS)]),
             "end": np.column_stack([kernel.ravel(), bias])}
@@ -192,41 +215,58 @@ def stacked_model(hidden: tuple[int, ...]):
     return k.Sequential(layers)
 
 
-@functools.cache
 def curve_runs(hidden: tuple[int, ...]) -> dict:
-    """Train ``stacked_model(hidden)`` by full-batch Adam; training and validation MSE per step.
+    """The run of ``stacked_model(hidden)`` (``()`` or ``HIDDEN``) from ``train_curves``."""
+    return train_curves()[hidden]
 
-    A compiled loop (``tf.function``) runs all the steps; after each step it
-    records every copy's mean squared error on its training and on its
-    validation points. The loss is the sum of the copies' errors, so each copy
+
+@functools.cache
+def train_curves() -> dict[tuple[int, ...], dict]:
+    """Train the line and the MLP by full-batch Adam; training and validation MSE per step.
+
+    One compiled loop (``tf.function``) runs all the steps of both models,
+    each with its own Adam optimizer; after each step it records every
+    copy's mean squared error on its training and on its validation points
+    (the training error after a step is the one the next step computes for
+    its gradient). The loss is the sum of the copies' errors, so each copy
     is trained exactly as it would be alone.
     """
     k, t = keras(), tf()
     data = [curve_data(s) for s in range(SEEDS)]
     stack = {key: t.constant(np.stack([d[key] for d in data], axis=1)) for key in data[0]}
-    seed(0)
-    model = stacked_model(hidden)
-    optimizer = k.optimizers.Adam(ADAM_LR)
-    optimizer.build(model.trainable_variables)
+    shapes = [(), HIDDEN]
+    models = [stacked_model(hidden) for hidden in shapes]
+    optimizers = [k.optimizers.Adam(ADAM_LR) for _ in models]
+    for model, optimizer in zip(models, optimizers):
+        optimizer.build(model.trainable_variables)
 
-    def per_copy_mse(x, y):
+    def per_copy_mse(model, x, y):
         return t.reduce_mean(t.square(model(x) - y), axis=[0, 2])
+
+    def step(model, optimizer):  # one Adam step; returns the MSE before it
+        with t.GradientTape() as tape:
+            mse = per_copy_mse(model, stack["x_train"], stack["y_train"])
+            loss = t.reduce_sum(mse)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return mse
 
     @t.function
     def loop():
-        train_mse = t.TensorArray(t.float32, size=STEPS)
-        val_mse = t.TensorArray(t.float32, size=STEPS)
+        train = [t.TensorArray(t.float32, size=STEPS + 1) for _ in models]  # after 0..STEPS
+        val = [t.TensorArray(t.float32, size=STEPS) for _ in models]  # after 1..STEPS steps
         for i in t.range(STEPS):
-            with t.GradientTape() as tape:
-                loss = t.reduce_sum(per_copy_mse(stack["x_train"], stack["y_train"]))
-            grads = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply_gradients(zip(grads, model.trainable_variables))
-            train_mse = train_mse.write(i, per_copy_mse(stack["x_train"], stack["y_train"]))
-            val_mse = val_mse.write(i, per_copy_mse(stack["x_val"], stack["y_val"]))
-        return train_mse.stack(), val_mse.stack()
+            mses = [step(model, optimizer) for model, optimizer in zip(models, optimizers)]
+            train = [a.write(i, mse) for a, mse in zip(train, mses)]
+            val = [a.write(i, per_copy_mse(model, stack["x_val"], stack["y_val"]))
+                   for a, model in zip(val, models)]
+        train = [a.write(STEPS, per_copy_mse(model, stack["x_train"], stack["y_train"]))
+                 for a, model in zip(train, models)]
+        return [a.stack()[1:] for a in train], [a.stack() for a in val]
 
-    train_mse, val_mse = loop()
-    return {"model": model, "data": data, "train": train_mse.numpy(), "val": val_mse.numpy()}
+    train, val = loop()
+    return {hidden: {"model": model, "data": data, "train": tr.numpy(), "val": va.numpy()}
+            for hidden, model, tr, va in zip(shapes, models, train, val)}
 
 
 def grid_predictions(hidden: tuple[int, ...], grid: np.ndarray) -> np.ndarray:
@@ -301,6 +341,7 @@ def show_cross_check() -> None:
 def plot_curves():
     """Training and validation MSE per step: the line (underfits) and the MLP (overfits)."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained", sharey=True)
     steps = np.arange(1, STEPS + 1)
@@ -314,6 +355,9 @@ def plot_curves():
                             color=color, alpha=0.2)
         ax.axhline(CURVE_NOISE**2, color="k", ls=":", lw=1, label="noise variance")
         ax.set(xscale="log", yscale="log", xlabel="step", title=title, ylim=(1e-3, 2))
+        ax.minorticks_off()  # decades only: cheaper to draw
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     axes[0].set_ylabel("MSE (mean and range, 5 seeds)")
     axes[0].legend(loc="lower left", fontsize=8)
     return fig
