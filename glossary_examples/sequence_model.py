@@ -25,7 +25,7 @@ import functools
 import numpy as np
 
 from ._lib.report import glue, table
-from ._lib.runtime import full_batch_loop, keras, seed, tf
+from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS, Spread, lower
 
 STEPS = 8  # time steps of the order experiment
