@@ -60,7 +60,9 @@ def test_page_shows_its_names_and_its_related_concepts_apart(built_site, slug):
     assert text.startswith(f"Chinese: {t.zh}")
     for alias in (*t.zh_aliases, *t.aliases):
         assert alias in text, alias
-    concepts = [li.get_text(" ", strip=True) for li in doc.select("ul.related-concepts li")]
+    # (Sphinx's smart quotes turn ' into ’ in the page)
+    concepts = [li.get_text(" ", strip=True).replace("’", "'")
+                for li in doc.select("ul.related-concepts li")]
     assert concepts == [f"{c.name} · {c.zh} — {c.note}" for c in t.concepts]
     for c in t.concepts:
         assert c.zh not in text and c.name not in text
