@@ -230,6 +230,15 @@ def test_terms_mentioned_on_a_page_are_linked(built_site, slug):
                 assert other.slug in linked, f"{slug} mentions {name!r} without linking it"
 
 
+def test_a_word_in_another_sense_is_not_linked(built_site):
+    """The bias of the bias–variance trade-off is written {nolink}`bias`: no link to a neuron's bias."""
+    for slug in ("overfitting", "underfitting"):
+        doc = page(built_site, slug)
+        kept = doc.select("span.nolink")
+        assert kept and all(s.get_text() == "bias" and s.find_parent("a") is None for s in kept)
+        assert "weights-and-bias" not in linked_slugs(doc)
+
+
 # The scope, copied from the list of terms the site is built from: 55 terms,
 # and these source claims, each of which must be on the site.
 EXPECTED_TERM_COUNT = 55
