@@ -24,7 +24,8 @@ from sphinx.application import Sphinx
 
 from glossary_examples._lib import registry
 
-from .terms import built_terms, slug_of, term_link
+from .claims import CLAIM_TEXT_CLASS
+from .terms import NAMES_CLASS, built_terms, slug_of, term_link
 
 # Text inside these is never linked.
 SKIP = (
@@ -55,9 +56,9 @@ def _searchable_text_nodes(doctree: nodes.document):
     for block in doctree.findall(nodes.paragraph):
         if any(isinstance(a, SKIP) for a in _ancestors(block)):
             continue
-        if "claim-text" in block.get("classes", []):
+        if CLAIM_TEXT_CLASS in block.get("classes", []):
             continue  # a source claim is quoted as written
-        if "term-names" in block.get("classes", []):
+        if NAMES_CLASS in block.get("classes", []):
             continue  # the page's own names, under its title
         if any("related-terms" in a.get("classes", []) for a in _ancestors(block)
                if isinstance(a, nodes.Element)):

@@ -32,6 +32,10 @@ from glossary_examples._lib.claims import VERDICTS
 from .execution import failed_cells
 from .terms import built_terms, slug_of
 
+# The class of a box's quoted source claim: quoted as its source wrote it, so
+# neither autolinked nor checked for typed numbers.
+CLAIM_TEXT_CLASS = "claim-text"
+
 logger = logging.getLogger(__name__)
 
 VERDICT_LABELS = {
@@ -105,7 +109,7 @@ class ClaimDirective(SphinxDirective):
         header += nodes.inline("", "Source claim", classes=["claim-kicker"])
         header += nodes.inline("", VERDICT_LABELS[verdict], classes=["claim-verdict"])
         box += header
-        box += nodes.paragraph("", f"“{claim.text}”", classes=["claim-text"])
+        box += nodes.paragraph("", f"“{claim.text}”", classes=[CLAIM_TEXT_CLASS])
         box += nodes.paragraph("", f"id: {claim_id}", classes=["claim-id"])
         box += self.parse_content_to_nodes()
 

@@ -26,6 +26,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from . import upstream
+from .claims import CLAIM_TEXT_CLASS
 from .terms import slug_of
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ SKIPPED = (
     nodes.comment, nodes.system_message, nodes.image, nodes.target,
 )
 PASTED = upstream.glue_paste_class()  # marks a value pasted by {glue:text}
-QUOTED = "claim-text"  # a source claim, quoted as its source wrote it (from terms.toml)
+QUOTED = CLAIM_TEXT_CLASS  # a source claim, quoted as its source wrote it (from terms.toml)
 
 
 def _skipped(node: nodes.Node) -> bool:

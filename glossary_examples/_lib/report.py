@@ -46,7 +46,8 @@ def glue(name: str, value: Any) -> Any:
         from IPython import get_ipython
     except ImportError:
         return value
-    if get_ipython() is None or not hasattr(get_ipython(), "kernel"):
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "kernel"):
         return value
     from myst_nb import glue as nb_glue
 
