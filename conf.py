@@ -39,6 +39,8 @@ extensions = [
     # streams. Without this line the same pages are built by stock myst-nb,
     # only slower: the benchmark's baseline (tools/bench.py).
     "glossary_site.engine",
+    # A copy button on every code block; prompts and outputs are not copied.
+    "sphinx_copybutton",
 ]
 
 exclude_patterns = ["**.ipynb_checkpoints"]
@@ -75,6 +77,12 @@ mathjax_path = "mathjax/tex-chtml.js"
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False
+# Copy what a reader runs: ">>> " and "$ " prompts are stripped, lines without
+# a prompt in a block that has them (the outputs) are left out.
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_exclude = ".linenos, .gp, .go"
 html_theme_options = {
     "navigation_with_keys": True,
 }
