@@ -3,8 +3,10 @@
 One module per term (``dropout.py`` for the term ``dropout``); the code they
 share (the term registry, the runtime, claim checks, the command line) is the
 subpackage
-:mod:`glossary_examples._lib`. Importing the package is cheap: TensorFlow loads
-only when an example first needs it (:func:`glossary_examples._lib.runtime.keras`).
+:mod:`glossary_examples._lib`. Importing the package is cheap (the command
+line's ``list`` loads no TensorFlow); a term module imports Keras and
+TensorFlow itself, with their public names, and
+:mod:`glossary_examples._lib.runtime` sets them up when it is first imported.
 """
 
 import os as _os
@@ -19,8 +21,10 @@ for _var, _value in ONE_THREAD_ENV.items():
 
 # Read by TensorFlow once, when it loads: its C++ log lines and oneDNN's
 # start-up banner stay off the output, and oneDNN's fused kernels, which
-# reorder float additions, are off for reproducible numbers. Set (if unset) by
-# glossary_examples._lib.runtime before it imports Keras, and by conf.py for
-# the build's kernels.
+# reorder float additions, are off for reproducible numbers. Set here (if
+# unset), before any term module imports Keras, and by conf.py for the build's
+# kernels.
 TENSORFLOW_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0",
                   "KERAS_BACKEND": "tensorflow"}
+for _var, _value in TENSORFLOW_ENV.items():
+    _os.environ.setdefault(_var, _value)

@@ -20,10 +20,12 @@ from __future__ import annotations
 import functools
 import warnings
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, tf
 from ._lib.seeds import SEEDS, Spread, separated
 from .neural_network import StackedMLP, train_stacked
 
@@ -74,17 +76,16 @@ def dense_stack(activation: str | None, seed_value: int = 0):
     The biases start random (Keras's default is zeros) so that the bias
     composition below is really tested.
     """
-    k = keras()
     layers = []
     for i, units in enumerate(WIDTHS[1:]):
         last = i == len(WIDTHS) - 2
-        layers.append(k.layers.Dense(
+        layers.append(keras.layers.Dense(
             units,
             activation=None if last else activation,
-            kernel_initializer=k.initializers.GlorotUniform(seed=100 * seed_value + i),
-            bias_initializer=k.initializers.RandomNormal(stddev=0.5, seed=100 * seed_value + 50 + i),
+            kernel_initializer=keras.initializers.GlorotUniform(seed=100 * seed_value + i),
+            bias_initializer=keras.initializers.RandomNormal(stddev=0.5, seed=100 * seed_value + 50 + i),
         ))
-    return k.Sequential([k.Input((WIDTHS[0],)), *layers])
+    return keras.Sequential([keras.Input((WIDTHS[0],)), *layers])
 
 
 def collapsed_linear_stack(n: int = 1000, seed_value: int = 0) -> dict:
@@ -93,11 +94,10 @@ def collapsed_linear_stack(n: int = 1000, seed_value: int = 0) -> dict:
     The one layer gets the composed kernel and bias (``compose_affine``);
     its output must equal the stack's on random inputs.
     """
-    k = keras()
     stack = dense_stack(activation=None, seed_value=seed_value)
     W, b = compose_affine([d.kernel.numpy() for d in stack.layers],
                           [d.bias.numpy() for d in stack.layers])
-    single = k.layers.Dense(WIDTHS[-1])
+    single = keras.layers.Dense(WIDTHS[-1])
     single.build((None, WIDTHS[0]))
     single.set_weights([W.astype("float32"), b.astype("float32")])
 
@@ -124,7 +124,7 @@ def xor_data(n: int, seed_value: int) -> tuple[np.ndarray, np.ndarray]:
 
 def cross_entropy_per_network(y, scores):
     """Binary cross-entropy from logits of each of the K networks' scores: shape (K,)."""
-    ops = keras().ops
+    ops = keras.ops
     y = ops.broadcast_to(ops.convert_to_tensor(y)[:, None, None], ops.shape(scores))
     return ops.mean(ops.binary_crossentropy(y, scores, from_logits=True), axis=(0, 2))
 
@@ -140,15 +140,14 @@ def trained_on_xor():
     class 1 where the score is positive). Returns the trained stack, the
     list of (activation, seed) and each network's training loss before and after.
     """
-    k = keras()
     x, y = xor_data(400, seed_value=0)
     settings = [(act, s) for act in ("none", "relu") for s in range(SEEDS)]
     stack = StackedMLP(
         WIDTHS, [None if act == "none" else act for act, _ in settings],
         seeds=[s for _, s in settings],
-        bias_init=lambda seed: k.initializers.RandomNormal(stddev=0.5, seed=seed))
+        bias_init=lambda seed: keras.initializers.RandomNormal(stddev=0.5, seed=seed))
     before = cross_entropy_per_network(y, stack(x)).numpy()
-    train_stacked(stack, k.optimizers.Adam(LEARNING_RATE), cross_entropy_per_network, x, y, STEPS)
+    train_stacked(stack, keras.optimizers.Adam(LEARNING_RATE), cross_entropy_per_network, x, y, STEPS)
     after = cross_entropy_per_network(y, stack(x)).numpy()
     return stack, settings, before, after
 
@@ -179,13 +178,12 @@ def elementwise_or_not() -> dict[str, object]:
     each unit separately. Softmax divides by a sum over all units: every
     output moves. Asserted before returning.
     """
-    k = keras()
     z = np.array([[2.0, 1.0, 0.0, -1.0]], dtype="float32")
     z_changed = z.copy()
     z_changed[0, 0] += 1.0  # only the first unit's weighted sum changes
     result = {}
     for name in ("relu", "sigmoid", "tanh", "softmax"):
-        g = getattr(k.activations, name)
+        g = getattr(keras.activations, name)
         whole = g(z).numpy()
         with warnings.catch_warnings(record=True):  # Keras warns: a softmax of one unit is 1
             warnings.simplefilter("always")
@@ -199,9 +197,9 @@ def elementwise_or_not() -> dict[str, object]:
             np.testing.assert_allclose(whole, one_by_one, rtol=1e-6)
         result[f"{name}: outputs that move"] = f"{moved} of {z.shape[1]}"
         result[f"{name}: whole layer = unit by unit"] = bool(np.allclose(whole, one_by_one))
-    result["softmax outputs"] = k.activations.softmax(z).numpy()[0].round(3).tolist()
+    result["softmax outputs"] = keras.activations.softmax(z).numpy()[0].round(3).tolist()
     result["softmax outputs after the change"] = (
-        k.activations.softmax(z_changed).numpy()[0].round(3).tolist())
+        keras.activations.softmax(z_changed).numpy()[0].round(3).tolist())
     return result
 
 
@@ -212,14 +210,13 @@ def cross_check() -> dict[str, float]:
     is asserted with ``np.testing.assert_allclose`` before it is returned.
     ReLU's derivative at exactly 0 is a convention, so the grid avoids 0.
     """
-    k, t = keras(), tf()
     z_np = np.linspace(-6, 6, 400)  # even count: 0 is not on the grid
-    z = t.constant(z_np, dtype="float32")
+    z = tf.constant(z_np, dtype="float32")
     result = {}
     for name, f in FUNCTIONS.items():
-        with t.GradientTape() as tape:
+        with tf.GradientTape() as tape:
             tape.watch(z)
-            out = getattr(k.activations, name)(z)
+            out = getattr(keras.activations, name)(z)
         grad = tape.gradient(out, z).numpy()
         np.testing.assert_allclose(out.numpy(), f(z_np), rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(grad, DERIVATIVES[name](z_np), rtol=1e-5, atol=1e-6)

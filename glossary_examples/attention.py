@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import table
-from ._lib.runtime import keras, seed
 
 DIM = 16  # query/key/value size for the Keras comparisons
 DIMS = (4, 16, 64, 256)  # sizes for the effect of the 1/sqrt(d) scale
@@ -77,7 +78,7 @@ def keras_attention(q, k, v, scale: float | None = None):
     adds one trainable scalar that multiplies them, initialised to 1; here it
     is set to ``scale`` when one is given.
     """
-    layer = keras().layers.Attention(use_scale=scale is not None)
+    layer = keras.layers.Attention(use_scale=scale is not None)
     layer.build([q.shape, v.shape, k.shape])
     if scale is not None:
         layer.scale.assign(scale)
@@ -134,12 +135,11 @@ def check_multi_head_against_numpy() -> dict[str, object]:
     Self-attention on one batch of sequences, the layer's own projection
     weights (random biases set, since Keras starts them at zero).
     """
-    k = keras()
     x, _, _ = random_qkv(queries=7, dim=8)
     rows: dict[str, object] = {"input shape (batch, time, d_model)": x.shape}
     for heads in (1, HEADS):
-        seed(0)
-        layer = k.layers.MultiHeadAttention(num_heads=heads, key_dim=KEY_DIM, seed=0)
+        keras.utils.set_random_seed(0)
+        layer = keras.layers.MultiHeadAttention(num_heads=heads, key_dim=KEY_DIM, seed=0)
         layer.build(x.shape, x.shape)
         rng = np.random.default_rng(heads)
         layer.set_weights([w if w.ndim > 2  # kernels kept, biases randomised

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y = np.array([[0.0], [1.0], [1.0], [0.0]])  # XOR
@@ -84,13 +86,12 @@ def backward(p, cache, y=Y) -> dict[str, np.ndarray]:
 
 def build_model(p):
     """The same network in Keras, with the weights ``p``."""
-    k = keras()
-    seed(0)
+    keras.utils.set_random_seed(0)
     n_in, n_hidden, n_out = SIZES
-    model = k.Sequential([
-        k.Input((n_in,)),
-        k.layers.Dense(n_hidden, activation="tanh"),
-        k.layers.Dense(n_out, activation="sigmoid"),
+    model = keras.Sequential([
+        keras.Input((n_in,)),
+        keras.layers.Dense(n_hidden, activation="tanh"),
+        keras.layers.Dense(n_out, activation="sigmoid"),
     ])
     model.set_weights([p["W1"], p["b1"], p["W2"], p["b2"]])
     return model
@@ -99,9 +100,8 @@ def build_model(p):
 def tape_gradients(model, optimizer=None):
     """The loss and ``tf.GradientTape``'s gradients for the parameters and, if given,
     for the optimizer's learning rate (which the forward pass never reads)."""
-    k, t = keras(), tf()
-    with t.GradientTape(persistent=True) as tape:
-        loss = k.losses.BinaryCrossentropy()(Y.astype("float32"), model(X.astype("float32")))
+    with tf.GradientTape(persistent=True) as tape:
+        loss = keras.losses.BinaryCrossentropy()(Y.astype("float32"), model(X.astype("float32")))
     params = tape.gradient(loss, model.trainable_variables)
     lr = None
     if optimizer is not None:
@@ -167,10 +167,9 @@ def training_step() -> dict[str, object]:
 
     The gradient is asked for the parameters *and* for the learning rate.
     """
-    k = keras()
     p = initial_params()
     model = build_model(p)
-    optimizer = k.optimizers.SGD(learning_rate=LEARNING_RATE)
+    optimizer = keras.optimizers.SGD(learning_rate=LEARNING_RATE)
     hyper_before = {"learning rate": float(optimizer.learning_rate),
                     "units per layer": [layer.units for layer in model.layers]}
     before = [w.copy() for w in model.get_weights()]

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from .recurrent_neural_network import numpy_rnn
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 
 STEPS = 20
 FEATURES = 4
@@ -78,10 +80,9 @@ def data(seed_value: int = 0) -> tuple[np.ndarray, np.ndarray]:
 @functools.cache
 def model_layers():
     """An untrained ``SimpleRNN(UNITS)`` and a ``Dense(1)`` read-out (Keras's defaults)."""
-    k = keras()
-    seed(0)
-    rnn = k.layers.SimpleRNN(UNITS, seed=0, return_state=True)
-    head = k.layers.Dense(1)
+    keras.utils.set_random_seed(0)
+    rnn = keras.layers.SimpleRNN(UNITS, seed=0, return_state=True)
+    head = keras.layers.Dense(1)
     rnn.build((None, None, FEATURES))
     head.build((None, UNITS))
     return rnn, head
@@ -95,16 +96,15 @@ def keras_gradients(keep_steps: int | None = None) -> dict[str, np.ndarray]:
     layer runs the last k steps from it. The forward pass is unchanged, but
     the gradient stops k steps back.
     """
-    t = tf()
     rnn, head = model_layers()
     x, y = data()
-    with t.GradientTape() as tape:
+    with tf.GradientTape() as tape:
         if keep_steps is None or keep_steps >= STEPS:
             _, state = rnn(x)
         else:
             _, state = rnn(x[:, : STEPS - keep_steps])
-            _, state = rnn(x[:, STEPS - keep_steps:], initial_state=t.stop_gradient(state))
-        loss = t.reduce_mean(t.square(head(state) - y))
+            _, state = rnn(x[:, STEPS - keep_steps:], initial_state=tf.stop_gradient(state))
+        loss = tf.reduce_mean(tf.square(head(state) - y))
     weights = [rnn.cell.kernel, rnn.cell.recurrent_kernel, rnn.cell.bias]
     grads = tape.gradient(loss, weights)
     return {"W_x": grads[0].numpy(), "W_h": grads[1].numpy(), "b": grads[2].numpy(),

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS, Spread, lower
 from .epoch import batch_sizes, epoch_orders, network, stacked_apply, stacked_mlp, steps_per_epoch
 
@@ -60,9 +62,8 @@ def show_example() -> None:
 
 @functools.cache
 def _counting_callback():
-    k = keras()
 
-    class CountBatches(k.callbacks.Callback):
+    class CountBatches(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
             self.count = 0
 
@@ -74,15 +75,14 @@ def _counting_callback():
 
 def batches_counted_by_keras(n: int, sizes=(16, 48, 64, 128)) -> list[int]:
     """The batches one epoch of ``fit`` runs, counted by a callback, per batch size."""
-    k, t = keras(), tf()
-    seed(0)
-    model = k.Sequential([k.Input((2,)), k.layers.Dense(1)])
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     x = np.zeros((n, 2), dtype="float32")
     counts = []
     for b in sizes:
         counter = _counting_callback()()
-        data = t.data.Dataset.from_tensor_slices((x, x[:, :1])).batch(b)
+        data = tf.data.Dataset.from_tensor_slices((x, x[:, :1])).batch(b)
         model.fit(data, epochs=1, shuffle=False, verbose=0, callbacks=[counter])
         counts.append(counter.count)
     return counts
@@ -94,14 +94,13 @@ def batch_gradient_vs_numpy(batch: int = 16, seed_value: int = 0) -> dict[str, n
     TensorFlow differentiates the mean loss of the batch; NumPy averages the
     per-example gradients 2 (w·x_i + b − y_i) (x_i, 1).
     """
-    k, t = keras(), tf()
-    seed(seed_value)
-    layer = k.layers.Dense(1)
+    keras.utils.set_random_seed(seed_value)
+    layer = keras.layers.Dense(1)
     rng = np.random.default_rng(seed_value)
     x = rng.normal(size=(batch, 3)).astype("float32")
     y = rng.normal(size=(batch, 1)).astype("float32")
-    with t.GradientTape() as tape:
-        loss = k.losses.MeanSquaredError()(y, layer(x))
+    with tf.GradientTape() as tape:
+        loss = keras.losses.MeanSquaredError()(y, layer(x))
     g_kernel, g_bias = (g.numpy() for g in tape.gradient(loss, layer.trainable_variables))
     w, b = (v.numpy() for v in layer.weights)
     residual = x @ w + b - y  # (batch, 1)
@@ -199,7 +198,7 @@ def task_data(seed_value: int = 1) -> dict[str, np.ndarray]:
 
 
 def _optimizer():
-    return keras().optimizers.SGD(learning_rate=LEARNING_RATE, momentum=MOMENTUM)
+    return keras.optimizers.SGD(learning_rate=LEARNING_RATE, momentum=MOMENTUM)
 
 
 @functools.cache
@@ -210,26 +209,25 @@ def _compiled_loop():
     ``order[u·B : (u+1)·B]`` of their seed's order: the epochs' permutations
     one after another, so a batch never straddles two epochs when B divides n.
     """
-    t = tf()
 
-    @t.function
+    @tf.function
     def mse(groups, x, y):  # per batch size and network, on all of (x, y)
-        x = t.broadcast_to(x, (SEEDS, *x.shape))
-        return {b: t.reduce_mean(t.square(stacked_apply(params, x, t.tanh) - y), axis=[1, 2])
+        x = tf.broadcast_to(x, (SEEDS, *x.shape))
+        return {b: tf.reduce_mean(tf.square(stacked_apply(params, x, tf.tanh) - y), axis=[1, 2])
                 for b, params in groups.items()}
 
-    @t.function
+    @tf.function
     def loop(groups, optimizer, x, y, orders, first, last):
         variables = [v for params in groups.values() for v in params]
-        for u in t.range(first, last):
-            with t.GradientTape() as tape:
+        for u in tf.range(first, last):
+            with tf.GradientTape() as tape:
                 losses = []
                 for size, params in groups.items():  # every batch size, each its own batch
                     ids = orders[:, u * size:(u + 1) * size]  # (seeds, size)
-                    pred = stacked_apply(params, t.gather(x, ids), t.tanh)
-                    losses.append(t.reduce_sum(t.reduce_mean(
-                        t.square(pred - t.gather(y, ids)), axis=[1, 2])))
-                loss = t.add_n(losses)
+                    pred = stacked_apply(params, tf.gather(x, ids), tf.tanh)
+                    losses.append(tf.reduce_sum(tf.reduce_mean(
+                        tf.square(pred - tf.gather(y, ids)), axis=[1, 2])))
+                loss = tf.add_n(losses)
             optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
 
     return loop, mse
@@ -253,20 +251,19 @@ def train_all() -> dict:
     optimizer (SGD with momentum), learning rate. Returns the held-out MSE
     of every network at every recorded update, and the training MSE at the end.
     """
-    t = tf()
     d = task_data()
     groups = {b: stacked_mlp([2, UNITS, UNITS, 1], SEED_VALUES) for b in BATCH_SIZES}
     initial = {b: [p.numpy() for p in params] for b, params in groups.items()}
     optimizer = _optimizer()
     optimizer.build([v for params in groups.values() for v in params])
     epochs = UPDATES // steps_per_epoch(N_TRAIN, max(BATCH_SIZES))  # the full batch needs most
-    orders = t.constant(epoch_orders(SEED_VALUES, epochs, N_TRAIN).reshape(SEEDS, -1))
-    x, y = t.constant(d["x_train"]), t.constant(d["y_train"])
+    orders = tf.constant(epoch_orders(SEED_VALUES, epochs, N_TRAIN).reshape(SEEDS, -1))
+    x, y = tf.constant(d["x_train"]), tf.constant(d["y_train"])
     loop, mse = _compiled_loop()
     held = {b: [] for b in BATCH_SIZES}
     snapshot, done = None, 0
     for point in record_points():
-        loop(groups, optimizer, x, y, orders, t.constant(done), t.constant(point))
+        loop(groups, optimizer, x, y, orders, tf.constant(done), tf.constant(point))
         done = point
         for b, errors in mse(groups, d["x_held"], d["y_held"]).items():
             held[b].append(errors.numpy())
@@ -294,19 +291,18 @@ def at(b: int, what: str, update: int) -> np.ndarray:
 
 def loop_vs_fit(batch_size: int = 16) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Seed 0's network after one epoch side by side, and alone with ``model.fit``, same batches."""
-    k, t = keras(), tf()
     run = train_all()
     d = task_data()
     order = run["orders"][0, :N_TRAIN]
-    model = k.Sequential([
-        k.Input((2,)),
-        k.layers.Dense(UNITS, activation="tanh"),
-        k.layers.Dense(UNITS, activation="tanh"),
-        k.layers.Dense(1),
+    model = keras.Sequential([
+        keras.Input((2,)),
+        keras.layers.Dense(UNITS, activation="tanh"),
+        keras.layers.Dense(UNITS, activation="tanh"),
+        keras.layers.Dense(1),
     ])
     model.set_weights(network(run["initial"][batch_size], 0))
     model.compile(optimizer=_optimizer(), loss="mse", run_eagerly=True)
-    data = t.data.Dataset.from_tensor_slices(
+    data = tf.data.Dataset.from_tensor_slices(
         (d["x_train"][order], d["y_train"][order])).batch(batch_size)
     model.fit(data, epochs=1, shuffle=False, verbose=0)
     return network(run["after_one_epoch"], 0), model.get_weights()

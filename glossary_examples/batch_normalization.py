@@ -21,17 +21,19 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS as N_SEEDS
 from ._lib.seeds import Spread, separated
 
 MOMENTUM = 0.99  # Keras's default
 EPSILON = 1e-3  # Keras's default
 # The training experiment: a deep sigmoid network, with and without batch normalisation.
-SEEDS = tuple(range(N_SEEDS))
+SEED_VALUES = tuple(range(N_SEEDS))
 DEPTH = 6  # hidden layers
 WIDTH = 16  # units per hidden layer
 STEPS = 300  # SGD steps on mini-batches, in a fixed order
@@ -72,9 +74,8 @@ def example_batch() -> np.ndarray:
 
 def show_example() -> None:
     """One layer on one batch: training mode, inference mode, and the layer's weights."""
-    k = keras()
     x = example_batch()
-    layer = k.layers.BatchNormalization()
+    layer = keras.layers.BatchNormalization()
     with np.printoptions(precision=4, suppress=True):
         print(f"input: feature means {x.mean(axis=0)}, standard deviations {x.std(axis=0)}")
         inference_before = layer(x, training=False).numpy()
@@ -110,30 +111,28 @@ def stacked_network(inputs, seeds, batch_norm: bool):
     its own γ, β, batch statistics and moving averages, exactly as if every
     network had its own layer. Returns one logit per network.
     """
-    k = keras()
     h, n_in, n = inputs, 2, len(seeds)
     for l in range(DEPTH + 1):
         units = WIDTH if l < DEPTH else 1
-        dense = k.layers.EinsumDense("bi,kio->bko" if l == 0 else "bki,kio->bko",
+        dense = keras.layers.EinsumDense("bi,kio->bko" if l == 0 else "bki,kio->bko",
                                      output_shape=(n, units), bias_axes="ko")
         h = dense(h)
         dense.kernel.assign(np.stack(
-            [k.initializers.GlorotUniform(seed=100 * s + l)((n_in, units)) for s in seeds]))
+            [keras.initializers.GlorotUniform(seed=100 * s + l)((n_in, units)) for s in seeds]))
         n_in = units
         if l == DEPTH:
             break
         if batch_norm:  # Dense -> BatchNormalization -> activation
-            h = k.layers.Reshape((n, units))(k.layers.BatchNormalization()(
-                k.layers.Reshape((n * units,))(h)))
-        h = k.layers.Activation("sigmoid")(h)
-    return k.layers.Reshape((n,))(h)
+            h = keras.layers.Reshape((n, units))(keras.layers.BatchNormalization()(
+                keras.layers.Reshape((n * units,))(h)))
+        h = keras.layers.Activation("sigmoid")(h)
+    return keras.layers.Reshape((n,))(h)
 
 
 def per_network_loss(y, logits):
     """Binary cross-entropy of every network's logits: one value per network."""
-    t = tf()
-    labels = t.broadcast_to(y, t.shape(logits))
-    return t.reduce_mean(t.nn.sigmoid_cross_entropy_with_logits(labels, logits), axis=0)
+    labels = tf.broadcast_to(y, tf.shape(logits))
+    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels, logits), axis=0)
 
 
 @functools.cache
@@ -148,42 +147,41 @@ def training_experiment() -> dict[str, np.ndarray]:
     the moving statistics as training left them, then after re-estimating
     them (one training-mode pass over all training data with momentum 0).
     """
-    k, t = keras(), tf()
     x, y = task_data()
     x_held, y_held = task_data(seed_value=1)
-    inputs = k.Input((2,))
-    model = k.Model(inputs, k.layers.Concatenate()([
-        stacked_network(inputs, SEEDS, batch_norm=False),
-        stacked_network(inputs, SEEDS, batch_norm=True)]))
-    optimizer = k.optimizers.SGD(LEARNING_RATE)
+    inputs = keras.Input((2,))
+    model = keras.Model(inputs, keras.layers.Concatenate()([
+        stacked_network(inputs, SEED_VALUES, batch_norm=False),
+        stacked_network(inputs, SEED_VALUES, batch_norm=True)]))
+    optimizer = keras.optimizers.SGD(LEARNING_RATE)
     optimizer.build(model.trainable_variables)
 
-    @t.function
+    @tf.function
     def train(x, y):
-        losses = t.TensorArray(t.float32, size=STEPS)
-        for step in t.range(STEPS):
+        losses = tf.TensorArray(tf.float32, size=STEPS)
+        for step in tf.range(STEPS):
             i = (step * BATCH_SIZE) % N_TRAIN
-            with t.GradientTape() as tape:
+            with tf.GradientTape() as tape:
                 loss = per_network_loss(y[i:i + BATCH_SIZE],
                                         model(x[i:i + BATCH_SIZE], training=True))
-                total = t.reduce_sum(loss)  # the networks share no weight
+                total = tf.reduce_sum(loss)  # the networks share no weight
             grads = tape.gradient(total, model.trainable_variables)
             optimizer.apply_gradients(zip(grads, model.trainable_variables))
             losses = losses.write(step, loss)
         return losses.stack()
 
-    curves = train(t.constant(x), t.constant(y)).numpy()
+    curves = train(tf.constant(x), tf.constant(y)).numpy()
 
     def accuracy():
         return ((model(x_held).numpy() > 0) == (y_held > 0.5)).mean(axis=0)
 
     as_trained = accuracy()
     for layer in model.layers:
-        if isinstance(layer, k.layers.BatchNormalization):
+        if isinstance(layer, keras.layers.BatchNormalization):
             layer.momentum = 0.0  # the next training-mode pass sets the statistics
     model(x, training=True)
     refreshed = accuracy()
-    n = len(SEEDS)
+    n = len(SEED_VALUES)
     return {
         "plain curves": curves[:, :n], "batch-norm curves": curves[:, n:],
         "plain accuracy": as_trained[:n],
@@ -240,7 +238,7 @@ def plot_training():
         ax1.fill_between(steps, c.min(axis=1), c.max(axis=1), color=line.get_color(), alpha=0.25)
     ax1.axhline(np.log(2), color="k", ls=":", lw=1, label="ln 2: guessing")
     ax1.set(xlabel="SGD step", ylabel="training loss (mini-batch)",
-            title=f"{DEPTH} sigmoid layers, {len(SEEDS)} seeds each (band: range)")
+            title=f"{DEPTH} sigmoid layers, {len(SEED_VALUES)} seeds each (band: range)")
     ax1.legend(fontsize=8)
     groups = [("plain", r["plain accuracy"]),
               ("BN, as\ntrained", r["batch-norm accuracy, as trained"]),
@@ -260,12 +258,11 @@ def cross_check() -> dict[str, float]:
     constant feature: the training-mode output and the updated moving
     statistics, then the inference-mode output, against ``numpy_batch_norm``.
     """
-    k = keras()
     rng = np.random.default_rng(1)
     x = (rng.normal(size=(16, 4)) * [1.0, 5.0, 0.1, 0.0] + [0.0, 3.0, -1.0, 2.0]).astype("float32")
     params = {"gamma": rng.uniform(0.5, 2, 4), "beta": rng.normal(size=4),
               "moving_mean": rng.normal(size=4), "moving_var": rng.uniform(0.5, 2, 4)}
-    layer = k.layers.BatchNormalization(momentum=0.9, epsilon=EPSILON)
+    layer = keras.layers.BatchNormalization(momentum=0.9, epsilon=EPSILON)
     layer.build((None, 4))
     layer.set_weights([params[n].astype("float32") for n in ("gamma", "beta", "moving_mean", "moving_var")])
 
@@ -302,22 +299,21 @@ def show_cross_check() -> None:
 
 def pitfalls() -> dict[str, object]:
     """Three behaviours to know, measured on single layers."""
-    k = keras()
     x = example_batch()
-    seed(0)
-    layer = k.layers.BatchNormalization(beta_initializer="random_normal")
+    keras.utils.set_random_seed(0)
+    layer = keras.layers.BatchNormalization(beta_initializer="random_normal")
     layer.build((None, 3))
     one = layer(x[:1], training=True).numpy()[0]
     other = layer(x[1:2], training=True).numpy()[0]
 
-    lagging = k.layers.BatchNormalization()
+    lagging = keras.layers.BatchNormalization()
     shifted = np.full((32, 1), 5.0, dtype="float32") + np.linspace(-1, 1, 32)[:, None]
     means = []
     for _ in range(100):
         lagging(shifted.astype("float32"), training=True)
         means.append(float(lagging.moving_mean.numpy()[0]))
 
-    frozen = k.layers.BatchNormalization()
+    frozen = keras.layers.BatchNormalization()
     frozen.build((None, 3))
     frozen.trainable = False
     frozen_out = frozen(x, training=True).numpy()

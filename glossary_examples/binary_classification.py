@@ -20,10 +20,11 @@ import functools
 import textwrap
 import warnings
 
+import keras
 import numpy as np
 
 from ._lib.report import glue, table
-from ._lib.runtime import full_batch_loop, keras, seed
+from ._lib.runtime import full_batch_loop
 from ._lib.seeds import SEEDS, Spread, separated
 
 N_TRAIN = 200
@@ -86,16 +87,15 @@ def train(epochs: int = EPOCHS, seed_value: int = 0):
     epochs=epochs)``, compiled into one TensorFlow loop. Returns the model
     (compiled, for ``evaluate``) and the training loss before and after.
     """
-    k = keras()
     x, y = make_data(N_TRAIN, seed_value=0)
-    seed(seed_value)
-    model = k.Sequential([k.Input((2,)), k.layers.Dense(1, activation="sigmoid")])
-    optimizer = k.optimizers.SGD(learning_rate=LEARNING_RATE)
-    model.compile(optimizer=optimizer, loss=k.losses.BinaryCrossentropy(),
-                  metrics=[k.metrics.BinaryAccuracy(threshold=THRESHOLD)])
+    keras.utils.set_random_seed(seed_value)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+    optimizer = keras.optimizers.SGD(learning_rate=LEARNING_RATE)
+    model.compile(optimizer=optimizer, loss=keras.losses.BinaryCrossentropy(),
+                  metrics=[keras.metrics.BinaryAccuracy(threshold=THRESHOLD)])
     before = binary_cross_entropy(y, model(x).numpy())
     optimizer.build(model.trainable_variables)
-    full_batch_loop()(model, optimizer, k.losses.BinaryCrossentropy(), x, y, epochs)
+    full_batch_loop()(model, optimizer, keras.losses.BinaryCrossentropy(), x, y, epochs)
     return model, (float(before), float(binary_cross_entropy(y, model(x).numpy())))
 
 
@@ -113,16 +113,15 @@ def cross_check() -> dict[str, object]:
     Also on hand-picked ŷ that include 0 and 1 exactly, where only the
     clipping to [EPSILON, 1 - EPSILON] keeps the logarithm finite.
     """
-    k = keras()
     p = predictions_on_test_set()
     y, y_hat = p["y"], p["y_hat"]
-    keras_bce = float(k.losses.BinaryCrossentropy()(y, y_hat))
+    keras_bce = float(keras.losses.BinaryCrossentropy()(y, y_hat))
     numpy_bce = float(binary_cross_entropy(y, y_hat))
     np.testing.assert_allclose(keras_bce, numpy_bce, rtol=1e-5)
 
     edge_y = np.array([[1.0], [0.0], [1.0], [0.0]], dtype="float32")
     edge_p = np.array([[1.0], [0.0], [0.0], [1.0]], dtype="float32")  # two right, two wrong
-    keras_edge = float(k.losses.BinaryCrossentropy()(edge_y, edge_p))
+    keras_edge = float(keras.losses.BinaryCrossentropy()(edge_y, edge_p))
     np.testing.assert_allclose(keras_edge, binary_cross_entropy(edge_y, edge_p), rtol=1e-4)
 
     model, _ = train()
@@ -130,8 +129,8 @@ def cross_check() -> dict[str, object]:
     evaluated = model.evaluate(x_test, y, verbose=0, return_dict=True)
     counts = confusion_counts(y, p["label"])
     keras_counts = {}
-    for name, metric in [("TP", k.metrics.TruePositives), ("FN", k.metrics.FalseNegatives),
-                         ("FP", k.metrics.FalsePositives), ("TN", k.metrics.TrueNegatives)]:
+    for name, metric in [("TP", keras.metrics.TruePositives), ("FN", keras.metrics.FalseNegatives),
+                         ("FP", keras.metrics.FalsePositives), ("TN", keras.metrics.TrueNegatives)]:
         m = metric(thresholds=THRESHOLD)
         m.update_state(y, y_hat)
         keras_counts[name] = int(m.result())
@@ -163,23 +162,22 @@ def logits_or_probabilities() -> dict[str, object]:
     layer. The right value is the cross-entropy of σ(z). Python warnings
     are recorded, not printed.
     """
-    k = keras()
     model, _ = train()
     x, y = make_data(N_TEST, seed_value=1)
-    linear = k.Sequential([k.Input((2,)), k.layers.Dense(1)])  # no activation: outputs z
+    linear = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])  # no activation: outputs z
     linear.set_weights(model.get_weights())
     z = linear(x).numpy()
     right = cross_entropy_from_logits(y, z)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         probs = model(x)  # a tensor made by a sigmoid: it carries z
-        sigmoid_probs = float(k.losses.BinaryCrossentropy()(y, probs))
+        sigmoid_probs = float(keras.losses.BinaryCrossentropy()(y, probs))
         n_before = len(caught)
-        sigmoid_logits = float(k.losses.BinaryCrossentropy(from_logits=True)(y, probs))
+        sigmoid_logits = float(keras.losses.BinaryCrossentropy(from_logits=True)(y, probs))
         warned = [str(w.message) for w in caught[n_before:]]
         n_before = len(caught)
-        array_logits = float(k.losses.BinaryCrossentropy(from_logits=True)(y, probs.numpy()))
-        linear_probs = float(k.losses.BinaryCrossentropy()(y, z))  # z read as a probability
+        array_logits = float(keras.losses.BinaryCrossentropy(from_logits=True)(y, probs.numpy()))
+        linear_probs = float(keras.losses.BinaryCrossentropy()(y, z))  # z read as a probability
         later_warnings = len(caught) - n_before
     np.testing.assert_allclose(sigmoid_probs, right, rtol=1e-5)
     np.testing.assert_allclose(sigmoid_logits, right, rtol=1e-5)  # caught: same loss
@@ -210,24 +208,23 @@ def mixups_trained(steps: int = EPOCHS) -> dict[str, dict[str, np.ndarray]]:
     column's mean cross-entropy, so every column gets exactly the gradient it
     would get alone (full-batch SGD, the same learning rate as above).
     """
-    k = keras()
     x, y = make_data(N_TRAIN, seed_value=0)
     x_test, y_test = make_data(N_TEST, seed_value=1)
-    inputs = k.Input((2,))
+    inputs = keras.Input((2,))
     setups = {"right": "sigmoid", "both": "sigmoid", "neither": None}
-    model = k.Model(inputs, [k.layers.Dense(SEEDS, activation=act, name=name)(inputs)
+    model = keras.Model(inputs, [keras.layers.Dense(SEEDS, activation=act, name=name)(inputs)
                              for name, act in setups.items()])
-    kernel = np.concatenate([k.initializers.GlorotUniform(seed=s)((2, 1)).numpy()
+    kernel = np.concatenate([keras.initializers.GlorotUniform(seed=s)((2, 1)).numpy()
                              for s in range(SEEDS)], axis=1)
     for layer in model.layers[1:]:
         layer.set_weights([kernel, np.zeros(SEEDS, "float32")])
-    probs, logits = k.losses.BinaryCrossentropy(), k.losses.BinaryCrossentropy(from_logits=True)
+    probs, logits = keras.losses.BinaryCrossentropy(), keras.losses.BinaryCrossentropy(from_logits=True)
 
     def loss(targets, outputs):  # each loss is a mean over SEEDS columns: times SEEDS
         right, both, neither = outputs
         return SEEDS * (probs(targets, right) + logits(targets, both) + probs(targets, neither))
 
-    optimizer = k.optimizers.SGD(learning_rate=LEARNING_RATE)
+    optimizer = keras.optimizers.SGD(learning_rate=LEARNING_RATE)
     optimizer.build(model.trainable_variables)
     with warnings.catch_warnings(record=True):  # the from_logits warning, shown above
         warnings.simplefilter("always")

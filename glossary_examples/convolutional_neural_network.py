@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed
 
 SHAPE = (28, 28, 3)  # the source's image: height, width, colour channels
 UNITS = 32  # neurons of the Dense layer, filters of the Conv2D layer compared with it
@@ -54,9 +55,8 @@ def conv_params(f: int, channels: int, filters: int) -> int:
 
 def keras_dense_neuron(shape=SHAPE) -> dict[str, object]:
     """One Keras ``Dense(1)`` neuron on the flattened image: its kernel and bias shapes."""
-    k = keras()
-    seed(0)
-    model = k.Sequential([k.Input(shape), k.layers.Flatten(), k.layers.Dense(1)])
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input(shape), keras.layers.Flatten(), keras.layers.Dense(1)])
     kernel, bias = model.layers[-1].get_weights()
     return {"kernel": kernel.shape, "bias": bias.shape, "params": model.count_params()}
 
@@ -64,39 +64,36 @@ def keras_dense_neuron(shape=SHAPE) -> dict[str, object]:
 @functools.cache
 def keras_param_counts(side: int, channels: int = SHAPE[2]) -> dict[str, int]:
     """``count_params()`` of ``Dense(UNITS)`` (flattened image) and ``Conv2D(UNITS, KERNEL)``."""
-    k = keras()
-    seed(0)
-    dense = k.layers.Dense(UNITS)
+    keras.utils.set_random_seed(0)
+    dense = keras.layers.Dense(UNITS)
     dense.build((None, side * side * channels))
-    conv = k.layers.Conv2D(UNITS, KERNEL)
+    conv = keras.layers.Conv2D(UNITS, KERNEL)
     conv.build((None, side, side, channels))
     return {"dense": dense.count_params(), "conv": conv.count_params()}
 
 
 def small_cnn():
     """A small CNN for 28×28×3 images and 10 classes: two conv + pool blocks, one dense layer."""
-    k = keras()
-    seed(0)
-    return k.Sequential([
-        k.Input(SHAPE),
-        k.layers.Conv2D(16, KERNEL, activation="relu", name="conv_1"),
-        k.layers.MaxPooling2D(2, name="pool_1"),
-        k.layers.Conv2D(32, KERNEL, activation="relu", name="conv_2"),
-        k.layers.MaxPooling2D(2, name="pool_2"),
-        k.layers.Flatten(name="flatten"),
-        k.layers.Dense(10, activation="softmax", name="output"),
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([
+        keras.Input(SHAPE),
+        keras.layers.Conv2D(16, KERNEL, activation="relu", name="conv_1"),
+        keras.layers.MaxPooling2D(2, name="pool_1"),
+        keras.layers.Conv2D(32, KERNEL, activation="relu", name="conv_2"),
+        keras.layers.MaxPooling2D(2, name="pool_2"),
+        keras.layers.Flatten(name="flatten"),
+        keras.layers.Dense(10, activation="softmax", name="output"),
     ], name="small_cnn")
 
 
 def small_mlp():
     """An MLP for the same images: flatten, one hidden Dense(UNITS), 10 outputs."""
-    k = keras()
-    seed(0)
-    return k.Sequential([
-        k.Input(SHAPE),
-        k.layers.Flatten(name="flatten"),
-        k.layers.Dense(UNITS, activation="relu", name="hidden"),
-        k.layers.Dense(10, activation="softmax", name="output"),
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([
+        keras.Input(SHAPE),
+        keras.layers.Flatten(name="flatten"),
+        keras.layers.Dense(UNITS, activation="relu", name="hidden"),
+        keras.layers.Dense(10, activation="softmax", name="output"),
     ], name="small_mlp")
 
 
@@ -175,10 +172,9 @@ def translation_test(dy: int = SHIFT[0], dx: int = SHIFT[1]) -> dict[str, float]
     (dy, dx), are compared with the original feature maps. The object stays
     clear of the border, so nothing is lost by the shift.
     """
-    k = keras()
-    seed(0)
-    conv = k.layers.Conv2D(UNITS, KERNEL, bias_initializer="random_normal")
-    dense = k.layers.Dense(1, bias_initializer="random_normal")
+    keras.utils.set_random_seed(0)
+    conv = keras.layers.Conv2D(UNITS, KERNEL, bias_initializer="random_normal")
+    dense = keras.layers.Dense(1, bias_initializer="random_normal")
     x = object_image()
     x_shifted = shifted(x, dy, dx)
     maps = conv(x[None]).numpy()[0]
@@ -204,20 +200,19 @@ def cross_check(seed_value: int = 0) -> dict[str, str]:
     filter's output equals ``x.ravel() @ M`` with the equivalent Dense matrix;
     and the parameter formulas equal ``count_params()`` for every side in SIDES.
     """
-    k = keras()
-    seed(seed_value)
+    keras.utils.set_random_seed(seed_value)
     rng = np.random.default_rng(seed_value)
     x = rng.normal(size=SHAPE).astype("float32")
     rows = {}
 
-    dense = k.layers.Dense(UNITS, bias_initializer="random_normal")
+    dense = keras.layers.Dense(UNITS, bias_initializer="random_normal")
     got = dense(x.reshape(1, -1)).numpy()[0]
     weights, bias = (v.astype("float64") for v in dense.get_weights())
     want = x.reshape(-1).astype("float64") @ weights + bias
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
     rows[f"Dense({UNITS}) vs x @ W + b"] = f"max |diff| {np.abs(got - want).max():.1e}"
 
-    conv = k.layers.Conv2D(UNITS, KERNEL, bias_initializer="random_normal")
+    conv = keras.layers.Conv2D(UNITS, KERNEL, bias_initializer="random_normal")
     got = conv(x[None]).numpy()[0]
     w, b = (v.astype("float64") for v in conv.get_weights())
     want = numpy_conv(x.astype("float64"), w, b)
@@ -372,12 +367,11 @@ def plot_translation():
     """A shape, the same shape shifted, and one filter's feature map of each."""
     import matplotlib.pyplot as plt
 
-    k = keras()
     x = np.zeros((16, 16), dtype="float32")
     x[3:8, 3:5] = 1.0  # an "L": a vertical bar ...
     x[6:8, 3:9] = 1.0  # ... and a horizontal foot
     x2 = shifted(x, *SHIFT)
-    conv = k.layers.Conv2D(1, KERNEL, use_bias=False)
+    conv = keras.layers.Conv2D(1, KERNEL, use_bias=False)
     conv.build((None, 16, 16, 1))
     edge = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]], dtype="float32")
     conv.set_weights([edge[:, :, None, None]])

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import warnings
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 
 SIZE = 32  # the 8×8 digit, enlarged 4× so rotations are visible
 MAX_ANGLE = 0.05  # RandomRotation's factor: a fraction of a full turn, ±18°
@@ -42,14 +44,13 @@ def picture(label: int = 7) -> np.ndarray:
 
 def augmenter(seed_value: int = 0):
     """Flip left-right, rotate by up to ±18°, shift the brightness by up to ±0.3."""
-    k = keras()
-    seed(seed_value)
-    return k.Sequential(
+    keras.utils.set_random_seed(seed_value)
+    return keras.Sequential(
         [
-            k.Input((SIZE, SIZE, 1)),
-            k.layers.RandomFlip("horizontal", seed=seed_value),
-            k.layers.RandomRotation(MAX_ANGLE, fill_mode="constant", seed=seed_value + 1),
-            k.layers.RandomBrightness(MAX_BRIGHTNESS, value_range=(0, 1), seed=seed_value + 2),
+            keras.Input((SIZE, SIZE, 1)),
+            keras.layers.RandomFlip("horizontal", seed=seed_value),
+            keras.layers.RandomRotation(MAX_ANGLE, fill_mode="constant", seed=seed_value + 1),
+            keras.layers.RandomBrightness(MAX_BRIGHTNESS, value_range=(0, 1), seed=seed_value + 2),
         ]
     )
 
@@ -133,12 +134,11 @@ def cross_check(batch: int = 64, seed_value: int = 0) -> dict[str, str]:
 
     Everything is asserted before anything is returned.
     """
-    k = keras()
     rng = np.random.default_rng(seed_value)
     x = rng.random((batch, 16, 16, 1)).astype("float32")
     rows = {}
 
-    out = np.asarray(k.layers.RandomFlip("horizontal", seed=seed_value)(x, training=True))
+    out = np.asarray(keras.layers.RandomFlip("horizontal", seed=seed_value)(x, training=True))
     same = np.array([np.array_equal(o, a) for o, a in zip(out, x)])
     mirrored = np.array([np.array_equal(o, np.flip(a, axis=1)) for o, a in zip(out, x)])
     assert np.all(same | mirrored), "a flipped image is neither x nor np.flip(x)"
@@ -146,14 +146,14 @@ def cross_check(batch: int = 64, seed_value: int = 0) -> dict[str, str]:
         f"{int((same | mirrored).sum())} of {batch} ({int(mirrored.sum())} flipped)"
     )
 
-    out = np.asarray(k.layers.RandomRotation((0.25, 0.25), seed=seed_value)(x, training=True))
+    out = np.asarray(keras.layers.RandomRotation((0.25, 0.25), seed=seed_value)(x, training=True))
     np.testing.assert_allclose(out, np.rot90(x, 1, axes=(1, 2)), atol=1e-5)
     rows["RandomRotation(0.25 turn) vs np.rot90, max |diff|"] = (
         f"{np.abs(out - np.rot90(x, 1, axes=(1, 2))).max():.1e}"
     )
 
-    layer = k.layers.RandomBrightness(MAX_BRIGHTNESS, value_range=(0, 1), seed=seed_value)
-    twin = k.layers.RandomBrightness(MAX_BRIGHTNESS, value_range=(0, 1), seed=seed_value)
+    layer = keras.layers.RandomBrightness(MAX_BRIGHTNESS, value_range=(0, 1), seed=seed_value)
+    twin = keras.layers.RandomBrightness(MAX_BRIGHTNESS, value_range=(0, 1), seed=seed_value)
     out = np.asarray(layer(x, training=True))
     shift = np.asarray(twin.get_random_transformation(x, training=True)["rgb_delta"]).ravel()
     np.testing.assert_allclose(out, brightness_numpy(x, shift), atol=1e-6)
@@ -194,16 +194,15 @@ def legacy_generator() -> dict[str, str]:
     TensorFlow 2.16) still hands out a deprecated copy from ``keras.src.legacy``;
     one batch is drawn from it to show that it still runs.
     """
-    k, t = keras(), tf()
     rows = {"hasattr(keras.preprocessing.image, 'ImageDataGenerator')":
-            str(hasattr(k.preprocessing.image, "ImageDataGenerator"))}
+            str(hasattr(keras.preprocessing.image, "ImageDataGenerator"))}
     try:
         from keras.preprocessing.image import ImageDataGenerator  # noqa: F401
         rows["from keras.preprocessing.image import ImageDataGenerator"] = "works"
     except ImportError as error:
         rows["from keras.preprocessing.image import ImageDataGenerator"] = (
             f"{type(error).__name__}")
-    legacy = t.keras.preprocessing.image.ImageDataGenerator
+    legacy = tf.keras.preprocessing.image.ImageDataGenerator
     rows["tf.keras.preprocessing.image.ImageDataGenerator"] = (
         f"{legacy.__module__}, docstring {legacy.__doc__.strip()!r}")
     with warnings.catch_warnings():  # it calls SciPy functions SciPy has deprecated
@@ -220,7 +219,7 @@ def augmented_dataset(images, labels, batch_size: int = 8, seed_value: int = 0):
     For the training set only; validation and test data are batched without it.
     """
     model = augmenter(seed_value)
-    data = tf().data.Dataset.from_tensor_slices((images, labels)).batch(batch_size)
+    data = tf.data.Dataset.from_tensor_slices((images, labels)).batch(batch_size)
     return data.map(lambda x, y: (model(x, training=True), y))
 
 

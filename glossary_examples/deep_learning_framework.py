@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import table
-from ._lib.runtime import keras, seed, tf
 
 LEARNING_RATE = 0.1
 EPOCHS = 30
@@ -50,25 +52,23 @@ def autodiff_gradient(x) -> np.ndarray:
     Float64 here, so the comparison with the hand derivative is not limited
     by float32 rounding.
     """
-    t = tf()
-    x = t.constant(np.asarray(x, dtype="float64"))
-    with t.GradientTape() as tape:
+    x = tf.constant(np.asarray(x, dtype="float64"))
+    with tf.GradientTape() as tape:
         tape.watch(x)
-        y = x**2 * t.sin(x)
+        y = x**2 * tf.sin(x)
     # Element-wise f, so the gradient of sum(y) holds f'(x_i) at every i.
     return tape.gradient(y, x).numpy()
 
 
 def framework_facts() -> dict[str, object]:
     """Which framework runs, and on which devices."""
-    k, t = keras(), tf()
-    y = t.constant([1.0, 2.0]) * 2.0
+    y = tf.constant([1.0, 2.0]) * 2.0
     return {
-        "Keras version": k.__version__,
-        "Keras backend": k.backend.backend(),
-        "TensorFlow version": t.__version__,
-        "CPU devices": [d.name for d in t.config.list_physical_devices("CPU")],
-        "GPU devices found": len(t.config.list_physical_devices("GPU")),
+        "Keras version": keras.__version__,
+        "Keras backend": keras.backend.backend(),
+        "TensorFlow version": tf.__version__,
+        "CPU devices": [d.name for d in tf.config.list_physical_devices("CPU")],
+        "GPU devices found": len(tf.config.list_physical_devices("GPU")),
         "device that computed y = 2 * [1, 2]": y.device,
     }
 
@@ -79,16 +79,15 @@ def one_training_step(seed_value: int = 0) -> dict[str, np.ndarray]:
     A ``Dense(1)`` layer on 4 examples; ``tf.GradientTape`` gives the gradient
     of the mean squared error; ``keras.optimizers.SGD`` updates the weights.
     """
-    k, t = keras(), tf()
-    seed(seed_value)
+    keras.utils.set_random_seed(seed_value)
     x = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [2.0, 1.0]], dtype="float32")
     y = np.array([[1.0], [2.0], [3.0], [5.0]], dtype="float32")
-    layer = k.layers.Dense(1)
+    layer = keras.layers.Dense(1)
     layer.build((None, 2))
-    optimizer = k.optimizers.SGD(learning_rate=LEARNING_RATE)
+    optimizer = keras.optimizers.SGD(learning_rate=LEARNING_RATE)
     kernel_before = layer.kernel.numpy().copy()
-    with t.GradientTape() as tape:
-        loss = k.losses.MeanSquaredError()(y, layer(x))
+    with tf.GradientTape() as tape:
+        loss = keras.losses.MeanSquaredError()(y, layer(x))
     grads = tape.gradient(loss, layer.trainable_variables)  # [d loss/d kernel, d loss/d bias]
     optimizer.apply_gradients(zip(grads, layer.trainable_variables))
     kernel_after = layer.kernel.numpy()
@@ -119,13 +118,12 @@ def fit_linear_model(epochs: int = EPOCHS, seed_value: int = 0) -> dict:
     as one ``tf.data`` pipeline that repeats the full batch, which saves
     ``fit`` from rebuilding its input pipeline at every epoch.
     """
-    k = keras()
     x, y = regression_data()
-    seed(seed_value)
-    model = k.Sequential([k.Input((2,)), k.layers.Dense(1)])
+    keras.utils.set_random_seed(seed_value)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     initial = [w.copy() for w in model.get_weights()]
-    model.compile(optimizer=k.optimizers.SGD(learning_rate=LEARNING_RATE), loss="mse")
-    full_batch = tf().data.Dataset.from_tensors((x, y)).repeat()
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=LEARNING_RATE), loss="mse")
+    full_batch = tf.data.Dataset.from_tensors((x, y)).repeat()
     history = model.fit(full_batch, epochs=epochs, steps_per_epoch=1, shuffle=False, verbose=0)
     return {"initial": initial, "final": model.get_weights(),
             "loss": np.array(history.history["loss"])}

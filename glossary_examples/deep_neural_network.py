@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
 
 from ._lib.report import glue, table
-from ._lib.runtime import full_batch_loop, keras, seed
+from ._lib.runtime import full_batch_loop
 from ._lib.seeds import SEEDS as N_SEEDS
 from ._lib.seeds import Spread, lower, separated
 
@@ -37,7 +38,7 @@ NUMPY_ACTIVATIONS = {
 FOLDS = 3  # the sawtooth of the depth experiment has 2**FOLDS linear pieces
 DEEP = (2,) * FOLDS  # hidden widths of the deep net: 6·FOLDS + 1 parameters
 SHALLOW = (2 * FOLDS,)  # one hidden layer with the same number: 3·(2·FOLDS) + 1
-SEEDS = tuple(range(N_SEEDS))  # training runs per architecture
+SEED_VALUES = tuple(range(N_SEEDS))  # training runs per architecture
 STEPS = 1000
 LEARNING_RATE = 0.01
 
@@ -73,11 +74,10 @@ def forward_rows(x_rows, kernels, biases, activations=ACTIVATIONS) -> np.ndarray
 
 def example_network(seed_value: int = 0):
     """4 → 6 → 5 → 3 (ReLU) → 1 (sigmoid), with random weights and random biases."""
-    k = keras()
-    seed(seed_value)
-    model = k.Sequential(
-        [k.Input((LAYER_SIZES[0],))]
-        + [k.layers.Dense(n, activation=g, bias_initializer="random_normal")
+    keras.utils.set_random_seed(seed_value)
+    model = keras.Sequential(
+        [keras.Input((LAYER_SIZES[0],))]
+        + [keras.layers.Dense(n, activation=g, bias_initializer="random_normal")
            for n, g in zip(LAYER_SIZES[1:], ACTIVATIONS)]
     )
     return model
@@ -152,11 +152,10 @@ def deep_fold_network(k: int):
     Each layer holds relu(u) and relu(-u) of the previous fold u, whose sum
     is |u|; the next layer (or the output) forms 2|u| - 1 from them.
     """
-    kr = keras()
-    model = kr.Sequential(
-        [kr.Input((1,))]
-        + [kr.layers.Dense(2, activation="relu") for _ in range(k)]
-        + [kr.layers.Dense(1)]
+    model = keras.Sequential(
+        [keras.Input((1,))]
+        + [keras.layers.Dense(2, activation="relu") for _ in range(k)]
+        + [keras.layers.Dense(1)]
     )
     first = [np.array([[1.0, -1.0]]), np.zeros(2)]  # relu(x), relu(-x)
     middle = [np.array([[2.0, -2.0], [2.0, -2.0]]), np.array([-1.0, 1.0])]  # ±(2|u| - 1)
@@ -171,11 +170,10 @@ def shallow_fold_network(k: int):
     One unit per linear piece: relu(x - c) starting at each piece's left end c,
     weighted by the change of slope there (slopes alternate -2**k, +2**k).
     """
-    kr = keras()
     n = shallow_fold_units(k)
     starts = -1.0 + 2.0 * np.arange(n) / n
     slope_change = np.where(np.arange(n) == 0, -float(n), 2.0 * n * (-1.0) ** (np.arange(n) + 1))
-    model = kr.Sequential([kr.Input((1,)), kr.layers.Dense(n, activation="relu"), kr.layers.Dense(1)])
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(n, activation="relu"), keras.layers.Dense(1)])
     model.set_weights([np.ones((1, n)), -starts, slope_change[:, None], np.array([1.0])])
     return model
 
@@ -227,17 +225,16 @@ def stacked_relu_nets(inputs, widths, seeds):
     weight, and each kernel is drawn by ``GlorotUniform(seed=...)`` as a
     ``Dense`` layer would draw it. Returns the outputs, one column per network.
     """
-    k = keras()
     h, n_in = inputs, 1
     for l, n in enumerate(widths):
-        layer = k.layers.EinsumDense(
+        layer = keras.layers.EinsumDense(
             "bi,kio->bko" if l == 0 else "bki,kio->bko", output_shape=(len(seeds), n),
             bias_axes="ko", activation="relu" if l < len(widths) - 1 else None)
         h = layer(h)
         layer.kernel.assign(np.stack(
-            [k.initializers.GlorotUniform(seed=100 * s + l)((n_in, n)) for s in seeds]))
+            [keras.initializers.GlorotUniform(seed=100 * s + l)((n_in, n)) for s in seeds]))
         n_in = n
-    return k.layers.Reshape((len(seeds),))(h)
+    return keras.layers.Reshape((len(seeds),))(h)
 
 
 @functools.cache
@@ -245,27 +242,26 @@ def trained() -> dict[str, np.ndarray]:
     """Deep 2-2-2 and shallow 6 ReLU nets, one per seed, trained on 256 samples of fold(x, FOLDS).
 
     Mean squared error, full-batch Adam (``batch_size=256`` in ``fit``), in
-    one compiled loop. All 2 × len(SEEDS) networks are trained together: the
+    one compiled loop. All 2 × len(SEED_VALUES) networks are trained together: the
     loss is the sum of their losses, and as they share no weight, and Adam
     updates every weight from its own gradient, each trains exactly as it
     would alone. Returns each network's predictions on the held-out grid.
     """
-    k = keras()
     x = np.random.default_rng(0).uniform(-1, 1, size=(256, 1)).astype("float32")
     y = fold(x, FOLDS).astype("float32")
-    inputs = k.Input((1,))
-    deep = stacked_relu_nets(inputs, (*DEEP, 1), SEEDS)
-    shallow = stacked_relu_nets(inputs, (*SHALLOW, 1), SEEDS)
-    model = k.Model(inputs, k.layers.Concatenate()([deep, shallow]))
-    optimizer = k.optimizers.Adam(LEARNING_RATE)
+    inputs = keras.Input((1,))
+    deep = stacked_relu_nets(inputs, (*DEEP, 1), SEED_VALUES)
+    shallow = stacked_relu_nets(inputs, (*SHALLOW, 1), SEED_VALUES)
+    model = keras.Model(inputs, keras.layers.Concatenate()([deep, shallow]))
+    optimizer = keras.optimizers.Adam(LEARNING_RATE)
     optimizer.build(model.trainable_variables)
 
     def summed_mse(y_true, y_pred):  # one column per network
-        return k.ops.sum(k.ops.mean(k.ops.square(y_pred - y_true), axis=0))
+        return keras.ops.sum(keras.ops.mean(keras.ops.square(y_pred - y_true), axis=0))
 
     full_batch_loop()(model, optimizer, summed_mse, x, y, STEPS)
     out = model(grid()).numpy()
-    return {"deep": out[:, :len(SEEDS)], "shallow": out[:, len(SEEDS):]}
+    return {"deep": out[:, :len(SEED_VALUES)], "shallow": out[:, len(SEED_VALUES):]}
 
 
 def relative_error(prediction) -> float:

@@ -18,11 +18,12 @@ from __future__ import annotations
 import functools
 import itertools
 
+import keras
 import numpy as np
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed
 
 RATE = 0.5
 HIDDEN = 8  # units before the dropout layer: 2**8 = 256 thinned networks
@@ -31,8 +32,7 @@ SAMPLES = 8000  # thinned networks drawn for the Monte Carlo ensemble
 
 def dropout_once(x, rate: float = RATE, seed_value: int = 0) -> dict[str, np.ndarray]:
     """One call of ``keras.layers.Dropout`` in training and in inference mode."""
-    k = keras()
-    layer = k.layers.Dropout(rate, seed=seed_value)
+    layer = keras.layers.Dropout(rate, seed=seed_value)
     x = np.asarray(x, dtype="float32")[None, :]
     return {
         "input": x[0],
@@ -75,8 +75,7 @@ def training_masks(steps: int = 8, units: int = 16, rate: float = RATE, seed_val
     One call on ``steps`` rows of ones: every row gets its own mask, as every
     example of a batch (and every training step) does.
     """
-    k = keras()
-    layer = k.layers.Dropout(rate, seed=seed_value)
+    layer = keras.layers.Dropout(rate, seed=seed_value)
     return layer(np.ones((steps, units), dtype="float32"), training=True).numpy()
 
 
@@ -93,15 +92,14 @@ def small_network(seed_value: int = 0):
     the dropout layer receives), ``linear`` (the logit, linear after the
     dropout) and ``sigmoid`` (the same logit through a sigmoid).
     """
-    k = keras()
-    seed(seed_value)
-    inputs = k.Input((4,))
-    hidden = k.layers.Dense(HIDDEN, activation="relu")(inputs)
-    dropped = k.layers.Dropout(RATE, seed=seed_value)(hidden)
-    logit = k.layers.Dense(1)(dropped)
-    prob = k.layers.Activation("sigmoid")(logit)
-    return {"hidden": k.Model(inputs, hidden), "linear": k.Model(inputs, logit),
-            "sigmoid": k.Model(inputs, prob)}
+    keras.utils.set_random_seed(seed_value)
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Dense(HIDDEN, activation="relu")(inputs)
+    dropped = keras.layers.Dropout(RATE, seed=seed_value)(hidden)
+    logit = keras.layers.Dense(1)(dropped)
+    prob = keras.layers.Activation("sigmoid")(logit)
+    return {"hidden": keras.Model(inputs, hidden), "linear": keras.Model(inputs, logit),
+            "sigmoid": keras.Model(inputs, prob)}
 
 
 def example_inputs(seed_value: int = 0) -> np.ndarray:

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS, Spread, separated
 
 N_TRAIN = 200  # training examples
@@ -90,23 +92,21 @@ def make_data(seed_value: int = 0) -> dict[str, np.ndarray]:
 
 def build(seed_value: int = 0):
     """Dense(64, relu) → Dense(64, relu) → Dense(1, sigmoid), RMSprop, binary cross-entropy."""
-    k = keras()
-    seed(seed_value)
-    model = k.Sequential([
-        k.Input((2,)),
-        k.layers.Dense(UNITS, activation="relu"),
-        k.layers.Dense(UNITS, activation="relu"),
-        k.layers.Dense(1, activation="sigmoid"),
+    keras.utils.set_random_seed(seed_value)
+    model = keras.Sequential([
+        keras.Input((2,)),
+        keras.layers.Dense(UNITS, activation="relu"),
+        keras.layers.Dense(UNITS, activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid"),
     ])
-    model.compile(optimizer=k.optimizers.RMSprop(LEARNING_RATE), loss="binary_crossentropy")
+    model.compile(optimizer=keras.optimizers.RMSprop(LEARNING_RATE), loss="binary_crossentropy")
     return model
 
 
 def keep_weights_callback():
     """A callback that keeps a copy of the model's weights after every epoch."""
-    k = keras()
 
-    class KeepWeights(k.callbacks.Callback):
+    class KeepWeights(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
             self.weights = []
 
@@ -123,14 +123,13 @@ def train_with_early_stopping() -> dict:
     At most EPOCHS epochs of batches of 20, reshuffled every epoch; the
     validation loss is computed after each epoch by ``validation_data``.
     """
-    k, t = keras(), tf()
     d = make_data(0)
     model = build(0)
-    stopper = k.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE,
+    stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=PATIENCE,
                                         restore_best_weights=True)
     keep = keep_weights_callback()
-    data = t.data.Dataset.from_tensor_slices((d["x_train"], d["y_train"])).shuffle(N_TRAIN, seed=0)
-    validation = t.data.Dataset.from_tensors((d["x_val"], d["y_val"]))
+    data = tf.data.Dataset.from_tensor_slices((d["x_train"], d["y_train"])).shuffle(N_TRAIN, seed=0)
+    validation = tf.data.Dataset.from_tensors((d["x_val"], d["y_val"]))
     history = model.fit(data.batch(BATCH).repeat(), epochs=EPOCHS, steps_per_epoch=STEPS,
                         validation_data=validation, callbacks=[stopper, keep], shuffle=False,
                         verbose=0)
@@ -206,28 +205,26 @@ def stacked_model():
     (RMSprop works weight by weight). Copy k's kernels are Glorot-uniform
     draws with seed k (plus 100 per layer).
     """
-    k = keras()
 
     def init(offset):
         def stacked_glorot(shape, dtype=None):
-            return np.stack([k.initializers.GlorotUniform(seed=offset + s)(shape[1:])
+            return np.stack([keras.initializers.GlorotUniform(seed=offset + s)(shape[1:])
                              for s in range(SEEDS)])
         return stacked_glorot
 
-    layers = [k.Input((SEEDS, 2))]
+    layers = [keras.Input((SEEDS, 2))]
     for i, (units, activation) in enumerate(((UNITS, "relu"), (UNITS, "relu"), (1, "sigmoid"))):
-        layers.append(k.layers.EinsumDense("bki,kio->bko", (SEEDS, units), bias_axes="ko",
+        layers.append(keras.layers.EinsumDense("bki,kio->bko", (SEEDS, units), bias_axes="ko",
                                            activation=activation,
                                            kernel_initializer=init(100 * i)))
-    model = k.Sequential(layers)
-    model.compile(optimizer=k.optimizers.RMSprop(LEARNING_RATE), loss=summed_crossentropy)
+    model = keras.Sequential(layers)
+    model.compile(optimizer=keras.optimizers.RMSprop(LEARNING_RATE), loss=summed_crossentropy)
     return model
 
 
 def summed_crossentropy(y_true, y_pred):
     """The stacked model's loss: the copies' cross-entropies added, averaged over the batch."""
-    k = keras()
-    return k.ops.mean(k.ops.sum(k.losses.binary_crossentropy(y_true, y_pred), axis=-1))
+    return keras.ops.mean(keras.ops.sum(keras.losses.binary_crossentropy(y_true, y_pred), axis=-1))
 
 
 def fit_compiled(model, x, y, x_val, y_val, order):
@@ -239,25 +236,24 @@ def fit_compiled(model, x, y, x_val, y_val, order):
     RMSprop update. After each epoch it records every copy's mean
     cross-entropy on the validation set and a copy of the weights.
     """
-    k, t = keras(), tf()
     variables = model.trainable_variables
     model.optimizer.build(variables)
-    x, y, x_val, y_val, order = (t.constant(a) for a in (x, y, x_val, y_val, order))
+    x, y, x_val, y_val, order = (tf.constant(a) for a in (x, y, x_val, y_val, order))
     epochs = len(order)
 
-    @t.function
+    @tf.function
     def loop():
-        val = t.TensorArray(t.float32, size=epochs)
-        kept = [t.TensorArray(t.float32, size=epochs) for _ in variables]
-        for epoch in t.range(epochs):
-            for start in t.range(0, len(x), BATCH):
+        val = tf.TensorArray(tf.float32, size=epochs)
+        kept = [tf.TensorArray(tf.float32, size=epochs) for _ in variables]
+        for epoch in tf.range(epochs):
+            for start in tf.range(0, len(x), BATCH):
                 batch = order[epoch, start:start + BATCH]
-                with t.GradientTape() as tape:
-                    loss = summed_crossentropy(t.gather(y, batch),
-                                               model(t.gather(x, batch), training=True))
+                with tf.GradientTape() as tape:
+                    loss = summed_crossentropy(tf.gather(y, batch),
+                                               model(tf.gather(x, batch), training=True))
                 grads = tape.gradient(loss, variables)
                 model.optimizer.apply_gradients(zip(grads, variables))
-            val = val.write(epoch, k.ops.mean(k.losses.binary_crossentropy(y_val, model(x_val)),
+            val = val.write(epoch, keras.ops.mean(keras.losses.binary_crossentropy(y_val, model(x_val)),
                                               axis=0))
             kept = [a.write(epoch, v.value) for a, v in zip(kept, variables)]
         return val.stack(), [a.stack() for a in kept]
@@ -278,12 +274,11 @@ def compare() -> dict[str, np.ndarray]:
     only at those two points. Each epoch takes the examples in a new order,
     the one ``Dataset.shuffle(N_TRAIN, seed=0)`` gives (shared by the copies).
     """
-    t = tf()
     data = [make_data(s) for s in range(SEEDS)]
     stack = {key: np.stack([d[key] for d in data], axis=1) for key in data[0]}  # (n, 5, ...)
-    seed(0)
+    keras.utils.set_random_seed(0)
     model = stacked_model()
-    shuffles = t.data.Dataset.range(N_TRAIN).shuffle(N_TRAIN, seed=0).batch(N_TRAIN)
+    shuffles = tf.data.Dataset.range(N_TRAIN).shuffle(N_TRAIN, seed=0).batch(N_TRAIN)
     order = shuffles.repeat(EPOCHS).batch(EPOCHS).get_single_element()  # (epochs, N_TRAIN)
     val, weights = fit_compiled(model, stack["x_train"], stack["y_train"], stack["x_val"],
                                 stack["y_val"], order)

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import table
-from ._lib.runtime import keras
 
 VERTICAL = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]], dtype="float32")
 HORIZONTAL = VERTICAL.T.copy()
@@ -59,8 +60,7 @@ def cross_correlate(x: np.ndarray, w: np.ndarray, padding: str = "valid") -> np.
 
 def keras_filter(x: np.ndarray, w: np.ndarray, padding: str = "valid") -> np.ndarray:
     """``keras.layers.Conv2D(1, 3)`` with ``w`` copied in by ``set_weights``, no bias."""
-    k = keras()
-    conv = k.layers.Conv2D(1, w.shape, padding=padding, use_bias=False)
+    conv = keras.layers.Conv2D(1, w.shape, padding=padding, use_bias=False)
     conv.build((None, *x.shape, 1))
     conv.set_weights([np.asarray(w, dtype="float32")[:, :, None, None]])
     return conv(np.asarray(x, dtype="float32")[None, :, :, None]).numpy()[0, :, :, 0]

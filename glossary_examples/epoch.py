@@ -20,10 +20,12 @@ from __future__ import annotations
 import functools
 import math
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS, Spread, lower
 
 # The overfitting experiment: few examples, a model with thousands of weights.
@@ -53,9 +55,8 @@ def batch_sizes(n: int, batch_size: int) -> list[int]:
 def _tracing_classes():
     """A layer that records which examples a training step sees, and a callback
     that counts steps per epoch and keeps the weights before every step."""
-    k = keras()
 
-    class RecordIds(k.layers.Layer):
+    class RecordIds(keras.layers.Layer):
         """Input columns: (example id, feature). Records the ids in training,
         passes only the feature on."""
 
@@ -68,7 +69,7 @@ def _tracing_classes():
                 self.batches.append(np.asarray(inputs)[:, 0].astype(int))
             return inputs[:, 1:]
 
-    class CountSteps(k.callbacks.Callback):
+    class CountSteps(keras.callbacks.Callback):
         def __init__(self):
             super().__init__()
             self.steps: list[int] = []
@@ -103,19 +104,18 @@ def trace_fit(n: int, batch_size: int, epochs: int, source: str = "arrays",
     shuffled with its own seed. Returns, per epoch, the example ids of each
     batch and the steps counted by a callback, plus the ``History``.
     """
-    k = keras()
     RecordIds, CountSteps = _tracing_classes()
-    seed(seed_value)
+    keras.utils.set_random_seed(seed_value)
     x, y = _id_data(n)
     recorder = RecordIds()
-    model = k.Sequential([k.Input((2,)), recorder, k.layers.Dense(1)])
-    model.compile(optimizer=k.optimizers.SGD(0.1), loss="mse", run_eagerly=True)
+    model = keras.Sequential([keras.Input((2,)), recorder, keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", run_eagerly=True)
     counter = CountSteps()
     if source == "arrays":
         history = model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True,
                             verbose=0, callbacks=[counter])
     elif source == "dataset":
-        data = (tf().data.Dataset.from_tensor_slices((x, y))
+        data = (tf.data.Dataset.from_tensor_slices((x, y))
                 .shuffle(n, seed=seed_value).batch(batch_size))
         history = model.fit(data, epochs=epochs, shuffle=False, verbose=0, callbacks=[counter])
     else:
@@ -154,8 +154,7 @@ def show_example() -> None:
 
 def show_nb_epoch() -> None:
     """Keras 1 called the argument ``nb_epoch``; Keras 3's ``fit`` rejects it."""
-    k = keras()
-    model = k.Sequential([k.Input((1,)), k.layers.Dense(1)])
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse", run_eagerly=True)  # 2 tiny epochs: no graph needed
     x = np.zeros((4, 1), dtype="float32")
     try:
@@ -196,10 +195,9 @@ def stacked_init(sizes, seeds) -> list[np.ndarray]:
     biases are 0, as in a ``Dense`` layer. Returns [W1, b1, W2, b2, ...] of
     shapes (K, fan_in, fan_out) and (K, 1, fan_out): slice k holds network k.
     """
-    k = keras()
     weights = []
     for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        kernels = [k.initializers.GlorotUniform(seed=100 * s + layer)((fan_in, fan_out))
+        kernels = [keras.initializers.GlorotUniform(seed=100 * s + layer)((fan_in, fan_out))
                    for s in seeds]
         weights += [np.stack(kernels), np.zeros((len(seeds), 1, fan_out), "float32")]
     return weights
@@ -207,8 +205,7 @@ def stacked_init(sizes, seeds) -> list[np.ndarray]:
 
 def stacked_mlp(sizes, seeds):
     """``stacked_init`` as ``tf.Variable``s, ready for training."""
-    t = tf()
-    return [t.Variable(w) for w in stacked_init(sizes, seeds)]
+    return [tf.Variable(w) for w in stacked_init(sizes, seeds)]
 
 
 def network(stacked_weights, k: int) -> list[np.ndarray]:
@@ -222,10 +219,9 @@ def stacked_apply(params, x, activation):
     One ``einsum`` per layer computes the K matrix products at once; network
     k reads only slice k of the weights, so the K networks never mix.
     """
-    t = tf()
     h = x
     for i in range(0, len(params), 2):
-        h = t.einsum("knd,kdh->knh", h, params[i]) + params[i + 1]
+        h = tf.einsum("knd,kdh->knh", h, params[i]) + params[i + 1]
         if i + 2 < len(params):  # hidden layers; the output layer is linear
             h = activation(h)
     return h
@@ -246,34 +242,32 @@ def flatten(weights) -> np.ndarray:
 
 def unflatten(theta, shapes):
     """The arrays of the given shapes back out of the flat vector ``theta`` (as tensors)."""
-    t = tf()
-    pieces = t.split(theta, [int(np.prod(shape)) for shape in shapes])
-    return [t.reshape(piece, shape) for piece, shape in zip(pieces, shapes)]
+    pieces = tf.split(theta, [int(np.prod(shape)) for shape in shapes])
+    return [tf.reshape(piece, shape) for piece, shape in zip(pieces, shapes)]
 
 
 @functools.cache
 def _epoch_loop():
     """Mini-batch training of K stacked networks, epochs ``first`` to ``last``, as one graph."""
-    t = tf()
 
     def mse(params, x, y):  # per network: (K,)
-        x = t.broadcast_to(x, (params[0].shape[0], *x.shape))
-        return t.reduce_mean(t.square(stacked_apply(params, x, t.tanh) - y), axis=[1, 2])
+        x = tf.broadcast_to(x, (params[0].shape[0], *x.shape))
+        return tf.reduce_mean(tf.square(stacked_apply(params, x, tf.tanh) - y), axis=[1, 2])
 
-    @t.function
+    @tf.function
     def loop(theta, shapes, optimizer, x, y, x_val, y_val, orders, batch_size, first, last):
         n = orders.shape[2]
-        train_mse = t.TensorArray(t.float32, size=last - first)
-        val_mse = t.TensorArray(t.float32, size=last - first)
-        for e in t.range(first, last):
-            for start in t.range(0, n, batch_size):
+        train_mse = tf.TensorArray(tf.float32, size=last - first)
+        val_mse = tf.TensorArray(tf.float32, size=last - first)
+        for e in tf.range(first, last):
+            for start in tf.range(0, n, batch_size):
                 ids = orders[:, e, start:start + batch_size]  # (K, B): each network its own batch
-                with t.GradientTape() as tape:
+                with tf.GradientTape() as tape:
                     params = unflatten(theta, shapes)
-                    pred = stacked_apply(params, t.gather(x, ids), t.tanh)
+                    pred = stacked_apply(params, tf.gather(x, ids), tf.tanh)
                     # The sum of the K networks' mean losses: the weights of
                     # network k get the gradient of its own loss, as if alone.
-                    loss = t.reduce_sum(t.reduce_mean(t.square(pred - t.gather(y, ids)), axis=[1, 2]))
+                    loss = tf.reduce_sum(tf.reduce_mean(tf.square(pred - tf.gather(y, ids)), axis=[1, 2]))
                 optimizer.apply_gradients([(tape.gradient(loss, theta), theta)])
             params = unflatten(theta, shapes)
             train_mse = train_mse.write(e - first, mse(params, x, y))
@@ -297,17 +291,16 @@ def train_for_many_epochs(epochs: int = EPOCHS) -> dict:
     validation examples is recorded. The weights after the first epoch are
     kept for ``cross_check``.
     """
-    k, t = keras(), tf()
     d = overfitting_data()
     initial = stacked_init([N_FEATURES, UNITS, UNITS, 1], SEED_VALUES)
     shapes = tuple(w.shape for w in initial)
-    theta = t.Variable(flatten(initial))
-    optimizer = k.optimizers.Adam(LEARNING_RATE)
+    theta = tf.Variable(flatten(initial))
+    optimizer = keras.optimizers.Adam(LEARNING_RATE)
     optimizer.build([theta])
-    data = [t.constant(d[key]) for key in ("x_train", "y_train", "x_val", "y_val")]
-    orders = t.constant(epoch_orders(SEED_VALUES, epochs, N_TRAIN))
+    data = [tf.constant(d[key]) for key in ("x_train", "y_train", "x_val", "y_val")]
+    orders = tf.constant(epoch_orders(SEED_VALUES, epochs, N_TRAIN))
     loop = _epoch_loop()
-    batch, zero, one, last = (t.constant(v) for v in (BATCH, 0, 1, epochs))
+    batch, zero, one, last = (tf.constant(v) for v in (BATCH, 0, 1, epochs))
     first = loop(theta, shapes, optimizer, *data, orders, batch, zero, one)  # epoch 1, then the rest
     after_first = [w.numpy() for w in unflatten(theta, shapes)]
     rest = loop(theta, shapes, optimizer, *data, orders, batch, one, last)
@@ -409,22 +402,21 @@ def first_epoch_with_fit(run: dict, k: int = 0):
     same Adam: one epoch of ``model.fit``. Returns the model and the steps a
     callback counted in that epoch.
     """
-    ks, t = keras(), tf()
     d = run["data"]
-    model = ks.Sequential([
-        ks.Input((N_FEATURES,)),
-        ks.layers.Dense(UNITS, activation="tanh"),
-        ks.layers.Dense(UNITS, activation="tanh"),
-        ks.layers.Dense(1),
+    model = keras.Sequential([
+        keras.Input((N_FEATURES,)),
+        keras.layers.Dense(UNITS, activation="tanh"),
+        keras.layers.Dense(UNITS, activation="tanh"),
+        keras.layers.Dense(1),
     ])
     model.set_weights(network(run["initial"], k))
     # Eagerly: for 4 steps, cheaper than compiling a training function.
-    model.compile(optimizer=ks.optimizers.Adam(LEARNING_RATE), loss="mse", run_eagerly=True)
+    model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="mse", run_eagerly=True)
     order = run["orders"][k, 0]
-    batches = (t.data.Dataset.from_tensor_slices((d["x_train"][order], d["y_train"][order]))
+    batches = (tf.data.Dataset.from_tensor_slices((d["x_train"][order], d["y_train"][order]))
                .batch(BATCH))
     steps = []
-    count = ks.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: steps.append(batch))
+    count = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: steps.append(batch))
     model.fit(batches, epochs=1, shuffle=False, verbose=0, callbacks=[count])
     return model, len(steps)
 

@@ -23,12 +23,28 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
-from . import gradient_clipping as clipping
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
+from .gradient_clipping import (
+    clipped_steps,
+    EXPLODING_GAIN,
+    final_losses,
+    max_step,
+    rnn_task,
+    rnn_weights,
+    Run,
+    SAFETY_NET,
+    select,
+    target_variance,
+    train_runs,
+    TRAIN_STEPS,
+    UNITS,
+)
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, tf
 from ._lib.seeds import SEEDS, Spread, lower
 from .vanishing_gradient import (
     DEPTH,
@@ -42,10 +58,8 @@ from .vanishing_gradient import (
 )
 
 GAINS = (0.9, 1.0, 1.1, 1.2)  # spectral radius of the recurrent kernel
-EXPLODING_GAIN = clipping.EXPLODING_GAIN  # 1.2
 LEARNING_RATES = (0.01, 0.1)
 THRESHOLDS = (0.01, 1.0, 100.0, 10000.0)  # clipnorm values tried
-SAFETY_NET = clipping.SAFETY_NET  # the loose clipnorm of the reference run
 REFERENCE_LR = 0.01
 
 
@@ -64,10 +78,9 @@ def linear_rnn(gain: float):
     """A function of the seed: a 32-unit ``SimpleRNN`` without activation whose
     recurrent kernel is ``gain`` × an orthogonal matrix, so every eigenvalue has
     modulus ``gain``."""
-    k = keras()
-    return lambda s: k.layers.SimpleRNN(
-        32, activation="linear", kernel_initializer=k.initializers.GlorotUniform(seed=s),
-        recurrent_initializer=k.initializers.Orthogonal(gain=gain, seed=s))
+    return lambda s: keras.layers.SimpleRNN(
+        32, activation="linear", kernel_initializer=keras.initializers.GlorotUniform(seed=s),
+        recurrent_initializer=keras.initializers.Orthogonal(gain=gain, seed=s))
 
 
 @functools.cache
@@ -84,12 +97,11 @@ def time_step_growth() -> dict[float, dict]:
 
 def deep_net_setups() -> dict:
     """12-layer nets: a healthy one and two with too-large initial weights."""
-    k = keras()
     return {
-        "ReLU, He std": ("relu", lambda s: k.initializers.HeNormal(seed=s)),
-        "ReLU, 1.5 x He std": ("relu", lambda s: k.initializers.VarianceScaling(
+        "ReLU, He std": ("relu", lambda s: keras.initializers.HeNormal(seed=s)),
+        "ReLU, 1.5 x He std": ("relu", lambda s: keras.initializers.VarianceScaling(
             scale=2.0 * 1.5**2, mode="fan_in", distribution="truncated_normal", seed=s)),
-        "tanh, std 3/sqrt(fan_in)": ("tanh", lambda s: k.initializers.VarianceScaling(
+        "tanh, std 3/sqrt(fan_in)": ("tanh", lambda s: keras.initializers.VarianceScaling(
             scale=9.0, mode="fan_in", distribution="truncated_normal", seed=s)),
     }
 
@@ -108,9 +120,9 @@ def forward_growth(gain: float = EXPLODING_GAIN) -> np.ndarray:
     on its own task, per seed and step: the forward pass grows too."""
     out = []
     for s in range(SEEDS):
-        kernel, recurrent, bias, _, _ = clipping.rnn_weights(gain, s)
-        x, _ = clipping.rnn_task(s)
-        h, norms = np.zeros((len(x), clipping.UNITS)), []
+        kernel, recurrent, bias, _, _ = rnn_weights(gain, s)
+        x, _ = rnn_task(s)
+        h, norms = np.zeros((len(x), UNITS)), []
         for t in range(x.shape[1]):
             h = x[:, t, None] * kernel + h @ recurrent + bias
             norms.append(np.linalg.norm(h))
@@ -141,14 +153,13 @@ def numpy_input_gradients(kernel, recurrent, head, x, y) -> np.ndarray:
 def cross_check(gain: float = EXPLODING_GAIN) -> dict[str, float]:
     """The formula's gradient equals ``tf.GradientTape`` through Keras's
     ``SimpleRNN`` (asserted), and grows by the spectral radius per step."""
-    k, t = keras(), tf()
     x, y = random_sequences()
     layer = linear_rnn(gain)(0)
-    head = k.initializers.GlorotUniform(seed=1000)((32, 1)).numpy()
-    xt = t.constant(x)
-    with t.GradientTape() as tape:
+    head = keras.initializers.GlorotUniform(seed=1000)((32, 1)).numpy()
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
         tape.watch(xt)
-        loss = t.reduce_mean(t.square(layer(xt) @ head - y))
+        loss = tf.reduce_mean(tf.square(layer(xt) @ head - y))
     g = tape.gradient(loss, xt).numpy().astype("float64")
     keras_norms = np.sqrt((g**2).sum(axis=(0, 2)))
     kernel, recurrent, _ = layer.get_weights()
@@ -169,13 +180,12 @@ def training_runs() -> dict:
     """The claim's runs, each on ``SEEDS`` seeds, trained by the stacked loop of
     :func:`~glossary_examples.gradient_clipping.train_runs` (Keras's rules)."""
     seeds = range(SEEDS)
-    Run = clipping.Run
     runs = [Run(1.0, s, REFERENCE_LR, mode, SAFETY_NET)
             for mode in ("clipnorm", "no clipping") for s in seeds]
     runs += [Run(EXPLODING_GAIN, s, REFERENCE_LR) for s in seeds]
     runs += [Run(EXPLODING_GAIN, s, lr, "clipnorm", c)
              for lr in LEARNING_RATES for c in THRESHOLDS for s in seeds]
-    return clipping.train_runs(runs)
+    return train_runs(runs)
 
 
 def _spread_or_diverged(values: np.ndarray):
@@ -185,20 +195,20 @@ def _spread_or_diverged(values: np.ndarray):
 
 def _glue_claim_numbers(res, reference, clipped, first_norm, healthy_plain) -> None:
     """The numbers the claim box quotes (glued for the page's prose)."""
-    final = functools.partial(clipping.final_losses, res, gain=EXPLODING_GAIN, mode="clipnorm")
+    final = functools.partial(final_losses, res, gain=EXPLODING_GAIN, mode="clipnorm")
     glue("ref_lr", REFERENCE_LR)
     glue("ref_mean", reference.mean)
     glue("first_norm_min", float(first_norm.min()))
     glue("healthy_diverged", int(np.sum(~np.isfinite(healthy_plain))))
-    glue("safety_steps", int(clipping.clipped_steps(res, gain=1.0, mode="clipnorm").max()))
+    glue("safety_steps", int(clipped_steps(res, gain=1.0, mode="clipnorm").max()))
     glue("c1_slow_min", float(np.min(final(lr=0.01, threshold=1.0))))
     glue("c1_slow_clipped", int(clipped[(0.01, 1.0)].min()))
     glue("c1_fast_mean", float(np.mean(final(lr=0.1, threshold=1.0))))
     glue("c100_slow_mean", float(np.mean(final(lr=0.01, threshold=100.0))))
     glue("c100_slow_clipped", int(clipped[(0.01, 100.0)].max()))
     glue("c100_fast_diverged", int(np.sum(~np.isfinite(final(lr=0.1, threshold=100.0)))))
-    glue("max_move", clipping.max_step(0.01, 1.0) * clipping.TRAIN_STEPS)
-    glue("predict_zero", clipping.target_variance())
+    glue("max_move", max_step(0.01, 1.0) * TRAIN_STEPS)
+    glue("predict_zero", target_variance())
 
 
 def check_exploding_gradient_clipping() -> ClaimCheck:
@@ -212,7 +222,7 @@ def check_exploding_gradient_clipping() -> ClaimCheck:
     learning rates.
     """
     res = training_runs()
-    final = functools.partial(clipping.final_losses, res)
+    final = functools.partial(final_losses, res)
     reference = Spread.of(final(gain=1.0, lr=REFERENCE_LR, mode="clipnorm"))
     works, rows, clipped = {}, {}, {}
     for lr in LEARNING_RATES:
@@ -221,7 +231,7 @@ def check_exploding_gradient_clipping() -> ClaimCheck:
             ok = bool(np.all(np.isfinite(v))) and not lower(reference, Spread.of(v))
             works[(lr, c)] = ok
             rows[f"lr {lr:g}, clipnorm={c:g} (lr·c = {lr * c:g})"] = _spread_or_diverged(v)
-            clipped[(lr, c)] = clipping.clipped_steps(res, gain=EXPLODING_GAIN, lr=lr,
+            clipped[(lr, c)] = clipped_steps(res, gain=EXPLODING_GAIN, lr=lr,
                                                       mode="clipnorm", threshold=c)
     unclipped = final(gain=EXPLODING_GAIN, lr=REFERENCE_LR, mode="no clipping")
     diverged_without = bool(np.all(~np.isfinite(unclipped)))
@@ -231,7 +241,7 @@ def check_exploding_gradient_clipping() -> ClaimCheck:
         verdict = "holds"
     else:
         verdict = "conditions"
-    first_norm = res["raw norm"][clipping.select(res, gain=EXPLODING_GAIN), 0]
+    first_norm = res["raw norm"][select(res, gain=EXPLODING_GAIN), 0]
     healthy_plain = final(gain=1.0, lr=REFERENCE_LR, mode="no clipping")
     _glue_claim_numbers(res, reference, clipped, first_norm, healthy_plain)
     glue("n_works", sum(works.values()))
@@ -243,10 +253,10 @@ def check_exploding_gradient_clipping() -> ClaimCheck:
             "radius 1.2, no clipping, lr 0.01": _spread_or_diverged(unclipped),
             "radius 1 (Keras default), no clipping, lr 0.01": _spread_or_diverged(healthy_plain),
             f"reference: radius 1, lr 0.01, clipnorm={SAFETY_NET:g}": reference,
-            "loss of always predicting 0": clipping.target_variance(),
+            "loss of always predicting 0": target_variance(),
             **{f"radius 1.2, {name}": value for name, value in rows.items()},
             **{f"steps clipped, lr {lr:g}, c {c:g} (fewest–most seed; until nan)":
-               f"{int(n.min())}–{int(n.max())} of {clipping.TRAIN_STEPS}"
+               f"{int(n.min())}–{int(n.max())} of {TRAIN_STEPS}"
                for (lr, c), n in clipped.items()},
             "settings that train as well as the reference": [
                 f"lr {lr:g}, c {c:g}" for (lr, c), ok in works.items() if ok],
@@ -284,13 +294,13 @@ def plot_training():
 
     res = training_runs()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained", sharey=True)
-    steps = np.arange(1, clipping.TRAIN_STEPS + 1)
-    ref = res["loss"][clipping.select(res, gain=1.0, lr=REFERENCE_LR, mode="clipnorm")]
+    steps = np.arange(1, TRAIN_STEPS + 1)
+    ref = res["loss"][select(res, gain=1.0, lr=REFERENCE_LR, mode="clipnorm")]
     for ax, lr in zip(axes, LEARNING_RATES):
         ax.plot(steps, np.median(ref, axis=0), "k--", lw=1,
                 label=f"reference: radius 1, lr {REFERENCE_LR:g}, clipnorm={SAFETY_NET:g}")
         for i, c in enumerate(THRESHOLDS):
-            loss = res["loss"][clipping.select(res, gain=EXPLODING_GAIN, lr=lr, mode="clipnorm",
+            loss = res["loss"][select(res, gain=EXPLODING_GAIN, lr=lr, mode="clipnorm",
                                                threshold=c)]
             ax.fill_between(steps, np.fmin.reduce(loss, axis=0), np.fmax.reduce(loss, axis=0),
                             color=f"C{i}", alpha=0.2, lw=0)  # fmin/fmax skip nan

@@ -20,10 +20,11 @@ from __future__ import annotations
 import functools
 import math
 
+import keras
 import numpy as np
 
 from ._lib.report import glue, table
-from ._lib.runtime import full_batch_loop, keras, seed
+from ._lib.runtime import full_batch_loop
 
 # Two hand-made filters for the example: vertical and horizontal edges (Prewitt).
 VERTICAL = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]], dtype="float32")
@@ -68,14 +69,13 @@ def keras_feature_maps(x: np.ndarray, filters: np.ndarray, biases=None, p: int =
     ``x`` is ``(height, width, channels)``; ``filters`` is ``(f, f, channels, K)``.
     Returns the output ``(height', width', K)``: feature map ``k`` is ``out[..., k]``.
     """
-    k = keras()
     f, _, channels, count = filters.shape
-    conv = k.layers.Conv2D(count, f, strides=s)
+    conv = keras.layers.Conv2D(count, f, strides=s)
     conv.build((None, None, None, channels))
     conv.set_weights([filters, np.zeros(count, "float32") if biases is None else biases])
     y = np.asarray(x, dtype="float32")[None]
     if p:
-        y = k.layers.ZeroPadding2D(p)(y)
+        y = keras.layers.ZeroPadding2D(p)(y)
     return conv(y).numpy()[0]
 
 
@@ -94,16 +94,15 @@ def shape_table() -> list[dict]:
     applied to zero images of each side after ``ZeroPadding2D(p)``; then the
     ``padding="same"`` mode, which gives ``⌈n/s⌉``.
     """
-    k = keras()
     rows = []
     for f in KERNELS:
         for s in STRIDES:
-            conv = k.layers.Conv2D(8, f, strides=s)
-            same = k.layers.Conv2D(8, f, strides=s, padding="same")
+            conv = keras.layers.Conv2D(8, f, strides=s)
+            same = keras.layers.Conv2D(8, f, strides=s, padding="same")
             for n in SIDES:
                 x = np.zeros((1, n, n, 3), dtype="float32")
                 for p in PADDINGS:
-                    got = tuple(conv(k.layers.ZeroPadding2D(p)(x)).shape[1:])
+                    got = tuple(conv(keras.layers.ZeroPadding2D(p)(x)).shape[1:])
                     want = (map_side(n, f, p, s),) * 2 + (8,)
                     assert got == want, (n, f, p, s, got, want)
                     rows.append({"n": n, "f": f, "p": p, "s": s, "keras": got, "formula": want})
@@ -154,23 +153,21 @@ def digits_split() -> dict[str, np.ndarray]:
 
 def small_cnn(seed_value: int = 0):
     """A tiny CNN for 8×8 digits: one ``Conv2D`` of 4 filters, ReLU, 2×2 max pooling, 10 logits."""
-    k = keras()
-    return k.Sequential([
-        k.Input((8, 8, 1)),
-        k.layers.Conv2D(CNN_FILTERS, 3, padding="same", name="conv",
-                        kernel_initializer=k.initializers.GlorotUniform(seed=seed_value)),
-        k.layers.ReLU(name="relu"),
-        k.layers.MaxPooling2D(2, name="pool"),
-        k.layers.Flatten(name="flatten"),
-        k.layers.Dense(10, name="logits",
-                       kernel_initializer=k.initializers.GlorotUniform(seed=seed_value + 1)),
+    return keras.Sequential([
+        keras.Input((8, 8, 1)),
+        keras.layers.Conv2D(CNN_FILTERS, 3, padding="same", name="conv",
+                        kernel_initializer=keras.initializers.GlorotUniform(seed=seed_value)),
+        keras.layers.ReLU(name="relu"),
+        keras.layers.MaxPooling2D(2, name="pool"),
+        keras.layers.Flatten(name="flatten"),
+        keras.layers.Dense(10, name="logits",
+                       kernel_initializer=keras.initializers.GlorotUniform(seed=seed_value + 1)),
     ], name="tiny_cnn")
 
 
 def maps_of(model, images: np.ndarray) -> np.ndarray:
     """The feature maps of the model's ``conv`` layer: a model that stops at that layer."""
-    k = keras()
-    first = k.Model(model.inputs[0], model.get_layer("conv").output)
+    first = keras.Model(model.inputs[0], model.get_layer("conv").output)
     return first(images).numpy()
 
 
@@ -183,13 +180,12 @@ def trained_cnn(seed_value: int = 0) -> dict:
     ``feature_map`` with the learned filters (``padding="same"`` is one pixel
     of zeros for a 3×3 filter at stride 1).
     """
-    k = keras()
-    seed(seed_value)
+    keras.utils.set_random_seed(seed_value)
     data = digits_split()
     model = small_cnn(seed_value)
-    optimizer = k.optimizers.Adam(CNN_LEARNING_RATE)
+    optimizer = keras.optimizers.Adam(CNN_LEARNING_RATE)
     optimizer.build(model.trainable_variables)
-    loss = k.losses.SparseCategoricalCrossentropy(from_logits=True)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     full_batch_loop()(model, optimizer, loss, data["x_train"], data["y_train"], CNN_STEPS)
     logits = model(data["x_test"]).numpy()
     accuracy = float(np.mean(logits.argmax(axis=1) == data["y_test"]))
@@ -220,12 +216,11 @@ def show_example() -> None:
 
 def show_channels() -> None:
     """How many feature maps a Conv2D makes: one per filter, whatever the input channels."""
-    k = keras()
-    seed(0)
+    keras.utils.set_random_seed(0)
     rows = {}
     for channels in (1, 3):
         for count in (1, 2, 8):
-            conv = k.layers.Conv2D(count, 3)
+            conv = keras.layers.Conv2D(count, 3)
             y = conv(np.zeros((1, 8, 8, channels), dtype="float32"))
             rows[f"input 8x8x{channels}, Conv2D({count}, 3)"] = (
                 f"kernel {tuple(conv.kernel.shape)}, output {tuple(y.shape[1:])}: {count} map(s)")

@@ -18,10 +18,11 @@ True
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import table
-from ._lib.runtime import keras, seed
 
 # The source's example: a 5x5 binary image and a 3x3 filter.
 IMAGE = np.array(
@@ -91,13 +92,12 @@ def keras_conv(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     padding, stride 1. Returns the feature map(s) in the shape ``x`` and ``w``
     imply: (H', W') for one channel and one filter, else (H', W', K).
     """
-    k = keras()
     single = x.ndim == 2
     x4 = np.asarray(x, dtype="float32").reshape(1, x.shape[0], x.shape[1], -1)
     w4 = np.asarray(w, dtype="float32")
     if w4.ndim == 2:
         w4 = w4[:, :, None, None]
-    conv = k.layers.Conv2D(w4.shape[3], w4.shape[:2], use_bias=False)
+    conv = keras.layers.Conv2D(w4.shape[3], w4.shape[:2], use_bias=False)
     conv.build(x4.shape)
     conv.set_weights([w4])
     out = conv(x4).numpy()[0]
@@ -106,9 +106,8 @@ def keras_conv(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def layer_shapes(side: int = 5, channels: int = 3, filters: int = 4, f: int = 3) -> dict:
     """Shapes inside one ``Conv2D(filters, f)`` layer applied to a (side, side, channels) input."""
-    k = keras()
-    seed(0)
-    conv = k.layers.Conv2D(filters, f)
+    keras.utils.set_random_seed(0)
+    conv = keras.layers.Conv2D(filters, f)
     y = conv(np.zeros((1, side, side, channels), dtype="float32"))
     kernel, bias = conv.get_weights()
     return {

@@ -18,10 +18,12 @@ True
 
 from __future__ import annotations
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, tf
 
 #: The example network 3 → 4 (tanh) → 1 (sigmoid); weights rounded to one decimal to read the trace.
 _rng = np.random.default_rng(5)
@@ -56,15 +58,14 @@ def keras_network():
     ``model`` maps X to A2. ``tracer`` is a ``keras.Model`` with the same
     layers whose outputs are every intermediate: Z1, A1, Z2, A2.
     """
-    k = keras()
-    inputs = k.Input((3,), name="X")
-    z1 = k.layers.Dense(4, name="Z1")(inputs)
-    a1 = k.layers.Activation("tanh", name="A1")(z1)
-    z2 = k.layers.Dense(1, name="Z2")(a1)
-    a2 = k.layers.Activation("sigmoid", name="A2")(z2)
-    model = k.Model(inputs, a2)
+    inputs = keras.Input((3,), name="X")
+    z1 = keras.layers.Dense(4, name="Z1")(inputs)
+    a1 = keras.layers.Activation("tanh", name="A1")(z1)
+    z2 = keras.layers.Dense(1, name="Z2")(a1)
+    a2 = keras.layers.Activation("sigmoid", name="A2")(z2)
+    model = keras.Model(inputs, a2)
     model.set_weights([WEIGHTS[n].astype("float32") for n in ("W1", "b1", "W2", "b2")])
-    tracer = k.Model(inputs, [z1, a1, z2, a2])
+    tracer = keras.Model(inputs, [z1, a1, z2, a2])
     return model, tracer
 
 
@@ -83,13 +84,12 @@ def cross_check() -> dict[str, float]:
 
 def network_with_batch_norm():
     """The example network with a ``BatchNormalization`` layer between Z1 and tanh."""
-    k = keras()
-    model = k.Sequential([
-        k.Input((3,)),
-        k.layers.Dense(4, name="Z1"),
-        k.layers.BatchNormalization(name="BN"),
-        k.layers.Activation("tanh", name="A1"),
-        k.layers.Dense(1, activation="sigmoid", name="A2"),
+    model = keras.Sequential([
+        keras.Input((3,)),
+        keras.layers.Dense(4, name="Z1"),
+        keras.layers.BatchNormalization(name="BN"),
+        keras.layers.Activation("tanh", name="A1"),
+        keras.layers.Dense(1, activation="sigmoid", name="A2"),
     ])
     model.layers[0].set_weights([WEIGHTS["W1"], WEIGHTS["b1"]])
     model.layers[-1].set_weights([WEIGHTS["W2"], WEIGHTS["b2"]])
@@ -104,13 +104,12 @@ def state_changes() -> dict[str, list[float]]:
     training step (forward pass, gradients, SGD update). Asserted: inference
     mode changes nothing; training mode changes no trainable weight.
     """
-    k, t = keras(), tf()
     y = np.array([[1.0], [0.0]], dtype="float32")
 
     def train_step(model):
-        optimizer = k.optimizers.SGD(learning_rate=0.1)
-        with t.GradientTape() as tape:
-            loss = k.losses.BinaryCrossentropy()(y, model(X, training=True))
+        optimizer = keras.optimizers.SGD(learning_rate=0.1)
+        with tf.GradientTape() as tape:
+            loss = keras.losses.BinaryCrossentropy()(y, model(X, training=True))
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
 

@@ -25,10 +25,12 @@ from __future__ import annotations
 import functools
 from typing import NamedTuple
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, tf
 from ._lib.seeds import SEEDS, Spread, separated
 
 MODES = ("no clipping", "clipnorm", "global_clipnorm", "clipvalue")
@@ -69,9 +71,8 @@ def keras_sgd_step(weights, grads, mode: str, threshold: float, lr: float = 1.0)
     Returns the new weights and the gradient the optimizer actually applied,
     ``(old − new) / lr`` (with ``lr=1``: simply old − new).
     """
-    k = keras()
-    variables = [k.Variable(np.asarray(w, dtype="float32")) for w in weights]
-    optimizer = k.optimizers.SGD(learning_rate=lr, **{mode: threshold})
+    variables = [keras.Variable(np.asarray(w, dtype="float32")) for w in weights]
+    optimizer = keras.optimizers.SGD(learning_rate=lr, **{mode: threshold})
     optimizer.apply_gradients(zip([np.asarray(g, dtype="float32") for g in grads], variables))
     new = [v.numpy() for v in variables]
     applied = [(np.asarray(w, "float32") - n) / lr for w, n in zip(weights, new)]
@@ -163,12 +164,11 @@ def rnn_weights(gain: float, seed_value: int) -> list[np.ndarray]:
     biases, and an orthogonal recurrent kernel times ``gain``, whose every
     eigenvalue then has modulus ``gain``.
     """
-    k = keras()
     weights = [
-        k.initializers.GlorotUniform(seed=seed_value)((1, UNITS)).numpy(),
-        k.initializers.Orthogonal(gain=gain, seed=seed_value)((UNITS, UNITS)).numpy(),
+        keras.initializers.GlorotUniform(seed=seed_value)((1, UNITS)).numpy(),
+        keras.initializers.Orthogonal(gain=gain, seed=seed_value)((UNITS, UNITS)).numpy(),
         np.zeros(UNITS, "float32"),
-        k.initializers.GlorotUniform(seed=100 + seed_value)((UNITS, 1)).numpy(),
+        keras.initializers.GlorotUniform(seed=100 + seed_value)((UNITS, 1)).numpy(),
         np.zeros(1, "float32"),
     ]
     for w in weights:
@@ -184,39 +184,37 @@ def clip_stacked(grads, mode, threshold):
     Returns the clipped gradients, each sub-network's raw global norm, and
     whether clipping changed its gradient.
     """
-    t = tf()
     axes = [list(range(1, len(g.shape))) for g in grads]
-    norms = [t.sqrt(t.reduce_sum(g**2, axis=a)) for g, a in zip(grads, axes)]
-    global_norm = t.sqrt(t.add_n([n**2 for n in norms]))  # over all of a sub-network's variables
-    largest = {1: t.reduce_max(t.stack(norms), axis=0), 2: global_norm,
-               3: t.reduce_max(t.stack([t.reduce_max(t.abs(g), axis=a)
+    norms = [tf.sqrt(tf.reduce_sum(g**2, axis=a)) for g, a in zip(grads, axes)]
+    global_norm = tf.sqrt(tf.add_n([n**2 for n in norms]))  # over all of a sub-network's variables
+    largest = {1: tf.reduce_max(tf.stack(norms), axis=0), 2: global_norm,
+               3: tf.reduce_max(tf.stack([tf.reduce_max(tf.abs(g), axis=a)
                                         for g, a in zip(grads, axes)]), axis=0)}
-    changed = t.zeros_like(global_norm) > 1.0  # all False
+    changed = tf.zeros_like(global_norm) > 1.0  # all False
     for m, value in largest.items():
-        changed = t.where(mode == m, value > threshold, changed)
+        changed = tf.where(mode == m, value > threshold, changed)
     clipped = []
     for g, n in zip(grads, norms):
         shape = [-1] + [1] * (len(g.shape) - 1)  # broadcast over the variable's axes
-        c, m = t.reshape(threshold, shape), t.reshape(mode, shape)
-        by_norm = g * c / t.maximum(t.reshape(n, shape), c)
-        by_global = g * c / t.maximum(t.reshape(global_norm, shape), c)
-        by_value = t.clip_by_value(g, -c, c)
-        clipped.append(t.where(m == 1, by_norm, t.where(m == 2, by_global,
-                                                           t.where(m == 3, by_value, g))))
+        c, m = tf.reshape(threshold, shape), tf.reshape(mode, shape)
+        by_norm = g * c / tf.maximum(tf.reshape(n, shape), c)
+        by_global = g * c / tf.maximum(tf.reshape(global_norm, shape), c)
+        by_value = tf.clip_by_value(g, -c, c)
+        clipped.append(tf.where(m == 1, by_norm, tf.where(m == 2, by_global,
+                                                           tf.where(m == 3, by_value, g))))
     return clipped, global_norm, changed
 
 
 @functools.cache
 def _stacked_sgd():
     """The compiled training loop of :func:`train_runs` (traced once)."""
-    t = tf()
-    spec = [t.TensorSpec([None, 1, UNITS]), t.TensorSpec([None, UNITS, UNITS]),
-            t.TensorSpec([None, UNITS]), t.TensorSpec([None, UNITS, 1]), t.TensorSpec([None, 1])]
+    spec = [tf.TensorSpec([None, 1, UNITS]), tf.TensorSpec([None, UNITS, UNITS]),
+            tf.TensorSpec([None, UNITS]), tf.TensorSpec([None, UNITS, 1]), tf.TensorSpec([None, 1])]
 
-    @t.function(input_signature=[spec, t.TensorSpec([None, N_SEQUENCES, SEQUENCE]),
-                                 t.TensorSpec([None, N_SEQUENCES]), t.TensorSpec([None]),
-                                 t.TensorSpec([None], t.int32), t.TensorSpec([None]),
-                                 t.TensorSpec([], t.int32)], autograph=False)
+    @tf.function(input_signature=[spec, tf.TensorSpec([None, N_SEQUENCES, SEQUENCE]),
+                                 tf.TensorSpec([None, N_SEQUENCES]), tf.TensorSpec([None]),
+                                 tf.TensorSpec([None], tf.int32), tf.TensorSpec([None]),
+                                 tf.TensorSpec([], tf.int32)], autograph=False)
     def train(params, x, y, lr, mode, threshold, steps):
         def losses_of(p):  # the loss of every sub-network, shape (runs,)
             kernel, recurrent, bias, head, head_bias = p
@@ -226,28 +224,28 @@ def _stacked_sgd():
             # 32×16 state per step).
             u = [head[..., 0]]
             for _ in range(SEQUENCE - 1):
-                u.append(t.einsum("ruv,rv->ru", recurrent, u[-1]))
-            powers = t.stack(u[::-1], axis=1)  # (runs, time, units): W_h^(T-t) w
-            per_step = t.einsum("ru,rtu->rt", kernel[:, 0], powers)  # x_t's weight
-            out = (t.einsum("rnt,rt->rn", x, per_step)
-                   + t.einsum("ru,ru->r", bias, t.add_n(u))[:, None] + head_bias)
-            return t.reduce_mean((out - y) ** 2, axis=1)
+                u.append(tf.einsum("ruv,rv->ru", recurrent, u[-1]))
+            powers = tf.stack(u[::-1], axis=1)  # (runs, time, units): W_h^(T-t) w
+            per_step = tf.einsum("ru,rtu->rt", kernel[:, 0], powers)  # x_t's weight
+            out = (tf.einsum("rnt,rt->rn", x, per_step)
+                   + tf.einsum("ru,ru->r", bias, tf.add_n(u))[:, None] + head_bias)
+            return tf.reduce_mean((out - y) ** 2, axis=1)
 
         def step(s, params, loss_log, norm_log, clip_log):
-            with t.GradientTape() as tape:
+            with tf.GradientTape() as tape:
                 tape.watch(params)
                 losses = losses_of(params)
-                total = t.reduce_sum(losses)  # disjoint weights: each run gets its own gradient
+                total = tf.reduce_sum(losses)  # disjoint weights: each run gets its own gradient
             grads, raw_norm, clipped = clip_stacked(tape.gradient(total, params), mode, threshold)
-            params = [p - t.reshape(lr, [-1] + [1] * (len(p.shape) - 1)) * g
+            params = [p - tf.reshape(lr, [-1] + [1] * (len(p.shape) - 1)) * g
                       for p, g in zip(params, grads)]
             return (s + 1, params, loss_log.write(s, losses), norm_log.write(s, raw_norm),
                     clip_log.write(s, clipped))
 
-        _, params, loss_log, norm_log, clip_log = t.while_loop(
+        _, params, loss_log, norm_log, clip_log = tf.while_loop(
             lambda s, *_: s < steps, step,
-            (t.constant(0), params, t.TensorArray(t.float32, size=steps),
-             t.TensorArray(t.float32, size=steps), t.TensorArray(t.bool, size=steps)))
+            (tf.constant(0), params, tf.TensorArray(tf.float32, size=steps),
+             tf.TensorArray(tf.float32, size=steps), tf.TensorArray(tf.bool, size=steps)))
         return loss_log.stack(), norm_log.stack(), clip_log.stack(), params
 
     return train
@@ -262,18 +260,17 @@ def train_runs(runs, steps: int = TRAIN_STEPS) -> dict[str, np.ndarray]:
     raw (unclipped) gradient norm and whether clipping changed the gradient,
     and the final weights. A run that reaches ``inf``/``nan`` stays ``nan``.
     """
-    t = tf()
     runs = list(runs)
     weights = [rnn_weights(r.gain, r.seed) for r in runs]
     tasks = {s: rnn_task(s) for s in {r.seed for r in runs}}
     loss, norm, clipped, params = _stacked_sgd()(
-        [t.constant(np.stack(w)) for w in zip(*weights)],
-        t.constant(np.stack([tasks[r.seed][0] for r in runs])),
-        t.constant(np.stack([tasks[r.seed][1] for r in runs])),
-        t.constant([r.lr for r in runs], t.float32),
-        t.constant([MODES.index(r.mode) for r in runs], t.int32),
-        t.constant([r.threshold for r in runs], t.float32),
-        t.constant(steps),
+        [tf.constant(np.stack(w)) for w in zip(*weights)],
+        tf.constant(np.stack([tasks[r.seed][0] for r in runs])),
+        tf.constant(np.stack([tasks[r.seed][1] for r in runs])),
+        tf.constant([r.lr for r in runs], tf.float32),
+        tf.constant([MODES.index(r.mode) for r in runs], tf.int32),
+        tf.constant([r.threshold for r in runs], tf.float32),
+        tf.constant(steps),
     )
     loss = loss.numpy().T
     loss[~np.isfinite(loss)] = np.nan
@@ -284,12 +281,11 @@ def train_runs(runs, steps: int = TRAIN_STEPS) -> dict[str, np.ndarray]:
 def keras_loss_and_gradient(model):
     """The loss of ``model`` on one task and its gradient, as one compiled function
     (traced once, then reused for every run and step of :func:`keras_reference`)."""
-    t = tf()
 
-    @t.function(autograph=False)
+    @tf.function(autograph=False)
     def loss_and_gradient(x, y):
-        with t.GradientTape() as tape:
-            loss = t.reduce_mean((model(x)[:, 0] - y) ** 2)
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean((model(x)[:, 0] - y) ** 2)
         return loss, tape.gradient(loss, model.trainable_variables)
 
     return loss_and_gradient
@@ -297,12 +293,11 @@ def keras_loss_and_gradient(model):
 
 def keras_reference(model, run: Run, steps: int, loss_and_gradient=None) -> dict[str, np.ndarray]:
     """The same run with a real Keras model and optimizer, step by step."""
-    k = keras()
     loss_and_gradient = loss_and_gradient or keras_loss_and_gradient(model)
     x, y = rnn_task(run.seed)
     model.set_weights(rnn_weights(run.gain, run.seed))
     clip = {} if run.mode == "no clipping" else {run.mode: run.threshold}
-    optimizer = k.optimizers.SGD(learning_rate=run.lr, **clip)
+    optimizer = keras.optimizers.SGD(learning_rate=run.lr, **clip)
     losses = []
     for _ in range(steps):
         loss, grads = loss_and_gradient(x[..., None], y)
@@ -314,9 +309,8 @@ def keras_reference(model, run: Run, steps: int, loss_and_gradient=None) -> dict
 def check_stacked_training(steps: int = 3) -> dict[str, float]:
     """The stacked training loop equals Keras (``SimpleRNN`` + ``SGD(<mode>=c)``)
     for one run of each mode, over the first steps (asserted)."""
-    k = keras()
-    model = k.Sequential([k.Input((SEQUENCE, 1)), k.layers.SimpleRNN(UNITS, activation="linear"),
-                          k.layers.Dense(1)])
+    model = keras.Sequential([keras.Input((SEQUENCE, 1)), keras.layers.SimpleRNN(UNITS, activation="linear"),
+                          keras.layers.Dense(1)])
     runs = [Run(EXPLODING_GAIN, 0, 0.1, mode, 1.0) for mode in MODES[1:]]
     stacked = train_runs(runs, steps)
     loss_and_gradient, out = keras_loss_and_gradient(model), {}

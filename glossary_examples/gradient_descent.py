@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS, Spread, lower
 
 N = 500  # training examples
@@ -284,14 +286,13 @@ def keras_sgd_step(theta, x, y, lr: float = LEARNING_RATE) -> np.ndarray:
 
     The loss is half Keras's mean squared error, so it is exactly J.
     """
-    k, t = keras(), tf()
-    seed(0)
-    model = k.Sequential([k.Input((1,)), k.layers.Dense(1)])
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     model.set_weights([np.array([[theta[0]]]), np.array([theta[1]])])
-    optimizer = k.optimizers.SGD(learning_rate=lr)
-    xs, ys = (t.constant(v.reshape(-1, 1), dtype="float32") for v in (x, y))
-    with t.GradientTape() as tape:
-        loss = 0.5 * k.losses.MeanSquaredError()(ys, model(xs))
+    optimizer = keras.optimizers.SGD(learning_rate=lr)
+    xs, ys = (tf.constant(v.reshape(-1, 1), dtype="float32") for v in (x, y))
+    with tf.GradientTape() as tape:
+        loss = 0.5 * keras.losses.MeanSquaredError()(ys, model(xs))
     grads = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
     kernel, bias = model.get_weights()

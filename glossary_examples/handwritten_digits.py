@@ -29,10 +29,12 @@ from __future__ import annotations
 import functools
 import re
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 
 NUM_CLASSES = 10  # the digits 0..9: one output unit each
 PIXEL_MAX = 16.0  # load_digits counts ink in 0..16 per pixel (MNIST: 0..255)
@@ -95,7 +97,7 @@ def to_inputs(images, max_value: float = PIXEL_MAX) -> np.ndarray:
 
 def one_hot(labels) -> np.ndarray:
     """Labels 0..9 to one-hot rows with ``keras.utils.to_categorical``."""
-    return keras().utils.to_categorical(labels, num_classes=NUM_CLASSES)
+    return keras.utils.to_categorical(labels, num_classes=NUM_CLASSES)
 
 
 @functools.cache
@@ -132,15 +134,14 @@ def build_model(n_inputs: int = 64, hidden=HIDDEN, rate: float = DROPOUT_RATE,
     accuracy. The same builder serves the 64 inputs of the 8×8 digits and the
     784 inputs of MNIST.
     """
-    k = keras()
-    seed(seed_value)
-    layers = [k.Input((n_inputs,), name="pixels")]
+    keras.utils.set_random_seed(seed_value)
+    layers = [keras.Input((n_inputs,), name="pixels")]
     for i, units in enumerate(hidden, start=1):
-        layers.append(k.layers.Dense(units, activation="relu", name=f"hidden_{i}"))
-        layers.append(k.layers.Dropout(rate, seed=seed_value + i, name=f"dropout_{i}"))
-    layers.append(k.layers.Dense(NUM_CLASSES, activation="softmax", name="digit_probabilities"))
-    model = k.Sequential(layers, name="digits_mlp")
-    model.compile(optimizer=k.optimizers.Adam(learning_rate),
+        layers.append(keras.layers.Dense(units, activation="relu", name=f"hidden_{i}"))
+        layers.append(keras.layers.Dropout(rate, seed=seed_value + i, name=f"dropout_{i}"))
+    layers.append(keras.layers.Dense(NUM_CLASSES, activation="softmax", name="digit_probabilities"))
+    model = keras.Sequential(layers, name="digits_mlp")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss="categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -150,7 +151,7 @@ def make_dataset(x, labels, batch_size: int, shuffle_seed: int | None = None):
 
     With ``shuffle_seed`` the order is reshuffled every epoch, reproducibly.
     """
-    data = tf().data.Dataset.from_tensor_slices((np.asarray(x, "float32"), one_hot(labels)))
+    data = tf.data.Dataset.from_tensor_slices((np.asarray(x, "float32"), one_hot(labels)))
     if shuffle_seed is not None:
         data = data.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
     return data.batch(batch_size)
@@ -367,7 +368,7 @@ def cross_check() -> dict[str, object]:
 
     ours = confusion_numpy(y, result["predicted"])
     by_sklearn = confusion_matrix(y, result["predicted"], labels=np.arange(NUM_CLASSES))
-    by_tf = tf().math.confusion_matrix(y, result["predicted"], num_classes=NUM_CLASSES).numpy()
+    by_tf = tf.math.confusion_matrix(y, result["predicted"], num_classes=NUM_CLASSES).numpy()
     np.testing.assert_array_equal(ours, by_sklearn)
     np.testing.assert_array_equal(ours, by_tf)
     np.testing.assert_allclose(np.trace(ours) / ours.sum(), accuracy, rtol=1e-6)
@@ -490,7 +491,7 @@ def load_mnist() -> dict[str, np.ndarray]:
     28×28 pixels, values 0..255, become 784 inputs in [0, 1]. Never called by
     the page, the command line or the tests.
     """
-    (x_train, y_train), (x_test, y_test) = keras().datasets.mnist.load_data()
+    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     return {
         "x_train": to_inputs(x_train, 255.0), "y_train": y_train,
         "x_test": to_inputs(x_test, 255.0), "y_test": y_test,

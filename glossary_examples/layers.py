@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS, Spread, lower
 from .epoch import network, stacked_apply, stacked_init
 
@@ -61,13 +63,12 @@ def rule_of_thumb_range(task: str, classes: int = 0, input_dim: int = 0) -> tupl
 
 def digit_network(hidden: int = HIDDEN, seed_value: int = 0):
     """Input 28×28 → Flatten (784 units) → Dense(hidden, relu) → Dense(10, softmax)."""
-    k = keras()
-    seed(seed_value)
-    inputs = k.Input(IMAGE, name="input")
-    x = k.layers.Flatten(name="flatten")(inputs)
-    x = k.layers.Dense(hidden, activation="relu", name="hidden")(x)
-    outputs = k.layers.Dense(CLASSES, activation="softmax", name="output")(x)
-    return k.Model(inputs, outputs)
+    keras.utils.set_random_seed(seed_value)
+    inputs = keras.Input(IMAGE, name="input")
+    x = keras.layers.Flatten(name="flatten")(inputs)
+    x = keras.layers.Dense(hidden, activation="relu", name="hidden")(x)
+    outputs = keras.layers.Dense(CLASSES, activation="softmax", name="output")(x)
+    return keras.Model(inputs, outputs)
 
 
 def layer_table(model) -> list[tuple[str, str, str, int]]:
@@ -80,13 +81,12 @@ def layer_table(model) -> list[tuple[str, str, str, int]]:
 
 def output_heads(features: int = HIDDEN, batch: int = 4, seed_value: int = 0) -> dict[str, np.ndarray]:
     """The three usual output layers on the same hidden features."""
-    k = keras()
-    seed(seed_value)
+    keras.utils.set_random_seed(seed_value)
     h = np.random.default_rng(seed_value).normal(size=(batch, features)).astype("float32")
     heads = {
-        "regression: Dense(1)": k.layers.Dense(output_units("regression")),
-        "binary: Dense(1, sigmoid)": k.layers.Dense(output_units("binary"), activation="sigmoid"),
-        "10 classes: Dense(10, softmax)": k.layers.Dense(
+        "regression: Dense(1)": keras.layers.Dense(output_units("regression")),
+        "binary: Dense(1, sigmoid)": keras.layers.Dense(output_units("binary"), activation="sigmoid"),
+        "10 classes: Dense(10, softmax)": keras.layers.Dense(
             output_units("multiclass", CLASSES), activation="softmax"),
     }
     return {name: layer(h).numpy() for name, layer in heads.items()}
@@ -177,12 +177,11 @@ def task_data(name: str, seed_value: int = 0):
 
 def per_network_loss(kind: str, out, y):
     """The mean loss of each stacked network, shape (networks,): cross-entropy or MSE."""
-    t = tf()
     if kind == "classification":  # out: logits (networks, n, K); y: integer labels (networks, n)
         # −log softmax(z)[y] = logsumexp(z) − z[y]: the sparse categorical cross-entropy
-        picked = t.reduce_sum(out * t.one_hot(y, out.shape[-1]), axis=2)
-        return t.reduce_mean(t.reduce_logsumexp(out, axis=2) - picked, axis=1)
-    return t.reduce_mean(t.square(out[..., 0] - y), axis=1)
+        picked = tf.reduce_sum(out * tf.one_hot(y, out.shape[-1]), axis=2)
+        return tf.reduce_mean(tf.reduce_logsumexp(out, axis=2) - picked, axis=1)
+    return tf.reduce_mean(tf.square(out[..., 0] - y), axis=1)
 
 
 def unflatten(theta, layout):
@@ -191,10 +190,9 @@ def unflatten(theta, layout):
     ``layout`` lists (kind, shapes of [W1, b1, W2, b2]) per group; the
     pieces follow one another in ``theta`` in that order.
     """
-    t = tf()
     shapes = [shape for _, group in layout for shape in group]
-    pieces = iter(t.split(theta, [int(np.prod(shape)) for shape in shapes]))
-    return [(kind, [t.reshape(next(pieces), shape) for shape in group]) for kind, group in layout]
+    pieces = iter(tf.split(theta, [int(np.prod(shape)) for shape in shapes]))
+    return [(kind, [tf.reshape(next(pieces), shape) for shape in group]) for kind, group in layout]
 
 
 def total_loss(theta, layout, data):
@@ -203,9 +201,8 @@ def total_loss(theta, layout, data):
     The networks share no weight, so the gradient of this sum with respect
     to one network's weights is the gradient of that network's loss alone.
     """
-    t = tf()
-    return t.add_n([
-        t.reduce_sum(per_network_loss(kind, stacked_apply(params, data[kind][0], t.nn.relu),
+    return tf.add_n([
+        tf.reduce_sum(per_network_loss(kind, stacked_apply(params, data[kind][0], tf.nn.relu),
                                       data[kind][1]))
         for kind, params in unflatten(theta, layout)])
 
@@ -213,12 +210,11 @@ def total_loss(theta, layout, data):
 @functools.cache
 def _sweep_loop():
     """Full-batch Adam on every network at once, as one graph."""
-    t = tf()
 
-    @t.function
+    @tf.function
     def loop(theta, layout, optimizer, data, steps):
-        for _ in t.range(steps):
-            with t.GradientTape() as tape:
+        for _ in tf.range(steps):
+            with tf.GradientTape() as tape:
                 loss = total_loss(theta, layout, data)
             optimizer.apply_gradients([(tape.gradient(loss, theta), theta)])
 
@@ -235,8 +231,7 @@ def stacked_inputs(kind: str, part: int):
 
 def training_data() -> dict:
     """{kind: (x, y)} of the stacked networks, as tensors."""
-    t = tf()
-    return {kind: tuple(t.constant(v) for v in stacked_inputs(kind, 0)) for kind in KINDS}
+    return {kind: tuple(tf.constant(v) for v in stacked_inputs(kind, 0)) for kind in KINDS}
 
 
 def stacking_check(task: str = "3 spirals", width: int = 30, seed_index: int = 2) -> float:
@@ -247,10 +242,9 @@ def stacking_check(task: str = "3 spirals", width: int = 30, seed_index: int = 2
     network must equal the gradient of a ``keras.Sequential`` with that
     network's weights, on its own task's data. Returns the largest difference.
     """
-    k, t = keras(), tf()
     layout, initial = sweep_layout()
-    theta = t.Variable(initial)
-    with t.GradientTape() as tape:
+    theta = tf.Variable(initial)
+    with tf.GradientTape() as tape:
         loss = total_loss(theta, layout, training_data())
     joint = unflatten(tape.gradient(loss, theta), layout)
     weights = unflatten(theta, layout)
@@ -260,14 +254,14 @@ def stacking_check(task: str = "3 spirals", width: int = 30, seed_index: int = 2
     names = [n for n, spec in TASKS.items() if spec[1] == kind]
     j = names.index(task) * SEEDS + seed_index
     (x, y), _ = task_data(task)
-    model = k.Sequential([k.Input((x.shape[1],)), k.layers.Dense(width, activation="relu"),
-                          k.layers.Dense(KINDS[kind][2])])
+    model = keras.Sequential([keras.Input((x.shape[1],)), keras.layers.Dense(width, activation="relu"),
+                          keras.layers.Dense(KINDS[kind][2])])
     model.set_weights(network([w.numpy() for w in weights[group][1]], j))
     if kind == "classification":
-        loss_fn, y = k.losses.SparseCategoricalCrossentropy(from_logits=True), y.astype("int32")
+        loss_fn, y = keras.losses.SparseCategoricalCrossentropy(from_logits=True), y.astype("int32")
     else:
-        loss_fn, y = k.losses.MeanSquaredError(), y[:, None]
-    with t.GradientTape() as tape:
+        loss_fn, y = keras.losses.MeanSquaredError(), y[:, None]
+    with tf.GradientTape() as tape:
         alone_loss = loss_fn(y, model(x))
     alone = tape.gradient(alone_loss, model.trainable_variables)
     ours = network([g.numpy() for g in joint[group][1]], j)
@@ -300,13 +294,12 @@ def trained_sweep() -> tuple[tuple, np.ndarray]:
     number of ``theta`` from that number's own gradient history, so one Adam
     on ``theta`` is exactly one Adam per network.
     """
-    k, t = keras(), tf()
     layout, initial = sweep_layout()
-    theta = t.Variable(initial)
+    theta = tf.Variable(initial)
     data = training_data()
-    optimizer = k.optimizers.Adam(LEARNING_RATE)
+    optimizer = keras.optimizers.Adam(LEARNING_RATE)
     optimizer.build([theta])
-    _sweep_loop()(theta, layout, optimizer, data, t.constant(STEPS))
+    _sweep_loop()(theta, layout, optimizer, data, tf.constant(STEPS))
     return layout, theta.numpy()
 
 
@@ -316,12 +309,11 @@ def width_sweep() -> dict[str, dict[int, np.ndarray]]:
 
     Accuracy for classification, R² (1 − MSE / variance) for regression.
     """
-    t = tf()
     layout, theta = trained_sweep()
     result: dict[str, dict[int, np.ndarray]] = {}
-    for kind, params in unflatten(t.constant(theta), layout):
+    for kind, params in unflatten(tf.constant(theta), layout):
         x_test, y_test = stacked_inputs(kind, 1)
-        out = stacked_apply(params, t.constant(x_test), t.nn.relu).numpy()
+        out = stacked_apply(params, tf.constant(x_test), tf.nn.relu).numpy()
         if kind == "classification":
             score = np.mean(out.argmax(axis=2) == y_test, axis=1)
         else:

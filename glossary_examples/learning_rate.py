@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS, Spread
 
 N = 200
@@ -91,13 +93,12 @@ def minimum_cost() -> np.ndarray:
 @functools.cache
 def _recording_loop():
     """Full-batch steps of a Keras model, recording the loss before each step, as one graph."""
-    t = tf()
 
-    @t.function
+    @tf.function
     def run(model, optimizer, loss_fn, x, y, steps):
-        losses = t.TensorArray(t.float32, size=steps + 1)
-        for i in t.range(steps):
-            with t.GradientTape() as tape:
+        losses = tf.TensorArray(tf.float32, size=steps + 1)
+        for i in tf.range(steps):
+            with tf.GradientTape() as tape:
                 loss = loss_fn(y, model(x, training=True))
             losses = losses.write(i, loss)
             grads = tape.gradient(loss, model.trainable_variables)
@@ -115,19 +116,18 @@ def keras_losses(rates=RATES, steps: int = STEPS) -> dict[float, np.ndarray]:
     weights (0, 0) for every rate; only ``optimizer.learning_rate`` changes,
     so the compiled loop is traced once.
     """
-    k = keras()
     x, y = (v.reshape(-1, 1).astype("float32") for v in task_data())
-    seed(0)
-    model = k.Sequential([k.Input((1,)), k.layers.Dense(1, kernel_initializer="zeros")])
-    optimizer = k.optimizers.SGD()
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+    optimizer = keras.optimizers.SGD()
     optimizer.build(model.trainable_variables)
-    loss_fn = k.losses.MeanSquaredError()
+    loss_fn = keras.losses.MeanSquaredError()
     initial = model.get_weights()
     out = {}
     for lr in rates:
         model.set_weights(initial)
         optimizer.learning_rate = lr
-        out[lr] = _recording_loop()(model, optimizer, loss_fn, x, y, tf().constant(steps)).numpy()
+        out[lr] = _recording_loop()(model, optimizer, loss_fn, x, y, tf.constant(steps)).numpy()
     return out
 
 

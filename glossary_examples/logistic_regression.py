@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 
 M = 100  # training examples
 STEPS = 100  # gradient-descent steps, each on the whole training set
@@ -95,12 +97,11 @@ def numerical_gradients(x, y, w, b, h: float = 1e-6) -> np.ndarray:
 
 def keras_model(w0, b0):
     """``Dense(1, activation="sigmoid")`` with the given starting weights, plain SGD."""
-    k = keras()
-    seed(0)
-    model = k.Sequential([k.Input((2,)), k.layers.Dense(1, activation="sigmoid")])
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
     model.set_weights([np.asarray(w0, "float32").reshape(2, 1), np.array([b0], "float32")])
-    model.compile(optimizer=k.optimizers.SGD(learning_rate=LEARNING_RATE),
-                  loss=k.losses.BinaryCrossentropy())
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=LEARNING_RATE),
+                  loss=keras.losses.BinaryCrossentropy())
     return model
 
 
@@ -112,7 +113,7 @@ def train_both() -> dict:
     ours = numpy_gradient_descent(x, y, w0, b0)
     model = keras_model(w0, b0)
     # One batch of all examples, repeated: each epoch of fit is one gradient step.
-    data = tf().data.Dataset.from_tensors(
+    data = tf.data.Dataset.from_tensors(
         (x.astype("float32"), y[:, None].astype("float32"))).repeat()
     history = model.fit(data, epochs=STEPS, steps_per_epoch=1, shuffle=False, verbose=0)
     kernel, bias = model.get_weights()
@@ -122,13 +123,12 @@ def train_both() -> dict:
 
 def cross_check() -> dict[str, object]:
     """Gradients and whole training runs: NumPy formulas vs Keras and tf.GradientTape."""
-    t = tf()
     x, y = make_data()
     w0, b0 = initial_weights()
     # 1. The formula (ŷ - y) x against automatic differentiation, at the start.
     dw, db = gradients(x, y, w0, b0)
     model = keras_model(w0, b0)
-    with t.GradientTape() as tape:
+    with tf.GradientTape() as tape:
         loss = model.loss(y[:, None].astype("float32"), model(x.astype("float32")))
     tape_dw, tape_db = (g.numpy().ravel() for g in tape.gradient(loss, model.trainable_weights))
     np.testing.assert_allclose(tape_dw, dw, rtol=1e-4, atol=1e-6)
@@ -160,10 +160,9 @@ def loss_paths(z: float = -20.0) -> dict[str, float]:
     handed over as a NumPy array is a plain probability: Keras clips it to
     [1e-7, 1 − 1e-7], which caps the loss at −log(1e-7).
     """
-    k = keras()
     model = keras_model(np.array([z / 2.0, 0.0]), 0.0)  # z = −20 at x = (2, 0)
     x, y = np.array([[2.0, 0.0]], dtype="float32"), np.array([[1.0]], dtype="float32")
-    bce = k.losses.BinaryCrossentropy()
+    bce = keras.losses.BinaryCrossentropy()
     paths = {
         "NumPy, from z: log(1 + e^−z)": float(np.logaddexp(0.0, -z)),
         "model.evaluate": float(model.evaluate(x, y, verbose=0)),

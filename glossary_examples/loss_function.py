@@ -18,10 +18,12 @@ and their cost:
 
 from __future__ import annotations
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, tf
 
 # Keras clips probabilities to [EPSILON, 1 - EPSILON] before taking logs.
 EPSILON = 1e-7
@@ -90,13 +92,12 @@ def example_data(seed: int = 0) -> dict[str, np.ndarray]:
 
 def keras_losses(d: dict[str, np.ndarray]) -> dict[str, np.ndarray | float]:
     """The same quantities from ``keras.losses``: per example (``reduction=None``) and the cost."""
-    k = keras()
     y_bin, p_bin = d["y_bin"][:, None], d["p_bin"][:, None]  # Keras wants (n, 1)
     out = {}
     for name, cls, y, p in [
-        ("bce", k.losses.BinaryCrossentropy, y_bin, p_bin),
-        ("cce", k.losses.CategoricalCrossentropy, d["y_cat"], d["p_cat"]),
-        ("mse", k.losses.MeanSquaredError, d["y_reg"], d["a_reg"]),
+        ("bce", keras.losses.BinaryCrossentropy, y_bin, p_bin),
+        ("cce", keras.losses.CategoricalCrossentropy, d["y_cat"], d["p_cat"]),
+        ("mse", keras.losses.MeanSquaredError, d["y_reg"], d["a_reg"]),
     ]:
         out[f"{name} per example"] = np.asarray(cls(reduction=None)(y, p))
         out[f"{name} cost"] = float(cls()(y, p))  # default reduction: the mean
@@ -143,12 +144,11 @@ def clipped_loss_of_certain_mistake(z: float = -30.0) -> dict[str, float]:
     whose logit is z = −30: ``evaluate`` (TensorFlow backend) recovers z and
     computes the stable log(1 + e^−z); the same ŷ as a NumPy array is clipped.
     """
-    k = keras()
     with np.errstate(divide="ignore"):
         numpy_loss = float(binary_cross_entropy(np.array([0.0]), np.array([1.0]))[0])
-    bce = k.losses.BinaryCrossentropy()
+    bce = keras.losses.BinaryCrossentropy()
     keras_loss = float(bce(np.array([[1.0]]), np.array([[0.0]])))
-    model = k.Sequential([k.Input((1,)), k.layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, activation="sigmoid")])
     model.set_weights([np.ones((1, 1), "float32"), np.zeros(1, "float32")])  # z = x
     model.compile(loss=bce)
     x, y = np.array([[z]], dtype="float32"), np.array([[1.0]], dtype="float32")
@@ -175,7 +175,6 @@ def likelihood_and_gradient(seed: int = 0) -> dict[str, float]:
     with respect to the logits z (before the sigmoid or softmax): the result
     is σ(z) − y and softmax(z) − y (asserted).
     """
-    k, t = keras(), tf()
     rng = np.random.default_rng(seed)
     z_bin = rng.normal(0.0, 2.0, size=(6, 1))
     y_bin = (rng.uniform(size=(6, 1)) < 0.5).astype("float64")
@@ -191,12 +190,12 @@ def likelihood_and_gradient(seed: int = 0) -> dict[str, float]:
                                rtol=1e-12)
     grads = {}
     for name, z, y, loss in [
-        ("binary", z_bin, y_bin, k.losses.BinaryCrossentropy(from_logits=True, reduction="sum")),
+        ("binary", z_bin, y_bin, keras.losses.BinaryCrossentropy(from_logits=True, reduction="sum")),
         ("categorical", z_cat, y_cat,
-         k.losses.CategoricalCrossentropy(from_logits=True, reduction="sum")),
+         keras.losses.CategoricalCrossentropy(from_logits=True, reduction="sum")),
     ]:
-        logits = t.constant(z)
-        with t.GradientTape() as tape:
+        logits = tf.constant(z)
+        with tf.GradientTape() as tape:
             tape.watch(logits)
             total = loss(y, logits)  # summed over examples: row i's gradient is its own
         grads[name] = tape.gradient(total, logits).numpy()

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 
 N_IN, N_HIDDEN, N_OUT = 3, 8, 2
 EPOCHS = 40
@@ -38,13 +40,12 @@ def dense_params(n_in: int, n_out: int) -> int:
 
 def build_model(seed_value: int = 0):
     """A Sequential model: 3 inputs -> Dense(8, relu) -> Dense(2)."""
-    k = keras()
-    seed(seed_value)
-    return k.Sequential(
+    keras.utils.set_random_seed(seed_value)
+    return keras.Sequential(
         [
-            k.Input((N_IN,)),
-            k.layers.Dense(N_HIDDEN, activation="relu", name="hidden"),
-            k.layers.Dense(N_OUT, name="output"),
+            keras.Input((N_IN,)),
+            keras.layers.Dense(N_HIDDEN, activation="relu", name="hidden"),
+            keras.layers.Dense(N_OUT, name="output"),
         ],
         name="tiny_model",
     )
@@ -71,14 +72,13 @@ def data(n: int, seed_value: int) -> tuple[np.ndarray, np.ndarray]:
 @functools.cache
 def trained_model(seed_value: int = 0) -> dict:
     """compile, fit and predict: the model learns ``targets`` from 256 examples."""
-    k = keras()
     x_train, y_train = data(256, seed_value=1)
     x_new, y_new = data(200, seed_value=2)  # inputs the model never trained on
     model = build_model(seed_value)
-    model.compile(optimizer=k.optimizers.Adam(learning_rate=0.02), loss="mse",
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.02), loss="mse",
                   steps_per_execution=256 // BATCH)  # one call per epoch: faster, same steps
     # Shuffled mini-batches of 32, reshuffled every epoch; one pipeline for all epochs.
-    batches = tf().data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(
+    batches = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(
         len(x_train), seed=seed_value).batch(BATCH).repeat()
     history = model.fit(batches, epochs=EPOCHS, steps_per_epoch=len(x_train) // BATCH,
                         shuffle=False, verbose=0)

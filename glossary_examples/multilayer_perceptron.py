@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
 
 from ._lib.report import glue, table
-from ._lib.runtime import full_batch_loop, keras, seed
+from ._lib.runtime import full_batch_loop
 from ._lib.seeds import SEEDS, Spread, separated
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
@@ -53,9 +54,8 @@ def dense_numpy(x, kernel, bias, activation=ACTIVATIONS["linear"]) -> np.ndarray
 
 def dense_shapes(inputs: int = 4, units: int = 3) -> dict[str, object]:
     """What Keras stores for ``Dense(units)`` on ``inputs`` numbers."""
-    k = keras()
-    seed(0)
-    layer = k.layers.Dense(units)
+    keras.utils.set_random_seed(0)
+    layer = keras.layers.Dense(units)
     layer.build((None, inputs))
     return {
         "layer": f"Dense({units}) on {inputs} inputs",
@@ -74,13 +74,12 @@ def cross_check(n: int = 16, inputs: int = 4, units: int = 5, seed_value: int = 
     starts biases at 0, which would test nothing); asserted with
     ``np.testing.assert_allclose`` before the largest differences are returned.
     """
-    k = keras()
     rng = np.random.default_rng(seed_value)
     x = rng.normal(size=(n, inputs)).astype("float32")
     result: dict[str, object] = {}
     for name, g in ACTIVATIONS.items():
-        seed(seed_value)
-        layer = k.layers.Dense(units, activation=name)
+        keras.utils.set_random_seed(seed_value)
+        layer = keras.layers.Dense(units, activation=name)
         layer.build((None, inputs))
         layer.bias.assign(rng.normal(size=units).astype("float32"))
         kernel, bias = layer.get_weights()
@@ -100,8 +99,7 @@ def hand_built_xor():
     Hidden unit 1 is ``relu(x1 + x2)``, hidden unit 2 is ``relu(x1 + x2 - 1)``
     (on only for (1, 1)); the output ``h1 - 2 h2`` is 0, 1, 1, 0.
     """
-    k = keras()
-    model = k.Sequential([k.Input((2,)), k.layers.Dense(2, activation="relu"), k.layers.Dense(1)])
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="relu"), keras.layers.Dense(1)])
     model.set_weights([
         np.array([[1, 1], [1, 1]], dtype="float32"), np.array([0, -1], dtype="float32"),
         np.array([[1], [-2]], dtype="float32"), np.array([0], dtype="float32"),
@@ -111,12 +109,11 @@ def hand_built_xor():
 
 def xor_layers(hidden: int, seed_value: int) -> list:
     """``hidden`` tanh units → 1 sigmoid unit (``hidden=0``: no hidden layer), seeded Glorot starts."""
-    k = keras()
-    init = k.initializers.GlorotUniform
-    hidden_layers = ([k.layers.Dense(hidden, activation="tanh",
+    init = keras.initializers.GlorotUniform
+    hidden_layers = ([keras.layers.Dense(hidden, activation="tanh",
                                      kernel_initializer=init(seed=seed_value))] if hidden else [])
     return [*hidden_layers,
-            k.layers.Dense(1, activation="sigmoid", kernel_initializer=init(seed=1000 + seed_value))]
+            keras.layers.Dense(1, activation="sigmoid", kernel_initializer=init(seed=1000 + seed_value))]
 
 
 @functools.cache
@@ -126,11 +123,10 @@ def trained_on_xor(hidden: int, seed_value: int = 0):
     Binary cross-entropy, full-batch Adam: the algorithm of ``model.fit`` with
     ``batch_size=4``, compiled into one TensorFlow loop.
     """
-    k = keras()
-    model = k.Sequential([k.Input((2,)), *xor_layers(hidden, seed_value)])
-    optimizer = k.optimizers.Adam(LEARNING_RATE)
+    model = keras.Sequential([keras.Input((2,)), *xor_layers(hidden, seed_value)])
+    optimizer = keras.optimizers.Adam(LEARNING_RATE)
     optimizer.build(model.trainable_variables)
-    full_batch_loop()(model, optimizer, k.losses.BinaryCrossentropy(), XOR_X, XOR_Y[:, None], STEPS)
+    full_batch_loop()(model, optimizer, keras.losses.BinaryCrossentropy(), XOR_X, XOR_Y[:, None], STEPS)
     return model
 
 
@@ -147,26 +143,25 @@ def xor_over_seeds(hidden: int = 4) -> dict[int, np.ndarray]:
     for seed 0). Returns, per hidden size, the outputs on the 4 rows, shape
     (SEEDS, 4).
     """
-    k = keras()
-    inputs = k.Input((2,))
-    flat = k.layers.Dense(SEEDS, activation="sigmoid")
-    layer1 = k.layers.EinsumDense("ab,bkc->akc", output_shape=(SEEDS, hidden), bias_axes="kc",
+    inputs = keras.Input((2,))
+    flat = keras.layers.Dense(SEEDS, activation="sigmoid")
+    layer1 = keras.layers.EinsumDense("ab,bkc->akc", output_shape=(SEEDS, hidden), bias_axes="kc",
                                   activation="tanh")
-    layer2 = k.layers.EinsumDense("akc,kc->ak", output_shape=(SEEDS,), bias_axes="k",
+    layer2 = keras.layers.EinsumDense("akc,kc->ak", output_shape=(SEEDS,), bias_axes="k",
                                   activation="sigmoid")
-    model = k.Model(inputs, [flat(inputs), layer2(layer1(inputs))])
-    starts = {h: [k.Sequential([k.Input((2,)), *xor_layers(h, s)]).get_weights()
+    model = keras.Model(inputs, [flat(inputs), layer2(layer1(inputs))])
+    starts = {h: [keras.Sequential([keras.Input((2,)), *xor_layers(h, s)]).get_weights()
                   for s in range(SEEDS)] for h in (0, hidden)}
     flat.set_weights([np.concatenate([w[0] for w in starts[0]], axis=1), np.zeros(SEEDS)])
     layer1.set_weights([np.stack([w[0] for w in starts[hidden]], axis=1),
                         np.zeros((SEEDS, hidden))])
     layer2.set_weights([np.stack([w[2][:, 0] for w in starts[hidden]]), np.zeros(SEEDS)])
-    bce = k.losses.BinaryCrossentropy()
+    bce = keras.losses.BinaryCrossentropy()
 
     def summed_loss(y, predictions):  # each bce is a mean over SEEDS columns: times SEEDS
         return SEEDS * (bce(y, predictions[0]) + bce(y, predictions[1]))
 
-    optimizer = k.optimizers.Adam(LEARNING_RATE)
+    optimizer = keras.optimizers.Adam(LEARNING_RATE)
     optimizer.build(model.trainable_variables)
     targets = np.repeat(XOR_Y[:, None], SEEDS, axis=1)
     full_batch_loop()(model, optimizer, summed_loss, XOR_X, targets, STEPS)

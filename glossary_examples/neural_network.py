@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from ._lib.report import glue, table
-from ._lib.runtime import full_batch_loop, keras, tf
+from ._lib.runtime import full_batch_loop
 from ._lib.seeds import SEEDS, Spread, lower, separated
 
 WIDTHS = (1, 2, 4, 8, 16, 32)  # hidden units compared
@@ -76,13 +78,12 @@ class StackedMLP:
     """
 
     def __init__(self, sizes, activations, seeds, kernel_init=None, bias_init=None, units=None):
-        k = keras()
         self.sizes, self.seeds = tuple(sizes), list(seeds)
         n = len(self.seeds)
-        kernel_init = kernel_init or (lambda s: k.initializers.GlorotUniform(seed=s))
+        kernel_init = kernel_init or (lambda s: keras.initializers.GlorotUniform(seed=s))
         kernel_inits = kernel_init if isinstance(kernel_init, (list, tuple)) else [kernel_init] * n
         units = list(units) if units is not None else [None] * n
-        self.runs = [(a, b, k.activations.get(g)) for a, b, g in runs_of(list(activations))]
+        self.runs = [(a, b, keras.activations.get(g)) for a, b, g in runs_of(list(activations))]
         self.kernels, self.biases = [], []
         for layer, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
             kernel = np.zeros((n, n_in, n_out), "float32")
@@ -94,8 +95,8 @@ class StackedMLP:
                 kernel[i, :rows, :cols] = kernel_inits[i](seed)((rows, cols))
                 if bias_init is not None:
                     bias[i, :cols] = bias_init(seed + 50)((cols,))
-            self.kernels.append(k.Variable(kernel, name=f"kernel_{layer}"))
-            self.biases.append(k.Variable(bias, name=f"bias_{layer}"))
+            self.kernels.append(keras.Variable(kernel, name=f"kernel_{layer}"))
+            self.biases.append(keras.Variable(bias, name=f"bias_{layer}"))
         self.mask = None
         if any(u is not None for u in units):
             width = max(self.sizes[1:-1])
@@ -103,7 +104,7 @@ class StackedMLP:
         self.trainable_variables = [v for pair in zip(self.kernels, self.biases) for v in pair]
 
     def __call__(self, x, training=False):
-        ops = keras().ops
+        ops = keras.ops
         x = ops.convert_to_tensor(x)
         n = len(self.seeds)
         # Network first, (K, batch, units), so each layer is one batched matmul.
@@ -145,7 +146,7 @@ def mse_per_network(y, out):
 
     ``y`` is (batch, n_out), the same targets for every network, or (batch, K, n_out).
     """
-    ops = keras().ops
+    ops = keras.ops
     y = ops.convert_to_tensor(y)
     if len(y.shape) == 2:
         y = y[:, None, :]
@@ -165,33 +166,32 @@ def train_stacked(model, optimizer, loss_per_network, x, y, epochs: int,
     SGD, with or without momentum, that is a learning rate of its own for
     every network and layer.
     """
-    t = tf()
     n = len(x)
     batch_size = batch_size or n
     assert n % batch_size == 0, "equal batches keep the loop compiled"
     batches = n // batch_size
-    xb = t.reshape(x, (batches, batch_size, *x.shape[1:]))
-    yb = t.reshape(y, (batches, batch_size, *y.shape[1:]))
+    xb = tf.reshape(x, (batches, batch_size, *x.shape[1:]))
+    yb = tf.reshape(y, (batches, batch_size, *y.shape[1:]))
     variables = model.trainable_variables
     optimizer.build(variables)
 
-    @t.autograph.experimental.do_not_convert  # plain Python, traced as is: faster to compile
+    @tf.autograph.experimental.do_not_convert  # plain Python, traced as is: faster to compile
     def step(xs, ys):
-        with t.GradientTape() as tape:
+        with tf.GradientTape() as tape:
             losses = loss_per_network(ys, model(xs, training=True))
-            total = t.reduce_sum(losses)
+            total = tf.reduce_sum(losses)
         grads = tape.gradient(total, variables)
         if gradient_scale is not None:
             grads = [g * scale for g, scale in zip(grads, gradient_scale)]
         optimizer.apply_gradients(zip(grads, variables))
         return losses
 
-    @t.function
+    @tf.function
     def run():
-        history = t.TensorArray(t.float32, size=epochs)
-        for epoch in t.range(epochs):
-            total = t.zeros(len(model.seeds))
-            for i in t.range(batches):
+        history = tf.TensorArray(tf.float32, size=epochs)
+        for epoch in tf.range(epochs):
+            total = tf.zeros(len(model.seeds))
+            for i in tf.range(batches):
                 total += step(xb[i], yb[i])
             history = history.write(epoch, total / batches)
         return history.stack()
@@ -233,12 +233,11 @@ def forward_numpy(x, w1, b1, w2, b2, activation=np.tanh) -> np.ndarray:
 
 def make_network(hidden: int, seed_value: int = 0):
     """1 input → ``hidden`` tanh neurons → 1 linear output neuron, seeded initial weights."""
-    k = keras()
-    first, second = (k.initializers.GlorotUniform(seed=100 * seed_value + l) for l in (0, 1))
-    return k.Sequential([
-        k.Input((1,)),
-        k.layers.Dense(hidden, activation="tanh", kernel_initializer=first),
-        k.layers.Dense(1, kernel_initializer=second),
+    first, second = (keras.initializers.GlorotUniform(seed=100 * seed_value + l) for l in (0, 1))
+    return keras.Sequential([
+        keras.Input((1,)),
+        keras.layers.Dense(hidden, activation="tanh", kernel_initializer=first),
+        keras.layers.Dense(1, kernel_initializer=second),
     ])
 
 
@@ -250,12 +249,11 @@ def fitted_networks():
     ``make_network(h, s)`` trained alone, only faster (see ``StackedMLP``).
     Returns the trained stack and the list of (width, seed), one per network.
     """
-    k = keras()
     x, y = samples()
     settings = [(h, s) for h in WIDTHS for s in range(SEEDS)]
     stack = StackedMLP((1, max(WIDTHS), 1), ["tanh"] * len(settings),
                        seeds=[s for _, s in settings], units=[h for h, _ in settings])
-    train_stacked(stack, k.optimizers.Adam(LEARNING_RATE), mse_per_network, x, y, STEPS)
+    train_stacked(stack, keras.optimizers.Adam(LEARNING_RATE), mse_per_network, x, y, STEPS)
     return stack, settings
 
 
@@ -286,7 +284,6 @@ def cross_check(hidden: int = 8, seed_value: int = 0, steps: int = 200) -> dict[
     Adam steps and a fresh stack of all widths and seeds for the same steps:
     the network's weights agree. All asserted.
     """
-    k = keras()
     stack, settings = fitted_networks()
     i = settings.index((hidden, seed_value))
     weights = stack.network_weights(i)
@@ -302,12 +299,12 @@ def cross_check(hidden: int = 8, seed_value: int = 0, steps: int = 200) -> dict[
 
     x, y = samples()
     alone = make_network(hidden, seed_value)
-    optimizer = k.optimizers.Adam(LEARNING_RATE)
+    optimizer = keras.optimizers.Adam(LEARNING_RATE)
     optimizer.build(alone.trainable_variables)
-    full_batch_loop()(alone, optimizer, k.losses.MeanSquaredError(), x, y, steps)
+    full_batch_loop()(alone, optimizer, keras.losses.MeanSquaredError(), x, y, steps)
     fresh = StackedMLP((1, max(WIDTHS), 1), ["tanh"] * len(settings),
                        seeds=[s for _, s in settings], units=[h for h, _ in settings])
-    train_stacked(fresh, k.optimizers.Adam(LEARNING_RATE), mse_per_network, x, y, steps)
+    train_stacked(fresh, keras.optimizers.Adam(LEARNING_RATE), mse_per_network, x, y, steps)
     gap = max(float(np.abs(a - b).max())
               for a, b in zip(alone.get_weights(), fresh.network_weights(i)))
     np.testing.assert_allclose(np.concatenate([w.ravel() for w in alone.get_weights()]),

@@ -18,10 +18,11 @@ threshold: ``w·x + b > 0`` is the same test as ``w·x > -b``.
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import table
-from ._lib.runtime import keras
 
 #: The example neuron of the page: fires when 2·x1 − x2 exceeds the threshold 1.
 W = (2.0, -1.0)
@@ -58,9 +59,8 @@ def keras_neuron(w, b: float, activation: str = "sigmoid"):
     Keras stores a layer's weights as a kernel of shape (inputs, units) and a
     bias of shape (units,); a single neuron is a kernel with one column.
     """
-    k = keras()
     w = np.asarray(w, dtype="float32")
-    layer = k.layers.Dense(1, activation=activation)
+    layer = keras.layers.Dense(1, activation=activation)
     layer.build((None, w.size))
     layer.set_weights([w.reshape(-1, 1), np.array([b], dtype="float32")])
     return layer

@@ -16,11 +16,12 @@ K = largest label + 1.
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import table
-from ._lib.runtime import keras
 
 NUM_CLASSES = 10  # the digits 0..9 of the source's example
 CLAIMED_LABEL_2 = (0, 0, 1, 0, 0, 0, 0, 0, 0, 0)
@@ -39,7 +40,7 @@ def labels_from_one_hot(one_hot) -> np.ndarray:
 
 def to_categorical(labels, num_classes: int | None = None) -> np.ndarray:
     """``keras.utils.to_categorical``, as integers for printing."""
-    return keras().utils.to_categorical(labels, num_classes=num_classes).astype(int)
+    return keras.utils.to_categorical(labels, num_classes=num_classes).astype(int)
 
 
 def cross_check(n: int = 1000, seed_value: int = 0) -> dict[str, object]:
@@ -51,19 +52,18 @@ def cross_check(n: int = 1000, seed_value: int = 0) -> dict[str, object]:
     on the integer labels, for the same random scores. Asserted before the
     numbers are returned.
     """
-    k = keras()
     rng = np.random.default_rng(seed_value)
     labels = rng.integers(0, NUM_CLASSES, size=n)
     by_numpy = one_hot_numpy(labels, NUM_CLASSES)
-    by_utils = k.utils.to_categorical(labels, num_classes=NUM_CLASSES)
-    by_ops = k.ops.convert_to_numpy(k.ops.one_hot(labels, NUM_CLASSES))
+    by_utils = keras.utils.to_categorical(labels, num_classes=NUM_CLASSES)
+    by_ops = keras.ops.convert_to_numpy(keras.ops.one_hot(labels, NUM_CLASSES))
     np.testing.assert_array_equal(by_utils, by_numpy)
     np.testing.assert_array_equal(by_ops, by_numpy)
     np.testing.assert_array_equal(labels_from_one_hot(by_utils), labels)
 
     logits = rng.normal(size=(n, NUM_CLASSES)).astype("float32")
-    dense = k.losses.CategoricalCrossentropy(from_logits=True)(by_utils, logits)
-    sparse = k.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, logits)
+    dense = keras.losses.CategoricalCrossentropy(from_logits=True)(by_utils, logits)
+    sparse = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, logits)
     dense, sparse = float(dense), float(sparse)
     np.testing.assert_allclose(dense, sparse, rtol=1e-6)
     return {

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, tf
 from ._lib.seeds import SEEDS, Spread, lower
 from .epoch import stacked_apply, stacked_init
 
@@ -87,23 +89,21 @@ def numpy_trajectory(name: str, grads: np.ndarray, w0: np.ndarray, lr: float = L
 
 def keras_optimizer(name: str, lr: float = LEARNING_RATE):
     """A fresh Keras optimizer; every setting except the learning rate is Keras's default."""
-    k = keras()
     return {
-        "SGD": lambda: k.optimizers.SGD(learning_rate=lr),
-        "SGD + momentum": lambda: k.optimizers.SGD(learning_rate=lr, momentum=0.9),
-        "RMSprop": lambda: k.optimizers.RMSprop(learning_rate=lr),
-        "Adam": lambda: k.optimizers.Adam(learning_rate=lr),
+        "SGD": lambda: keras.optimizers.SGD(learning_rate=lr),
+        "SGD + momentum": lambda: keras.optimizers.SGD(learning_rate=lr, momentum=0.9),
+        "RMSprop": lambda: keras.optimizers.RMSprop(learning_rate=lr),
+        "Adam": lambda: keras.optimizers.Adam(learning_rate=lr),
     }[name]()
 
 
 def keras_trajectory(name: str, grads: np.ndarray, w0: np.ndarray, lr: float = LEARNING_RATE):
     """The weights after each of the given gradients, applied by ``apply_gradients``."""
-    t = tf()
-    w = t.Variable(np.asarray(w0, dtype="float32"))
+    w = tf.Variable(np.asarray(w0, dtype="float32"))
     optimizer = keras_optimizer(name, lr)
     out = []
     for g in grads:
-        optimizer.apply_gradients([(t.constant(g, dtype="float32"), w)])
+        optimizer.apply_gradients([(tf.constant(g, dtype="float32"), w)])
         out.append(w.numpy().copy())
     return np.array(out)
 
@@ -167,9 +167,8 @@ SIZES = [2, 32, 32, 1]  # two tanh layers of 32 units
 
 def unflatten(theta, shapes):
     """The weights [W1, b1, W2, b2, ...] as consecutive pieces of the flat vector ``theta``."""
-    t = tf()
-    parts = t.split(theta, [int(np.prod(shape)) for shape in shapes])
-    return [t.reshape(part, shape) for part, shape in zip(parts, shapes)]
+    parts = tf.split(theta, [int(np.prod(shape)) for shape in shapes])
+    return [tf.reshape(part, shape) for part, shape in zip(parts, shapes)]
 
 
 @functools.cache
@@ -178,22 +177,21 @@ def _training_loop():
 
     Returns each network's loss (MSE / variance of y) after the steps.
     """
-    t = tf()
 
     def losses(theta, shapes, x, y):  # per network: (seeds,)
-        pred = stacked_apply(unflatten(theta, shapes), x, t.tanh)
-        return t.reduce_mean(t.square(pred - y), axis=[1, 2]) / t.math.reduce_variance(y)
+        pred = stacked_apply(unflatten(theta, shapes), x, tf.tanh)
+        return tf.reduce_mean(tf.square(pred - y), axis=[1, 2]) / tf.math.reduce_variance(y)
 
-    @t.function
+    @tf.function
     def loop(thetas, optimizers, shapes, x, y, steps):
-        for _ in t.range(steps):
-            with t.GradientTape() as tape:
+        for _ in tf.range(steps):
+            with tf.GradientTape() as tape:
                 # Every network's own loss, summed: no weight is shared.
-                loss = t.add_n([t.reduce_sum(losses(theta, shapes, x, y)) for theta in thetas])
+                loss = tf.add_n([tf.reduce_sum(losses(theta, shapes, x, y)) for theta in thetas])
             grads = tape.gradient(loss, thetas)
             for optimizer, grad, theta in zip(optimizers, grads, thetas):
                 optimizer.apply_gradients([(grad, theta)])  # each optimizer its own networks
-        return t.stack([losses(theta, shapes, x, y) for theta in thetas])
+        return tf.stack([losses(theta, shapes, x, y) for theta in thetas])
 
     return loop
 
@@ -210,20 +208,19 @@ def train_all() -> dict[str, np.ndarray]:
     The loss is the MSE divided by the variance of the targets: 1.0 is what
     predicting the mean achieves. Returns {optimizer: (seeds, records)}.
     """
-    t = tf()
     x, y = task_data()
     initial = stacked_init(SIZES, SEED_VALUES)
     shapes = tuple(w.shape for w in initial)
     start = np.concatenate([w.ravel() for w in initial])
-    thetas = [t.Variable(start) for _ in OPTIMIZERS]
+    thetas = [tf.Variable(start) for _ in OPTIMIZERS]
     optimizers = [keras_optimizer(name) for name in OPTIMIZERS]
     for optimizer, theta in zip(optimizers, thetas):
         optimizer.build([theta])
-    xs = t.constant(np.broadcast_to(x, (SEEDS, *x.shape)))
-    ys, loop = t.constant(y), _training_loop()
-    records = [loop(thetas, optimizers, shapes, xs, ys, t.constant(0)).numpy()]
+    xs = tf.constant(np.broadcast_to(x, (SEEDS, *x.shape)))
+    ys, loop = tf.constant(y), _training_loop()
+    records = [loop(thetas, optimizers, shapes, xs, ys, tf.constant(0)).numpy()]
     for _ in range(STEPS // RECORD_EVERY):
-        records.append(loop(thetas, optimizers, shapes, xs, ys, t.constant(RECORD_EVERY)).numpy())
+        records.append(loop(thetas, optimizers, shapes, xs, ys, tf.constant(RECORD_EVERY)).numpy())
     curves = np.stack(records, axis=-1)  # (optimizers, seeds, records)
     return dict(zip(OPTIMIZERS, curves))
 

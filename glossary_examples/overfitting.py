@@ -16,11 +16,13 @@ from __future__ import annotations
 import functools
 import math
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS, Spread, separated
 
 # The source's experiment: random inputs, random labels, a small MLP, rmsprop.
@@ -71,12 +73,11 @@ def make_data(labels: str = "random", seed_value: int = 0) -> dict[str, np.ndarr
 
 def source_model(seed_value: int = 0):
     """Dense(100, relu) + Dense(10, softmax), compiled as in the source (rmsprop)."""
-    k = keras()
-    seed(seed_value)
-    model = k.Sequential([
-        k.Input((DIM,)),
-        k.layers.Dense(UNITS, activation="relu"),
-        k.layers.Dense(CLASSES, activation="softmax"),
+    keras.utils.set_random_seed(seed_value)
+    model = keras.Sequential([
+        keras.Input((DIM,)),
+        keras.layers.Dense(UNITS, activation="relu"),
+        keras.layers.Dense(CLASSES, activation="softmax"),
     ])
     model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -102,8 +103,8 @@ def epoch_order() -> np.ndarray:
     which ``fit`` takes the examples from
     ``Dataset.from_tensor_slices((x, y)).shuffle(N, seed=0).batch(32)``.
     """
-    seed(0)
-    shuffles = tf().data.Dataset.range(N).shuffle(N, seed=0).batch(N).repeat(EPOCHS)
+    keras.utils.set_random_seed(0)
+    shuffles = tf.data.Dataset.range(N).shuffle(N, seed=0).batch(N).repeat(EPOCHS)
     return shuffles.batch(EPOCHS).get_single_element().numpy()
 
 
@@ -118,28 +119,27 @@ def fit_compiled(model, loss_fn, x, y, order) -> tuple[np.ndarray, list[list[np.
     epoch's examples whose most probable class was right at their step) and
     a copy of the weights after the epoch.
     """
-    t = tf()
     variables = model.trainable_variables
     model.optimizer.build(variables)
-    x, y, order = t.constant(x), t.constant(y), t.constant(order)
+    x, y, order = tf.constant(x), tf.constant(y), tf.constant(order)
     epochs = len(order)
 
-    @t.function
+    @tf.function
     def loop():
-        accuracy = t.TensorArray(t.float32, size=epochs)
-        kept = [t.TensorArray(t.float32, size=epochs) for _ in variables]
-        for epoch in t.range(epochs):
-            correct = t.zeros(y.shape[1:-1])  # one count per copy of a stacked model
-            for start in t.range(0, len(x), BATCH):
+        accuracy = tf.TensorArray(tf.float32, size=epochs)
+        kept = [tf.TensorArray(tf.float32, size=epochs) for _ in variables]
+        for epoch in tf.range(epochs):
+            correct = tf.zeros(y.shape[1:-1])  # one count per copy of a stacked model
+            for start in tf.range(0, len(x), BATCH):
                 batch = order[epoch, start:start + BATCH]
-                xb, yb = t.gather(x, batch), t.gather(y, batch)
-                with t.GradientTape() as tape:
+                xb, yb = tf.gather(x, batch), tf.gather(y, batch)
+                with tf.GradientTape() as tape:
                     probs = model(xb, training=True)
                     loss = loss_fn(yb, probs)
                 grads = tape.gradient(loss, variables)
                 model.optimizer.apply_gradients(zip(grads, variables))
-                right = t.argmax(probs, axis=-1) == t.argmax(yb, axis=-1)
-                correct += t.reduce_sum(t.cast(right, t.float32), axis=0)
+                right = tf.argmax(probs, axis=-1) == tf.argmax(yb, axis=-1)
+                correct += tf.reduce_sum(tf.cast(right, tf.float32), axis=0)
             accuracy = accuracy.write(epoch, correct / len(x))
             kept = [a.write(epoch, v.value) for a, v in zip(kept, variables)]
         return accuracy.stack(), [a.stack() for a in kept]
@@ -158,11 +158,10 @@ def train() -> dict:
     keeps the weights after every epoch, from which NumPy computes the
     held-out accuracy epoch by epoch.
     """
-    k = keras()
     d = make_data("random")
     model = source_model()
-    one_hot = k.utils.to_categorical(d["y_train"], CLASSES)
-    fit_accuracy, weights = fit_compiled(model, k.losses.CategoricalCrossentropy(),
+    one_hot = keras.utils.to_categorical(d["y_train"], CLASSES)
+    fit_accuracy, weights = fit_compiled(model, keras.losses.CategoricalCrossentropy(),
                                          d["x_train"], one_hot, epoch_order())
     return {
         "model": model,
@@ -187,20 +186,19 @@ def stacked_model(seeds):
     weight by weight, updates it as it would update it alone. Copy k's
     kernels are Glorot-uniform draws with seed k (and 1000 + k).
     """
-    k = keras()
 
     def init(offset):
         def stacked_glorot(shape, dtype=None):  # (K, in, out): one Glorot draw per copy
-            return np.stack([k.initializers.GlorotUniform(seed=offset + s)(shape[1:])
+            return np.stack([keras.initializers.GlorotUniform(seed=offset + s)(shape[1:])
                              for s in seeds])
         return stacked_glorot
 
     n = len(seeds)
-    model = k.Sequential([
-        k.Input((n, DIM)),
-        k.layers.EinsumDense("bki,kio->bko", (n, UNITS), bias_axes="ko", activation="relu",
+    model = keras.Sequential([
+        keras.Input((n, DIM)),
+        keras.layers.EinsumDense("bki,kio->bko", (n, UNITS), bias_axes="ko", activation="relu",
                              kernel_initializer=init(0)),
-        k.layers.EinsumDense("bki,kio->bko", (n, CLASSES), bias_axes="ko",
+        keras.layers.EinsumDense("bki,kio->bko", (n, CLASSES), bias_axes="ko",
                              activation="softmax", kernel_initializer=init(1000)),
     ])
     model.compile(optimizer="rmsprop", loss=summed_crossentropy)
@@ -209,8 +207,7 @@ def stacked_model(seeds):
 
 def summed_crossentropy(y_true, y_pred):
     """The stacked model's loss: the copies' cross-entropies added, averaged over the batch."""
-    k = keras()
-    return k.ops.mean(k.ops.sum(k.losses.categorical_crossentropy(y_true, y_pred), axis=-1))
+    return keras.ops.mean(keras.ops.sum(keras.losses.categorical_crossentropy(y_true, y_pred), axis=-1))
 
 
 @functools.cache
@@ -221,16 +218,15 @@ def compare() -> dict:
     shared by the copies) for COMPARE_EPOCHS epochs. Accuracy on the training
     and the held-out examples every EVERY epochs, in NumPy.
     """
-    k = keras()
     kinds = ["random"] * SEEDS + ["rule"] * SEEDS
     seeds = list(range(SEEDS)) * 2
     data = [make_data(kind, s) for kind, s in zip(kinds, seeds)]
     x = {split: np.stack([d[f"x_{split}"] for d in data]) for split in ("train", "held")}
     y = {split: np.stack([d[f"y_{split}"] for d in data]) for split in ("train", "held")}
-    seed(0)
+    keras.utils.set_random_seed(0)
     model = stacked_model(seeds)
     inputs = np.transpose(x["train"], (1, 0, 2))  # (examples, copies, 100)
-    targets = k.utils.to_categorical(y["train"].T, CLASSES)  # (examples, copies, 10)
+    targets = keras.utils.to_categorical(y["train"].T, CLASSES)  # (examples, copies, 10)
     _, weights = fit_compiled(model, summed_crossentropy, inputs, targets,
                               epoch_order()[:COMPARE_EPOCHS])
     epochs = np.arange(EVERY, COMPARE_EPOCHS + 1, EVERY)
@@ -292,13 +288,12 @@ def cross_check() -> dict[str, object]:
     5. Each copy of the stacked model computes what the source's model
        computes with that copy's weights.
     """
-    k, t = keras(), tf()
     run = train()
     model, d = run["model"], run["data"]
-    one_hot = k.utils.to_categorical(d["y_train"], CLASSES)
+    one_hot = keras.utils.to_categorical(d["y_train"], CLASSES)
     np.testing.assert_array_equal(one_hot, np.eye(CLASSES)[d["y_train"]])
     fresh = source_model()  # the start of train()'s run
-    data = t.data.Dataset.from_tensor_slices((d["x_train"], one_hot)).shuffle(N, seed=0)
+    data = tf.data.Dataset.from_tensor_slices((d["x_train"], one_hot)).shuffle(N, seed=0)
     history = fresh.fit(data.batch(BATCH), epochs=1, shuffle=False, verbose=0)
     gap = max(float(np.abs(a - b).max()) for a, b in zip(fresh.get_weights(), run["weights"][0]))
     np.testing.assert_allclose(gap, 0.0, atol=1e-6)
@@ -315,9 +310,9 @@ def cross_check() -> dict[str, object]:
         probs = numpy_predict(model.get_weights(), x)
         outputs = model(x)
         np.testing.assert_allclose(probs, outputs.numpy(), rtol=1e-4, atol=1e-6)
-        targets = k.utils.to_categorical(y, CLASSES)
-        loss = float(k.losses.CategoricalCrossentropy()(targets, outputs))
-        acc = float(k.ops.mean(k.metrics.categorical_accuracy(targets, outputs)))
+        targets = keras.utils.to_categorical(y, CLASSES)
+        loss = float(keras.losses.CategoricalCrossentropy()(targets, outputs))
+        acc = float(keras.ops.mean(keras.metrics.categorical_accuracy(targets, outputs)))
         np.testing.assert_allclose(acc, accuracy(probs, y), rtol=1e-6)
         np.testing.assert_allclose(loss, numpy_crossentropy(probs, y), rtol=1e-4)
         name = "training set" if split == "train" else "held-out set"

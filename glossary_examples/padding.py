@@ -20,11 +20,13 @@ from __future__ import annotations
 import functools
 import math
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, tf
 
 # The grid of sizes the claims are measured on: odd and even inputs and kernels.
 SIZES = (5, 6, 7, 8)
@@ -52,8 +54,7 @@ def keras_output_sizes(f: int, padding: str, s: int = 1) -> list[int]:
 
     One layer serves every size: its weights do not depend on the image size.
     """
-    k = keras()
-    conv = k.layers.Conv2D(1, f, strides=s, padding=padding, kernel_initializer="zeros")
+    conv = keras.layers.Conv2D(1, f, strides=s, padding=padding, kernel_initializer="zeros")
     sides = []
     for n in SIZES:
         y = conv(np.zeros((1, n, n, 1), dtype="float32"))
@@ -64,12 +65,11 @@ def keras_output_sizes(f: int, padding: str, s: int = 1) -> list[int]:
 
 def keras_shapes(n: int = 6, f: int = 3, p: int = 1) -> dict[str, tuple[int, int]]:
     """The source's example, run through Keras layers: each step's (Keras, formula) side."""
-    k = keras()
     x = np.zeros((1, n, n, 1), dtype="float32")
-    padded = k.layers.ZeroPadding2D(p)(x)
+    padded = keras.layers.ZeroPadding2D(p)(x)
 
     def conv(mode):
-        return k.layers.Conv2D(1, f, padding=mode, kernel_initializer="zeros")
+        return keras.layers.Conv2D(1, f, padding=mode, kernel_initializer="zeros")
 
     return {
         "input": (n, n),
@@ -114,7 +114,6 @@ def cross_check(n: int = 7, seed: int = 0) -> dict[str, str]:
     ``set_weights`` (no bias), and the outputs are compared with
     ``assert_allclose`` before anything is returned.
     """
-    k = keras()
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, n, 2)).astype("float32")
     rows = {}
@@ -122,7 +121,7 @@ def cross_check(n: int = 7, seed: int = 0) -> dict[str, str]:
         for f in (3, 4):
             for s in STRIDES:
                 w = rng.normal(size=(f, f, 2, 3)).astype("float32")
-                conv = k.layers.Conv2D(3, f, strides=s, padding=padding, use_bias=False)
+                conv = keras.layers.Conv2D(3, f, strides=s, padding=padding, use_bias=False)
                 conv.build((None, n, n, 2))
                 conv.set_weights([w])
                 got = conv(x[None]).numpy()[0]
@@ -156,18 +155,17 @@ def keras_usage_counts(n: int, f: int, padding) -> np.ndarray:
     output positions that read the pixel. ``padding`` is ``"valid"``,
     ``"same"``, or an int ``p`` (``ZeroPadding2D(p)`` then a valid ``Conv2D``).
     """
-    k, t = keras(), tf()
-    layers = [k.layers.Conv2D(1, f, padding="valid" if isinstance(padding, int) else padding,
+    layers = [keras.layers.Conv2D(1, f, padding="valid" if isinstance(padding, int) else padding,
                               use_bias=False, kernel_initializer="ones")]
     if isinstance(padding, int):
-        layers.insert(0, k.layers.ZeroPadding2D(padding))
-    x = t.zeros((1, n, n, 1))
-    with t.GradientTape() as tape:
+        layers.insert(0, keras.layers.ZeroPadding2D(padding))
+    x = tf.zeros((1, n, n, 1))
+    with tf.GradientTape() as tape:
         tape.watch(x)
         y = x
         for layer in layers:
             y = layer(y)
-        total = t.reduce_sum(y)
+        total = tf.reduce_sum(y)
     return tape.gradient(total, x).numpy()[0, :, :, 0].round().astype(int)
 
 
@@ -295,9 +293,8 @@ def plot_usage_counts(n: int = 6, f: int = 3):
 
 def show_example() -> None:
     """A 6×6 image with one pixel of zero padding, and the sides each step gives."""
-    k = keras()
     image = np.arange(1, 37, dtype="float32").reshape(1, 6, 6, 1)
-    padded = k.layers.ZeroPadding2D(1)(image).numpy()[0, :, :, 0].astype(int)
+    padded = keras.layers.ZeroPadding2D(1)(image).numpy()[0, :, :, 0].astype(int)
     print("ZeroPadding2D(1) of the 6x6 image 1..36:")
     print(padded)
     print()

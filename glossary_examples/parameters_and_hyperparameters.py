@@ -23,10 +23,12 @@ from __future__ import annotations
 import functools
 import math
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS, Spread, separated
 
 # The hyperparameters of the example, all chosen here, before training.
@@ -74,12 +76,11 @@ def task_data(seed_value: int = 0) -> dict[str, np.ndarray]:
 def build_model(units=UNITS, activation: str = ACTIVATION, l2: float = L2,
                 learning_rate: float = LEARNING_RATE, seed_value: int = 0):
     """A compiled MLP; every argument is a hyperparameter."""
-    k = keras()
-    seed(seed_value)
-    hidden = [k.layers.Dense(u, activation=activation,
-                             kernel_regularizer=k.regularizers.L2(l2)) for u in units]
-    model = k.Sequential([k.Input((INPUTS,)), *hidden, k.layers.Dense(1)])
-    model.compile(optimizer=k.optimizers.SGD(learning_rate=learning_rate), loss="mse")
+    keras.utils.set_random_seed(seed_value)
+    hidden = [keras.layers.Dense(u, activation=activation,
+                             kernel_regularizer=keras.regularizers.L2(l2)) for u in units]
+    model = keras.Sequential([keras.Input((INPUTS,)), *hidden, keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate), loss="mse")
     return model
 
 
@@ -153,36 +154,35 @@ def learning_rate_sweep(rates=RATES, seeds=tuple(range(SEEDS))) -> dict[float, d
     ``fit`` with SGD (mean squared error of the batch plus the L2 penalty,
     then ``w -= learning_rate * gradient``), each run with its own rate.
     """
-    t = tf()
     d = task_data()
     runs = [(rate, s) for rate in rates for s in seeds]
     initial = {s: build_model(seed_value=s).get_weights() for s in seeds}
-    stacked = [t.Variable(np.stack([initial[s][i] for _, s in runs]))
+    stacked = [tf.Variable(np.stack([initial[s][i] for _, s in runs]))
                for i in range(len(initial[seeds[0]]))]
-    lr = t.constant([rate for rate, _ in runs], dtype="float32")
-    g = {"relu": t.nn.relu, "tanh": t.tanh}[ACTIVATION]
+    lr = tf.constant([rate for rate, _ in runs], dtype="float32")
+    g = {"relu": tf.nn.relu, "tanh": tf.tanh}[ACTIVATION]
 
     def forward(params, x):  # x: (batch, inputs) -> (runs, batch, 1)
-        h = t.einsum("bi,kio->kbo", x, params[0]) + params[1][:, None, :]
+        h = tf.einsum("bi,kio->kbo", x, params[0]) + params[1][:, None, :]
         for kernel, bias in zip(params[2:-2:2], params[3:-2:2]):
-            h = t.einsum("kbi,kio->kbo", g(h), kernel) + bias[:, None, :]
-        return t.einsum("kbi,kio->kbo", g(h), params[-2]) + params[-1][:, None, :]
+            h = tf.einsum("kbi,kio->kbo", g(h), kernel) + bias[:, None, :]
+        return tf.einsum("kbi,kio->kbo", g(h), params[-2]) + params[-1][:, None, :]
 
-    @t.function
+    @tf.function
     def train_all(x, y):
-        for _ in t.range(EPOCHS):
-            for i in t.range(0, N_TRAIN, BATCH_SIZE):
+        for _ in tf.range(EPOCHS):
+            for i in tf.range(0, N_TRAIN, BATCH_SIZE):
                 xb, yb = x[i:i + BATCH_SIZE], y[i:i + BATCH_SIZE]
-                with t.GradientTape() as tape:
-                    mse = t.reduce_mean(t.square(forward(stacked, xb) - yb), axis=[1, 2])
-                    penalty = L2 * sum(t.reduce_sum(t.square(w), axis=[1, 2])
+                with tf.GradientTape() as tape:
+                    mse = tf.reduce_mean(tf.square(forward(stacked, xb) - yb), axis=[1, 2])
+                    penalty = L2 * sum(tf.reduce_sum(tf.square(w), axis=[1, 2])
                                        for w in stacked[:-2:2])  # hidden kernels only
-                    loss = t.reduce_sum(mse + penalty)  # runs share no weight
+                    loss = tf.reduce_sum(mse + penalty)  # runs share no weight
                 grads = tape.gradient(loss, stacked)
                 for w, grad in zip(stacked, grads):
-                    w.assign_sub(t.reshape(lr, [-1] + [1] * (len(w.shape) - 1)) * grad)
+                    w.assign_sub(tf.reshape(lr, [-1] + [1] * (len(w.shape) - 1)) * grad)
 
-    train_all(t.constant(d["x_train"]), t.constant(d["y_train"]))
+    train_all(tf.constant(d["x_train"]), tf.constant(d["y_train"]))
     final = [w.numpy() for w in stacked]
 
     def mse(x, y):
@@ -229,7 +229,6 @@ def cross_check() -> dict[str, object]:
     parameters ``fit`` reached. Last, a model with BatchNormalization:
     ``count_params()`` = trainable + non-trainable.
     """
-    k = keras()
     result: dict[str, object] = {}
     for units in [(16, 16), (8, 8, 8, 8)]:
         model = build_model(units=units)
@@ -251,9 +250,9 @@ def cross_check() -> dict[str, object]:
     result["sweep loop vs fit, max |weight difference|"] = max(
         float(np.abs(a - b).max()) for a, b in zip(by_sweep, model.get_weights()))
 
-    seed(0)
-    with_norm = k.Sequential([k.Input((INPUTS,)), k.layers.Dense(8),
-                              k.layers.BatchNormalization(), k.layers.Dense(1)])
+    keras.utils.set_random_seed(0)
+    with_norm = keras.Sequential([keras.Input((INPUTS,)), keras.layers.Dense(8),
+                              keras.layers.BatchNormalization(), keras.layers.Dense(1)])
     trainable = sum(w.numpy().size for w in with_norm.trainable_weights)
     frozen = sum(w.numpy().size for w in with_norm.non_trainable_weights)
     assert trainable + frozen == with_norm.count_params()

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 
 #: The four binary inputs (x1, x2), one per row, in truth-table order.
 INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
@@ -165,17 +167,16 @@ def trained_xor_mlp(units: int = 8, steps: int = 300, seed_value: int = 0):
     Full-batch Adam (learning rate 0.05), run as one ``fit`` epoch over the
     batch repeated ``steps`` times. Returns the model and its outputs.
     """
-    k = keras()
-    seed(seed_value)
-    model = k.Sequential([
-        k.Input((2,)),
-        k.layers.Dense(units, activation="tanh"),
-        k.layers.Dense(1, activation="sigmoid"),
+    keras.utils.set_random_seed(seed_value)
+    model = keras.Sequential([
+        keras.Input((2,)),
+        keras.layers.Dense(units, activation="tanh"),
+        keras.layers.Dense(1, activation="sigmoid"),
     ])
-    model.compile(optimizer=k.optimizers.Adam(0.05), loss="binary_crossentropy",
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="binary_crossentropy",
                   steps_per_execution=steps)  # all steps in one call: same steps, faster
     y = TRUTH["XOR"].astype("float32")
-    batches = tf().data.Dataset.from_tensors((INPUTS, y)).repeat(steps)
+    batches = tf.data.Dataset.from_tensors((INPUTS, y)).repeat(steps)
     model.fit(batches, epochs=1, shuffle=False, verbose=0)
     return model, model(INPUTS).numpy()[:, 0]
 
@@ -197,14 +198,13 @@ def show_xor_mlp() -> None:
 
 def keras_step(z):
     """The step activation in Keras ops: 1.0 where z ≥ 0, else 0.0."""
-    ops = keras().ops
+    ops = keras.ops
     return ops.cast(ops.greater_equal(z, 0.0), z.dtype)
 
 
 def keras_perceptron(w, theta: float):
     """A ``Dense(1)`` layer holding the weights ``w`` and the bias ``b = −θ``, step activation."""
-    k = keras()
-    layer = k.layers.Dense(1, activation=keras_step)
+    layer = keras.layers.Dense(1, activation=keras_step)
     layer.build((None, len(w)))
     layer.set_weights([np.asarray(w, dtype="float32").reshape(-1, 1),
                        np.array([-theta], dtype="float32")])

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, tf
 
 EXAMPLE = np.array([[1, 3, 2, 0], [4, 2, 1, 1], [0, 1, 5, 6], [2, 2, 7, 8]], dtype="float32")
 
@@ -51,7 +53,7 @@ def keras_pool(images: np.ndarray, k: int = 2, mode: str = "max") -> np.ndarray:
     ``images`` is ``(batch, height, width)``; a channel axis is added for Keras
     and removed again.
     """
-    kl = keras().layers
+    kl = keras.layers
     layer = kl.MaxPooling2D(k) if mode == "max" else kl.AveragePooling2D(k)
     x = np.asarray(images, dtype="float32")[..., None]
     return layer(x).numpy()[..., 0]
@@ -63,7 +65,7 @@ def pool_weights() -> dict[str, str]:
     Each layer is built on a 28×28×8 input; a Conv2D with the same 2×2 window and
     8 filters is shown for comparison.
     """
-    kl = keras().layers
+    kl = keras.layers
     layers = {
         "MaxPooling2D(2)": kl.MaxPooling2D(2),
         "AveragePooling2D(2)": kl.AveragePooling2D(2),
@@ -89,7 +91,6 @@ def cross_check(batch: int = 4, n: int = 8, seed: int = 0) -> dict[str, float]:
     1 to the position of each window's maximum and 0 elsewhere, average pooling
     sends 1/4 to every pixel. All are asserted before anything is returned.
     """
-    t = tf()
     rng = np.random.default_rng(seed)
     x = np.stack([rng.permutation(n * n).reshape(n, n) for _ in range(batch)]).astype("float32")
     rows = {}
@@ -99,12 +100,12 @@ def cross_check(batch: int = 4, n: int = 8, seed: int = 0) -> dict[str, float]:
         np.testing.assert_allclose(got, want, rtol=1e-6)
         rows[f"{mode} values, max |Keras - NumPy|"] = float(np.abs(got - want).max())
 
-    kl = keras().layers
-    xt = t.constant(x[..., None])
+    kl = keras.layers
+    xt = tf.constant(x[..., None])
     for mode, layer in (("max", kl.MaxPooling2D(2)), ("average", kl.AveragePooling2D(2))):
-        with t.GradientTape() as tape:
+        with tf.GradientTape() as tape:
             tape.watch(xt)
-            total = t.reduce_sum(layer(xt))
+            total = tf.reduce_sum(layer(xt))
         grad = tape.gradient(total, xt).numpy()[..., 0]
         if mode == "max":
             window_max = np.stack([numpy_pool(img, 2, "max") for img in x])
@@ -216,18 +217,17 @@ def downstream_sizes(side: int = 28, maps: int = 32, classes: int = 10) -> dict[
     ``Flatten`` alone, ``MaxPooling2D(2)`` then ``Flatten``, and
     ``GlobalAveragePooling2D`` (one mean per feature map, asserted against NumPy).
     """
-    k = keras()
     heads = {
-        "Flatten, Dense": [k.layers.Flatten()],
-        "MaxPooling2D(2), Flatten, Dense": [k.layers.MaxPooling2D(2), k.layers.Flatten()],
-        "GlobalAveragePooling2D, Dense": [k.layers.GlobalAveragePooling2D()],
+        "Flatten, Dense": [keras.layers.Flatten()],
+        "MaxPooling2D(2), Flatten, Dense": [keras.layers.MaxPooling2D(2), keras.layers.Flatten()],
+        "GlobalAveragePooling2D, Dense": [keras.layers.GlobalAveragePooling2D()],
     }
     counts = {}
     for name, layers in heads.items():
-        model = k.Sequential([k.Input((side, side, maps)), *layers, k.layers.Dense(classes)])
+        model = keras.Sequential([keras.Input((side, side, maps)), *layers, keras.layers.Dense(classes)])
         counts[name] = model.count_params()
     x = np.random.default_rng(0).normal(size=(2, side, side, maps)).astype("float32")
-    gap = k.layers.GlobalAveragePooling2D()(x).numpy()
+    gap = keras.layers.GlobalAveragePooling2D()(x).numpy()
     np.testing.assert_allclose(gap, x.mean(axis=(1, 2)), rtol=1e-5, atol=1e-6)
     return counts
 
@@ -257,13 +257,12 @@ def measured_receptive_field(with_pooling: bool, n: int = 16) -> int:
     gradient reaches only the maximum of each window, not every pixel that can
     win it.
     """
-    k, t = keras(), tf()
-    layers = [k.layers.Conv2D(1, 3, kernel_initializer="ones", use_bias=False)]
+    layers = [keras.layers.Conv2D(1, 3, kernel_initializer="ones", use_bias=False)]
     if with_pooling:
-        layers.append(k.layers.AveragePooling2D(2))
-    layers.append(k.layers.Conv2D(1, 3, kernel_initializer="ones", use_bias=False))
-    x = t.random.uniform((1, n, n, 1), seed=0)
-    with t.GradientTape() as tape:
+        layers.append(keras.layers.AveragePooling2D(2))
+    layers.append(keras.layers.Conv2D(1, 3, kernel_initializer="ones", use_bias=False))
+    x = tf.random.uniform((1, n, n, 1), seed=0)
+    with tf.GradientTape() as tape:
         tape.watch(x)
         y = x
         for layer in layers:

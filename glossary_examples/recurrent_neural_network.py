@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import table
-from ._lib.runtime import keras, seed
 
 FEATURES = 4
 UNITS = 5
@@ -74,9 +75,8 @@ def keras_simple_rnn(units: int = UNITS, seed_value: int = 0, **kwargs):
     Keras starts the bias at zero; a random one makes the comparison with
     NumPy test the bias too.
     """
-    k = keras()
-    seed(seed_value)
-    layer = k.layers.SimpleRNN(units, seed=seed_value, **kwargs)
+    keras.utils.set_random_seed(seed_value)
+    layer = keras.layers.SimpleRNN(units, seed=seed_value, **kwargs)
     layer.build((None, None, FEATURES))
     kernel, recurrent_kernel, bias = layer.get_weights()
     bias = np.random.default_rng(seed_value).normal(scale=0.5, size=bias.shape)
@@ -118,10 +118,9 @@ def parameter_counts() -> dict[int, int]:
 
     The same layer (the same weights) then runs on sequences of any length.
     """
-    k = keras()
     counts = {}
     for steps in LENGTHS:
-        layer = k.layers.SimpleRNN(UNITS)
+        layer = keras.layers.SimpleRNN(UNITS)
         layer.build((None, steps, FEATURES))
         counts[steps] = layer.count_params()
     return counts
@@ -138,12 +137,11 @@ def pulse_response(gain: float, steps: int = 25) -> np.ndarray:
 @functools.cache
 def trajectories(steps: int = 40) -> dict[str, np.ndarray]:
     """A 3-unit ``SimpleRNN`` (default initializers, seed 0) reading a noisy sine wave."""
-    k = keras()
-    seed(0)
+    keras.utils.set_random_seed(0)
     t = np.arange(steps)
     noise = np.random.default_rng(0).normal(scale=0.1, size=steps)
     x = (np.sin(2 * np.pi * t / 20) + noise).astype("float32")[None, :, None]
-    layer = k.layers.SimpleRNN(3, return_sequences=True, seed=0)
+    layer = keras.layers.SimpleRNN(3, return_sequences=True, seed=0)
     return {"input": x[0, :, 0], "hidden": layer(x).numpy()[0]}
 
 

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS, Spread
 
 N = 100  # training examples, x evenly spaced in [0, 1]
@@ -70,12 +72,11 @@ def source_run(seed_value: int = 0):
     the same with NumPy arrays; the Dataset, built once, costs far less per
     epoch, and ``steps_per_execution=4`` runs an epoch's 4 steps per call.
     """
-    k, t = keras(), tf()
     x, y = make_data(seed_value=seed_value)
-    seed(seed_value)
-    model = k.Sequential([k.Input((1,)), k.layers.Dense(1)])
+    keras.utils.set_random_seed(seed_value)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse", steps_per_execution=4)
-    data = t.data.Dataset.from_tensor_slices((x, y)).shuffle(N, seed=seed_value).batch(BATCH)
+    data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(N, seed=seed_value).batch(BATCH)
     history = model.fit(data.repeat(), epochs=EPOCHS, steps_per_epoch=4, shuffle=False, verbose=0)
     return model, history
 
@@ -138,27 +139,26 @@ def train_copies(seeds, learning_rate: float = 0.01, batch_size: int = BATCH,
     units): ``fit``'s steps, all run in one compiled TensorFlow call, since
     no per-epoch history is needed.
     """
-    k, t = keras(), tf()
     seeds = list(seeds)
-    x = t.constant(make_data()[0])
-    y = t.constant(np.hstack([make_data(seed_value=s)[1] for s in seeds]))
-    start = np.hstack([k.initializers.GlorotUniform(seed=s)((1, 1)) for s in seeds])
-    seed(0)
-    shuffles = t.data.Dataset.range(N).shuffle(N, seed=0).batch(N).repeat(epochs)
+    x = tf.constant(make_data()[0])
+    y = tf.constant(np.hstack([make_data(seed_value=s)[1] for s in seeds]))
+    start = np.hstack([keras.initializers.GlorotUniform(seed=s)((1, 1)) for s in seeds])
+    keras.utils.set_random_seed(0)
+    shuffles = tf.data.Dataset.range(N).shuffle(N, seed=0).batch(N).repeat(epochs)
     order = shuffles.batch(epochs).get_single_element()  # (epochs, N) indices
-    model = k.Sequential([k.Input((1,)), k.layers.Dense(len(seeds))])
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(len(seeds))])
     model.set_weights([start, np.zeros(len(seeds), "float32")])
-    optimizer = k.optimizers.SGD(learning_rate)
+    optimizer = keras.optimizers.SGD(learning_rate)
     optimizer.build(model.trainable_variables)
 
-    @t.function
+    @tf.function
     def train():
-        for epoch in t.range(epochs):
-            for first in t.range(0, N, batch_size):
+        for epoch in tf.range(epochs):
+            for first in tf.range(0, N, batch_size):
                 batch = order[epoch, first:first + batch_size]
-                with t.GradientTape() as tape:
-                    errors = t.gather(y, batch) - model(t.gather(x, batch))
-                    loss = t.reduce_mean(t.reduce_sum(t.square(errors), axis=-1))
+                with tf.GradientTape() as tape:
+                    errors = tf.gather(y, batch) - model(tf.gather(x, batch))
+                    loss = tf.reduce_mean(tf.reduce_sum(tf.square(errors), axis=-1))
                 grads = tape.gradient(loss, model.trainable_variables)
                 optimizer.apply_gradients(zip(grads, model.trainable_variables))
 
@@ -183,8 +183,7 @@ def show_source_seeds() -> None:
     glue("seeds_pred_max", spread_pred.max)
     glue("seeds_gap_min", spread_gap.min)
     glue("seeds_short_min", spread_short.min)
-    k = keras()
-    initial = [float(k.initializers.GlorotUniform(seed=s)((1, 1))[0, 0]) for s in seeds]
+    initial = [float(keras.initializers.GlorotUniform(seed=s)((1, 1))[0, 0]) for s in seeds]
     print(table({
         "seed": list(seeds),
         "initial slope w": initial,
@@ -200,11 +199,10 @@ def show_source_seeds() -> None:
 
 def build(kind: str = "linear", seed_value: int = 0):
     """``linear``: one Dense(1) unit. ``mlp``: two hidden layers of 16 tanh units, then Dense(1)."""
-    k = keras()
-    seed(seed_value)
-    hidden = [k.layers.Dense(16, activation="tanh") for _ in range(2)] if kind == "mlp" else []
-    model = k.Sequential([k.Input((1,)), *hidden, k.layers.Dense(1)])
-    model.compile(optimizer=k.optimizers.SGD(learning_rate=LEARNING_RATE if kind == "linear" else 0.1),
+    keras.utils.set_random_seed(seed_value)
+    hidden = [keras.layers.Dense(16, activation="tanh") for _ in range(2)] if kind == "mlp" else []
+    model = keras.Sequential([keras.Input((1,)), *hidden, keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=LEARNING_RATE if kind == "linear" else 0.1),
                   loss="mean_squared_error")
     return model
 
@@ -228,24 +226,23 @@ def converged_runs() -> dict[tuple[str, str], tuple]:
     History reports it: the mean squared error of the step's forward pass,
     before its update.
     """
-    k, t = keras(), tf()
     models = {case: build(case[0]) for case in CASES}
-    data = {case: [t.constant(a) for a in make_data(case[1])] for case in CASES}
+    data = {case: [tf.constant(a) for a in make_data(case[1])] for case in CASES}
     for model in models.values():
         model.optimizer.build(model.trainable_variables)
-    mse_loss = k.losses.MeanSquaredError()
+    mse_loss = keras.losses.MeanSquaredError()
 
     def step(model, x, y):
-        with t.GradientTape() as tape:
+        with tf.GradientTape() as tape:
             loss = mse_loss(y, model(x, training=True))
         grads = tape.gradient(loss, model.trainable_variables)
         model.optimizer.apply_gradients(zip(grads, model.trainable_variables))
         return loss
 
-    @t.function
+    @tf.function
     def loop():
-        losses = [t.TensorArray(t.float32, size=EPOCHS) for _ in CASES]
-        for epoch in t.range(EPOCHS):
+        losses = [tf.TensorArray(tf.float32, size=EPOCHS) for _ in CASES]
+        for epoch in tf.range(EPOCHS):
             losses = [a.write(epoch, step(models[case], *data[case]))
                       for a, case in zip(losses, CASES)]
         return [a.stack() for a in losses]
@@ -318,7 +315,6 @@ def show_cross_check() -> None:
 
 def old_and_new_fit() -> dict[str, object]:
     """Call ``fit`` the Keras 1 way (``nb_epoch=200``) and the Keras 3 way (``epochs=200``)."""
-    k = keras()
     x, y = make_data()
     model = build()
     try:
@@ -329,7 +325,7 @@ def old_and_new_fit() -> dict[str, object]:
         old, old_epochs = f"TypeError: {err}", 0
     _, history = source_run()  # fit(..., epochs=EPOCHS), as in the example
     return {
-        "keras version": k.__version__,
+        "keras version": keras.__version__,
         f"fit(x, y, nb_epoch={EPOCHS})": old,
         f"epochs trained with nb_epoch={EPOCHS}": old_epochs,
         f"fit(..., epochs={EPOCHS}): epochs in History": len(history.history["loss"]),

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS, Spread, lower
 from .epoch import flatten, network, stacked_apply, stacked_init, unflatten
 
@@ -46,20 +48,18 @@ def l1_penalty(kernels, lam: float) -> float:
 
 def regularizer(kind: str, lam: float):
     """``keras.regularizers.L2(lam)`` or ``L1(lam)``; None for lam = 0."""
-    k = keras()
     if lam == 0:
         return None
-    return {"l2": k.regularizers.L2, "l1": k.regularizers.L1}[kind](lam)
+    return {"l2": keras.regularizers.L2, "l1": keras.regularizers.L1}[kind](lam)
 
 
 def mlp(kind: str = "l2", lam: float = 0.0):
     """Two tanh layers of 32 units and a linear output, every kernel penalised."""
-    k = keras()
-    return k.Sequential([
-        k.Input((1,)),
-        k.layers.Dense(UNITS, activation="tanh", kernel_regularizer=regularizer(kind, lam)),
-        k.layers.Dense(UNITS, activation="tanh", kernel_regularizer=regularizer(kind, lam)),
-        k.layers.Dense(1, kernel_regularizer=regularizer(kind, lam)),
+    return keras.Sequential([
+        keras.Input((1,)),
+        keras.layers.Dense(UNITS, activation="tanh", kernel_regularizer=regularizer(kind, lam)),
+        keras.layers.Dense(UNITS, activation="tanh", kernel_regularizer=regularizer(kind, lam)),
+        keras.layers.Dense(1, kernel_regularizer=regularizer(kind, lam)),
     ])
 
 
@@ -70,11 +70,10 @@ def kernels(model) -> list[np.ndarray]:
 
 def show_example() -> None:
     """One Dense layer with an L2 penalty: its kernel, NumPy's λ Σ w², and model.losses."""
-    k = keras()
-    seed(0)
+    keras.utils.set_random_seed(0)
     lam = 0.01
-    layer = k.layers.Dense(2, kernel_regularizer=k.regularizers.L2(lam))
-    model = k.Sequential([k.Input((3,)), layer])
+    layer = keras.layers.Dense(2, kernel_regularizer=keras.regularizers.L2(lam))
+    model = keras.Sequential([keras.Input((3,)), layer])
     w = model.layers[0].kernel.numpy()
     with np.printoptions(precision=4, suppress=True):
         print(f"kernel W (3 x 2):\n{w}")
@@ -114,22 +113,20 @@ def total_loss(params, x, y, l2, l1):
     No weight is shared, so each network's weights get the gradient of its
     own penalised loss.
     """
-    t = tf()
-    mse = t.reduce_mean(t.square(stacked_apply(params, x, t.tanh) - y), axis=[1, 2])
+    mse = tf.reduce_mean(tf.square(stacked_apply(params, x, tf.tanh) - y), axis=[1, 2])
     kernels = params[0::2]
-    squares = t.add_n([t.reduce_sum(t.square(w), axis=[1, 2]) for w in kernels])
-    sizes = t.add_n([t.reduce_sum(t.abs(w), axis=[1, 2]) for w in kernels])
-    return t.reduce_sum(mse + l2 * squares + l1 * sizes)
+    squares = tf.add_n([tf.reduce_sum(tf.square(w), axis=[1, 2]) for w in kernels])
+    sizes = tf.add_n([tf.reduce_sum(tf.abs(w), axis=[1, 2]) for w in kernels])
+    return tf.reduce_sum(mse + l2 * squares + l1 * sizes)
 
 
 @functools.cache
 def _loop():
-    t = tf()
 
-    @t.function
+    @tf.function
     def loop(theta, shapes, optimizer, x, y, l2, l1, steps):
-        for _ in t.range(steps):
-            with t.GradientTape() as tape:
+        for _ in tf.range(steps):
+            with tf.GradientTape() as tape:
                 loss = total_loss(unflatten(theta, shapes), x, y, l2, l1)
             optimizer.apply_gradients([(tape.gradient(loss, theta), theta)])
 
@@ -147,23 +144,22 @@ def train_all() -> dict:
     in one flat vector ``theta``; Adam updates every number of it from that
     number's own gradient history, so it is one Adam per network.
     """
-    k, t = keras(), tf()
     d = task_data()
     initial = stacked_init([1, UNITS, UNITS, 1], SEED_VALUES * len(SETTINGS))
     shapes = tuple(w.shape for w in initial)
-    theta = t.Variable(flatten(initial))
+    theta = tf.Variable(flatten(initial))
     n_nets = shapes[0][0]
-    x = t.constant(np.broadcast_to(d["x_train"], (n_nets, N_TRAIN, 1)))
-    y = t.constant(d["y_train"])
-    l2, l1 = (t.constant(v) for v in penalties())
-    optimizer = k.optimizers.Adam(LEARNING_RATE)
+    x = tf.constant(np.broadcast_to(d["x_train"], (n_nets, N_TRAIN, 1)))
+    y = tf.constant(d["y_train"])
+    l2, l1 = (tf.constant(v) for v in penalties())
+    optimizer = keras.optimizers.Adam(LEARNING_RATE)
     optimizer.build([theta])
-    _loop()(theta, shapes, optimizer, x, y, l2, l1, t.constant(STEPS))
+    _loop()(theta, shapes, optimizer, x, y, l2, l1, tf.constant(STEPS))
     weights = [w.numpy() for w in unflatten(theta, shapes)]
 
     def mse(xs, ys):
         xs = np.broadcast_to(xs, (n_nets, *xs.shape))
-        return np.mean((stacked_apply(weights, xs, t.tanh).numpy() - ys) ** 2, axis=(1, 2))
+        return np.mean((stacked_apply(weights, xs, tf.tanh).numpy() - ys) ** 2, axis=(1, 2))
 
     flat = np.concatenate([w.reshape(n_nets, -1) for w in weights[0::2]], axis=1)
     return {
@@ -252,7 +248,6 @@ def cross_check() -> dict[str, float]:
     4. For that trained network, the gradient of Keras's MSE + ``model.losses``
        equals its piece of the gradient of the stacked ``total_loss``.
     """
-    k, t = keras(), tf()
     d = task_data()
     out = {}
     models = {}
@@ -274,22 +269,22 @@ def cross_check() -> dict[str, float]:
     np.testing.assert_allclose(evaluated, data_mse + penalty, rtol=1e-5)
 
     kernel = model.layers[1].kernel
-    with t.GradientTape() as tape:
+    with tf.GradientTape() as tape:
         term = model.layers[1].kernel_regularizer(kernel)
     grad = tape.gradient(term, kernel).numpy()
     np.testing.assert_allclose(grad, 2 * lam * kernel.numpy(), rtol=1e-5, atol=1e-9)
 
     # 4. The stacked gradient, cut into networks, against Keras alone.
-    params = [t.Variable(w) for w in train_all()["weights"]]
+    params = [tf.Variable(w) for w in train_all()["weights"]]
     n_nets = params[0].shape[0]
     x = np.broadcast_to(d["x_train"], (n_nets, N_TRAIN, 1))
     l2, l1 = penalties()
-    with t.GradientTape() as tape:
+    with tf.GradientTape() as tape:
         loss = total_loss(params, x, d["y_train"], l2, l1)
     joint = network([g.numpy() for g in tape.gradient(loss, params)],
                     SETTINGS.index(("l2", lam)) * SEEDS)
-    with t.GradientTape() as tape:
-        alone_loss = (k.losses.MeanSquaredError()(d["y_train"], model(d["x_train"]))
+    with tf.GradientTape() as tape:
+        alone_loss = (keras.losses.MeanSquaredError()(d["y_train"], model(d["x_train"]))
                       + sum(model.losses))
     alone = [g.numpy() for g in tape.gradient(alone_loss, model.trainable_variables)]
     for a, b in zip(alone, joint):
@@ -330,7 +325,6 @@ def plot_sweep():
     """Left: training and held-out error against λ. Right: the fitted curves of three λ."""
     import matplotlib.pyplot as plt
 
-    t = tf()
     d, runs, pos = task_data(), sweep(), _lambda_positions()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
     _mean_and_range(ax1, pos, [r["train_mse"] for r in runs.values()], "o", "training MSE")
@@ -347,7 +341,7 @@ def plot_sweep():
     ax2.plot(grid, np.sin(3 * grid), color="k", ls=":", lw=1, label="true function")
     for color, lam in zip(("C0", "C1", "C2"), (0.0, best_lambda(), LAMBDAS[-1])):
         curves = stacked_apply(runs[lam]["weights"], np.broadcast_to(grid, (SEEDS, *grid.shape)),
-                               t.tanh).numpy()[..., 0]
+                               tf.tanh).numpy()[..., 0]
         for i, curve in enumerate(curves):
             ax2.plot(grid, curve, color=color, lw=0.8,
                      label=f"lambda = {lam:g} ({SEEDS} seeds)" if i == 0 else None)

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS, Spread, lower, separated
 from .neural_network import StackedMLP, mse_per_network, train_stacked
 
@@ -47,11 +49,10 @@ def relu_derivative(x) -> np.ndarray:
 
 def keras_relu_and_gradient(x) -> tuple[np.ndarray, np.ndarray]:
     """``keras.activations.relu`` and its gradient, taken by ``tf.GradientTape``."""
-    k, t = keras(), tf()
-    x = t.constant(np.asarray(x, dtype="float32"))
-    with t.GradientTape() as tape:
+    x = tf.constant(np.asarray(x, dtype="float32"))
+    with tf.GradientTape() as tape:
         tape.watch(x)
-        y = k.activations.relu(x)
+        y = keras.activations.relu(x)
     # y is element-wise, so the gradient of sum(y) is dy_i/dx_i for every i.
     return y.numpy(), tape.gradient(y, x).numpy()
 
@@ -94,7 +95,7 @@ def train(depth: int):
     stack, the list of (activation, seed), the starting weights and the
     losses per epoch (EPOCHS × networks).
     """
-    k, ops = keras(), keras().ops
+    k, ops = keras, keras.ops
     x, y = task_data()
     settings = [(a, s) for a in ACTIVATIONS for s in range(SEEDS)]
     stack = StackedMLP((2, *[WIDTH] * depth, 1), [a for a, _ in settings],
@@ -268,11 +269,10 @@ INITIALISATIONS = {
 
 def initializer(name: str, seed_value: int):
     """A seeded Keras kernel initializer; ``normal±`` is N(±0.02, 0.177²): He's spread, shifted."""
-    k = keras()
     if name.startswith("normal"):
         mean = 0.02 if name.endswith("+") else -0.02
-        return k.initializers.RandomNormal(mean=mean, stddev=0.177, seed=seed_value)
-    return k.initializers.get({"class_name": name, "config": {"seed": seed_value}})
+        return keras.initializers.RandomNormal(mean=mean, stddev=0.177, seed=seed_value)
+    return keras.initializers.get({"class_name": name, "config": {"seed": seed_value}})
 
 
 @functools.cache
@@ -445,9 +445,8 @@ def dense_relu_layer(units: int = 8, seed_value: int = 0) -> dict[str, np.ndarra
     Returns the weighted sums ``z = x W + b`` and the layer's outputs, which
     are ``max(0, z)``: the negative sums become exactly 0.
     """
-    k = keras()
-    seed(seed_value)
-    layer = k.layers.Dense(units, activation="relu")
+    keras.utils.set_random_seed(seed_value)
+    layer = keras.layers.Dense(units, activation="relu")
     x = np.random.default_rng(seed_value).normal(size=(1, 4)).astype("float32")
     out = layer(x).numpy()[0]
     kernel, bias = (v.numpy() for v in layer.weights)

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS, Spread, lower
 
 STEPS = 8  # time steps of the order experiment
@@ -83,49 +85,46 @@ def make_model(kind: str):
     over time, then Dense layers: it sees which values occur, not in which
     order. ``"SimpleRNN"``: a recurrent layer reads the steps in order.
     """
-    k = keras()
     if kind == "bag of inputs":
-        body = [k.layers.Dense(16, activation="relu"), k.layers.GlobalAveragePooling1D(),
-                k.layers.Dense(16, activation="relu")]
+        body = [keras.layers.Dense(16, activation="relu"), keras.layers.GlobalAveragePooling1D(),
+                keras.layers.Dense(16, activation="relu")]
     else:
-        body = [k.layers.SimpleRNN(RNN_UNITS)]
-    return k.Sequential([k.Input((STEPS, 1)), *body, k.layers.Dense(1)])
+        body = [keras.layers.SimpleRNN(RNN_UNITS)]
+    return keras.Sequential([keras.Input((STEPS, 1)), *body, keras.layers.Dense(1)])
 
 
 @functools.cache
 def initial_weights(kind: str, seed_value: int) -> list[np.ndarray]:
     """The weights Keras's default initializers give :func:`make_model`, seeded:
     ``glorot_uniform`` kernels, an orthogonal recurrent kernel, zero biases."""
-    k = keras()
 
     def glorot(shape, offset=0):
-        return k.initializers.GlorotUniform(seed=seed_value + offset)(shape).numpy()
+        return keras.initializers.GlorotUniform(seed=seed_value + offset)(shape).numpy()
 
     zeros = functools.partial(np.zeros, dtype="float32")
     if kind == "bag of inputs":
         return [glorot((1, 16)), zeros(16), glorot((16, 16), 50), zeros(16),
                 glorot((16, 1), 100), zeros(1)]
     n = RNN_UNITS
-    recurrent = k.initializers.Orthogonal(seed=seed_value)((n, n)).numpy()
+    recurrent = keras.initializers.Orthogonal(seed=seed_value)((n, n)).numpy()
     return [glorot((1, n)), recurrent, zeros(n), glorot((n, 1), 100), zeros(1)]
 
 
 def stacked_logits(kind: str, weights, x):
     """The logits of many classifiers at once: every weight has a leading axis,
     one entry per classifier; ``x`` (batch, STEPS, 1) is shared. Shape (classifiers, batch)."""
-    t = tf()
     if kind == "bag of inputs":
         w1, b1, w2, b2, w3, b3 = weights
-        h = t.nn.relu(t.matmul(x[None], w1[:, None]) + b1[:, None, None])  # Dense on every step
-        h = t.reduce_mean(h, axis=2)  # GlobalAveragePooling1D: the mean over time
-        h = t.nn.relu(t.einsum("mnh,mhk->mnk", h, w2) + b2[:, None])
+        h = tf.nn.relu(tf.matmul(x[None], w1[:, None]) + b1[:, None, None])  # Dense on every step
+        h = tf.reduce_mean(h, axis=2)  # GlobalAveragePooling1D: the mean over time
+        h = tf.nn.relu(tf.einsum("mnh,mhk->mnk", h, w2) + b2[:, None])
     else:
         kernel, recurrent, bias, w3, b3 = weights
-        h = t.zeros([kernel.shape[0], t.shape(x)[0], kernel.shape[2]])
-        for x_t in t.unstack(x, axis=1):  # SimpleRNN: h_t = tanh(x_t W_x + h_(t-1) W_h + b)
-            h = t.tanh(t.einsum("nf,mfh->mnh", x_t, kernel)
-                       + t.einsum("mnh,mhk->mnk", h, recurrent) + bias[:, None])
-    return (t.einsum("mnh,mho->mno", h, w3) + b3[:, None])[..., 0]
+        h = tf.zeros([kernel.shape[0], tf.shape(x)[0], kernel.shape[2]])
+        for x_t in tf.unstack(x, axis=1):  # SimpleRNN: h_t = tanh(x_t W_x + h_(t-1) W_h + b)
+            h = tf.tanh(tf.einsum("nf,mfh->mnh", x_t, kernel)
+                       + tf.einsum("mnh,mhk->mnk", h, recurrent) + bias[:, None])
+    return (tf.einsum("mnh,mho->mno", h, w3) + b3[:, None])[..., 0]
 
 
 @functools.cache
@@ -137,38 +136,37 @@ def trained() -> dict[str, list[np.ndarray]]:
     one as if it were alone. For speed, all the weights live in one flat
     variable (Adam's update of it is the same, element by element, as that of
     the separate weight arrays), cut back into arrays for every forward pass."""
-    k, t = keras(), tf()
     data = task_data()
     members = [(task, s) for task in TASKS for s in range(SEEDS)]
-    x = t.constant(data["x"][:N_TRAIN])
-    y = t.constant(np.stack([data[task][:N_TRAIN, 0] for task, _ in members]))
+    x = tf.constant(data["x"][:N_TRAIN])
+    y = tf.constant(np.stack([data[task][:N_TRAIN, 0] for task, _ in members]))
     arrays = [np.stack(w) for kind in MODELS
               for w in zip(*(initial_weights(kind, s) for _, s in members))]
     counts = {kind: len(initial_weights(kind, 0)) for kind in MODELS}
-    flat = k.Variable(np.concatenate([w.ravel() for w in arrays]))
-    optimizer = k.optimizers.Adam(learning_rate=0.01)
+    flat = keras.Variable(np.concatenate([w.ravel() for w in arrays]))
+    optimizer = keras.optimizers.Adam(learning_rate=0.01)
     optimizer.build([flat])
 
     def unflatten(vector) -> dict:  # the flat vector cut back into each kind's weight arrays
-        parts = iter([t.reshape(p, w.shape)
-                      for p, w in zip(t.split(vector, [w.size for w in arrays]), arrays)])
+        parts = iter([tf.reshape(p, w.shape)
+                      for p, w in zip(tf.split(vector, [w.size for w in arrays]), arrays)])
         return {kind: [next(parts) for _ in range(counts[kind])] for kind in MODELS}
 
-    @t.function(autograph=False)  # a graph loop, traced once without autograph's rewriting
+    @tf.function(autograph=False)  # a graph loop, traced once without autograph's rewriting
     def train(steps):
         def step(i):
-            with t.GradientTape() as tape:
+            with tf.GradientTape() as tape:
                 weights, loss = unflatten(flat), 0.0
                 for kind in MODELS:
                     logits = stacked_logits(kind, weights[kind], x)
-                    loss += t.reduce_sum(t.reduce_mean(  # the sum of every classifier's own loss
-                        t.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits), axis=1))
+                    loss += tf.reduce_sum(tf.reduce_mean(  # the sum of every classifier's own loss
+                        tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits), axis=1))
             optimizer.apply_gradients([(tape.gradient(loss, flat), flat)])
             return (i + 1,)
 
-        return t.while_loop(lambda i: i < steps, step, (t.constant(0),))
+        return tf.while_loop(lambda i: i < steps, step, (tf.constant(0),))
 
-    train(t.constant(TRAIN_STEPS))
+    train(tf.constant(TRAIN_STEPS))
     return {kind: [w.numpy() for w in weights] for kind, weights in unflatten(flat).items()}
 
 
@@ -237,20 +235,19 @@ def task_shapes() -> dict[str, list]:
     Dense layer maps each one; one-to-many: ``RepeatVector`` feeds one input
     vector to every step.
     """
-    k = keras()
-    seed(0)
+    keras.utils.set_random_seed(0)
     batch, steps, features = 4, 10, 3
     seq = np.random.default_rng(0).normal(size=(batch, steps, features)).astype("float32")
     vec = seq[:, 0]
     models = {
-        "many-to-one (classify a sentence)": (seq, k.Sequential([
-            k.Input((steps, features)), k.layers.SimpleRNN(5), k.layers.Dense(2)])),
-        "many-to-many (tag every word)": (seq, k.Sequential([
-            k.Input((steps, features)), k.layers.SimpleRNN(5, return_sequences=True),
-            k.layers.Dense(2)])),
-        "one-to-many (generate from one input)": (vec, k.Sequential([
-            k.Input((features,)), k.layers.RepeatVector(steps),
-            k.layers.SimpleRNN(5, return_sequences=True), k.layers.Dense(2)])),
+        "many-to-one (classify a sentence)": (seq, keras.Sequential([
+            keras.Input((steps, features)), keras.layers.SimpleRNN(5), keras.layers.Dense(2)])),
+        "many-to-many (tag every word)": (seq, keras.Sequential([
+            keras.Input((steps, features)), keras.layers.SimpleRNN(5, return_sequences=True),
+            keras.layers.Dense(2)])),
+        "one-to-many (generate from one input)": (vec, keras.Sequential([
+            keras.Input((features,)), keras.layers.RepeatVector(steps),
+            keras.layers.SimpleRNN(5, return_sequences=True), keras.layers.Dense(2)])),
     }
     return {name: [x.shape, tuple(model(x).shape)] for name, (x, model) in models.items()}
 
@@ -269,15 +266,14 @@ def cross_check() -> dict[str, object]:
     ``Masking`` must return for each padded sequence exactly what it returns
     for the sequence alone, unpadded; without the mask it does not.
     """
-    k = keras()
     seqs = variable_length_sequences()
     x, mask = pad_and_mask(seqs)
-    keras_x = k.utils.pad_sequences(seqs, padding="post", dtype="float32")
+    keras_x = keras.utils.pad_sequences(seqs, padding="post", dtype="float32")
     np.testing.assert_array_equal(keras_x, x)
-    keras_mask = k.layers.Masking(mask_value=0.0).compute_mask(x).numpy()
+    keras_mask = keras.layers.Masking(mask_value=0.0).compute_mask(x).numpy()
     np.testing.assert_array_equal(keras_mask, mask)
-    seed(0)
-    rnn = k.layers.SimpleRNN(4, seed=0)
+    keras.utils.set_random_seed(0)
+    rnn = keras.layers.SimpleRNN(4, seed=0)
     masked = rnn(x, mask=keras_mask).numpy()
     unmasked = rnn(x).numpy()
     alone = np.concatenate([rnn(s[None]).numpy() for s in seqs])

@@ -19,11 +19,13 @@ import functools
 import textwrap
 import warnings
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import full_batch_loop, keras, tf
+from ._lib.runtime import full_batch_loop
 from ._lib.seeds import SEEDS, Spread, lower
 from .neural_network import StackedMLP, train_stacked
 
@@ -50,11 +52,10 @@ def sigmoid_derivative(z) -> np.ndarray:
 
 def keras_sigmoid_and_gradient(z) -> tuple[np.ndarray, np.ndarray]:
     """``keras.activations.sigmoid`` and its derivative from ``tf.GradientTape``."""
-    k, t = keras(), tf()
-    z = t.constant(np.asarray(z, dtype="float32"))
-    with t.GradientTape() as tape:
+    z = tf.constant(np.asarray(z, dtype="float32"))
+    with tf.GradientTape() as tape:
         tape.watch(z)
-        y = k.activations.sigmoid(z)
+        y = keras.activations.sigmoid(z)
     return y.numpy(), tape.gradient(y, z).numpy()
 
 
@@ -120,7 +121,7 @@ def output_losses(kind: str, y, z):
     (tanh(z) + 1)/2, which Keras clips to [1e-7, 1 − 1e-7] (no logits to
     recover after a ``Rescaling`` layer).
     """
-    ops = keras().ops
+    ops = keras.ops
     z = z[:, :, 0]
     if kind == "sigmoid":
         return ops.mean(ops.binary_crossentropy(y, z, from_logits=True), axis=0)
@@ -139,7 +140,7 @@ def trained_output_layers():
     full-batch Adam steps. The kinds share data, starting weights, optimizer
     and steps seed by seed. Returns (stack, list of (label, seed)).
     """
-    k, ops = keras(), keras().ops
+    k, ops = keras, keras.ops
     settings = [(label, s) for label in OUTPUTS for s in range(SEEDS)]
     seeds = [s for _, s in settings]
     data = [blobs(N_TRAIN, s) for s in seeds]
@@ -201,14 +202,13 @@ def keras_check(seed_value: int = 0) -> float:
     the algorithm of ``fit`` with one batch per step). Returns the largest
     weight difference, asserted small.
     """
-    k = keras()
     x, y = blobs(N_TRAIN, seed_value)
-    start = k.initializers.GlorotUniform(seed=100 * seed_value)
-    model = k.Sequential([k.Input((2,)),
-                          k.layers.Dense(1, activation="sigmoid", kernel_initializer=start)])
-    optimizer = k.optimizers.Adam(LEARNING_RATE)
+    start = keras.initializers.GlorotUniform(seed=100 * seed_value)
+    model = keras.Sequential([keras.Input((2,)),
+                          keras.layers.Dense(1, activation="sigmoid", kernel_initializer=start)])
+    optimizer = keras.optimizers.Adam(LEARNING_RATE)
     optimizer.build(model.trainable_variables)
-    full_batch_loop()(model, optimizer, k.losses.BinaryCrossentropy(), x, y[:, None], STEPS)
+    full_batch_loop()(model, optimizer, keras.losses.BinaryCrossentropy(), x, y[:, None], STEPS)
     stack, settings = trained_output_layers()
     mine = stack.network_weights(settings.index(("sigmoid + BCE", seed_value)))
     gap = max(float(np.abs(a - b).max()) for a, b in zip(model.get_weights(), mine))
@@ -292,14 +292,13 @@ def logits_or_probabilities() -> dict[str, object]:
     the linear output read as probabilities gives a different loss silently,
     and plain probability arrays are clipped.
     """
-    k = keras()
     z = np.array([[30.0], [-30.0], [0.5], [-1.0]], "float32")
     y = np.array([[0.0], [1.0], [1.0], [0.0]], "float32")
     right = float(np.mean(np.logaddexp(0.0, z.astype("float64")) - y * z))
-    bce, bce_logits = k.losses.BinaryCrossentropy(), k.losses.BinaryCrossentropy(from_logits=True)
+    bce, bce_logits = keras.losses.BinaryCrossentropy(), keras.losses.BinaryCrossentropy(from_logits=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        probs = k.activations.sigmoid(tf().constant(z))  # made by a sigmoid: it carries z
+        probs = keras.activations.sigmoid(tf.constant(z))  # made by a sigmoid: it carries z
         both = float(bce_logits(y, probs))
         warned = [str(w.message) for w in caught]
         layer_probs = float(bce(y, probs))

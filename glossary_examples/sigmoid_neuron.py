@@ -15,10 +15,12 @@ True
 
 from __future__ import annotations
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, tf
 
 #: The example neuron: with the input X its weighted sum is just below 0.
 X = (1.0, 2.0)
@@ -94,8 +96,7 @@ def random_perturbations(n: int = 10_000, size: float = 0.01, seed_value: int = 
 
 def keras_neuron(w, b: float, activation):
     """A ``Dense(1)`` layer holding the weights ``w`` and the bias ``b``."""
-    k = keras()
-    layer = k.layers.Dense(1, activation=activation)
+    layer = keras.layers.Dense(1, activation=activation)
     layer.build((None, len(w)))
     layer.set_weights([np.asarray(w, dtype="float32").reshape(-1, 1),
                        np.array([b], dtype="float32")])
@@ -104,7 +105,7 @@ def keras_neuron(w, b: float, activation):
 
 def keras_step(z):
     """The perceptron's step in Keras ops: 1.0 where z ≥ 0, else 0.0."""
-    ops = keras().ops
+    ops = keras.ops
     return ops.cast(ops.greater_equal(z, 0.0), z.dtype)
 
 
@@ -114,9 +115,8 @@ def gradients(activation, x=X, w=W, b: float = B):
     Returns None when the output does not depend differentiably on the
     weights, which is what TensorFlow reports for the step.
     """
-    t = tf()
     layer = keras_neuron(w, b, activation)
-    with t.GradientTape() as tape:
+    with tf.GradientTape() as tape:
         out = layer(np.asarray([x], dtype="float32"))
     grad = tape.gradient(out, layer.kernel)
     return None if grad is None else grad.numpy()[:, 0]
@@ -129,14 +129,13 @@ def cross_check(n: int = 200, seed_value: int = 0) -> dict[str, object]:
     respect to the kernel, from ``tf.GradientTape``, against NumPy's
     Σ σ(z)(1 − σ(z))·x. Both asserted with ``np.testing.assert_allclose``.
     """
-    t = tf()
     rng = np.random.default_rng(seed_value)
     x = rng.normal(size=(n, 3)).astype("float32")
     w, b = rng.normal(size=3), float(rng.normal())
     layer = keras_neuron(w, b, "sigmoid")
-    with t.GradientTape() as tape:
+    with tf.GradientTape() as tape:
         out = layer(x)
-        total = t.reduce_sum(out)
+        total = tf.reduce_sum(out)
     grad = tape.gradient(total, layer.kernel).numpy()[:, 0]
     values = sigmoid_neuron(x, w.astype("float32"), np.float32(b))
     s = values

@@ -19,11 +19,13 @@ from __future__ import annotations
 import textwrap
 import warnings
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, tf
 
 EXAMPLE = np.array([2.0, 1.0, 0.0, -1.0])
 TOLERANCE = 0.01  # "about equal": no probability off by more than this
@@ -137,11 +139,10 @@ def check_softmax_normalised_sigmoid() -> ClaimCheck:
 
 def keras_softmax_and_jacobian(z) -> tuple[np.ndarray, np.ndarray]:
     """``keras.activations.softmax`` on each row of ``z`` and its Jacobian per row."""
-    k, t = keras(), tf()
-    z = t.constant(np.asarray(z, dtype="float32"))
-    with t.GradientTape() as tape:
+    z = tf.constant(np.asarray(z, dtype="float32"))
+    with tf.GradientTape() as tape:
         tape.watch(z)
-        s = k.activations.softmax(z)
+        s = keras.activations.softmax(z)
     return s.numpy(), tape.batch_jacobian(s, z).numpy()
 
 
@@ -182,16 +183,15 @@ def logits_or_probabilities() -> dict[str, object]:
     with a warning); the scores read as probabilities give another loss,
     silently.
     """
-    k = keras()
     z = np.array([[2.0, 1.0, 0.0, -1.0], [0.5, 3.0, -2.0, 0.0], [1.0, 1.0, 1.0, 4.0]], "float32")
     y = np.eye(4, dtype="float32")[[1, 1, 0]]
     z64 = z.astype("float64")
     right = float(np.mean(np.log(np.exp(z64).sum(axis=1)) - (y * z64).sum(axis=1)))
-    cce = k.losses.CategoricalCrossentropy()
-    cce_logits = k.losses.CategoricalCrossentropy(from_logits=True)
+    cce = keras.losses.CategoricalCrossentropy()
+    cce_logits = keras.losses.CategoricalCrossentropy(from_logits=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        probs = k.activations.softmax(tf().constant(z))  # made by a softmax: it carries z
+        probs = keras.activations.softmax(tf.constant(z))  # made by a softmax: it carries z
         both = float(cce_logits(y, probs))
         warned = [str(w.message) for w in caught]
         layer_probs = float(cce(y, probs))

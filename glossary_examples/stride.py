@@ -17,11 +17,12 @@ strided layer simply skips computing the others.
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from .padding import numpy_conv2d, output_size
 from ._lib.report import table
-from ._lib.runtime import keras
 
 # The grid the output-size formula is checked on: odd and even sizes and kernels.
 SIZES = (6, 7, 8, 9)
@@ -56,11 +57,10 @@ def keras_output_sides(f: int, s: int) -> dict[tuple[int, int], int]:
     One convolution layer serves every input size ``n`` in SIZES and padding
     ``p`` in PADDINGS: its weights do not depend on the image size.
     """
-    k = keras()
-    conv = k.layers.Conv2D(1, f, strides=s, kernel_initializer="zeros")
+    conv = keras.layers.Conv2D(1, f, strides=s, kernel_initializer="zeros")
     sides = {}
     for p in PADDINGS:
-        pad = k.layers.ZeroPadding2D(p)
+        pad = keras.layers.ZeroPadding2D(p)
         for n in SIZES:
             y = conv(pad(np.zeros((1, n, n, 1), dtype="float32")))
             assert y.shape[1] == y.shape[2]
@@ -90,9 +90,8 @@ def size_agreement() -> dict[str, str]:
 
 def _conv(weights: np.ndarray, s: int, padding: str = "valid"):
     """A bias-free Keras ``Conv2D`` with the given kernel and stride."""
-    k = keras()
     f, _, c_in, c_out = weights.shape
-    conv = k.layers.Conv2D(c_out, f, strides=s, padding=padding, use_bias=False)
+    conv = keras.layers.Conv2D(c_out, f, strides=s, padding=padding, use_bias=False)
     conv.build((None, None, None, c_in))
     conv.set_weights([weights])
     return conv

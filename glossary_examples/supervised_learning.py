@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS, Spread, separated
 
 RADIUS = float(np.sqrt(8 / np.pi))  # the disc covers half of the square [-2, 2]²
@@ -66,20 +68,19 @@ def batches(x: np.ndarray, y: np.ndarray, seed_value: int = 0):
     It repeats without end, so one pipeline serves every epoch; ``fit`` takes
     ``steps_per_epoch = N_TRAIN // BATCH`` batches from it per epoch.
     """
-    return (tf().data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed_value)
+    return (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed_value)
             .batch(BATCH).repeat())
 
 
 def classifier(seed_value: int = 0):
     """A small MLP: 2 inputs -> Dense(16, relu) -> Dense(1, sigmoid)."""
-    k = keras()
-    seed(seed_value)
-    model = k.Sequential([
-        k.Input((2,)),
-        k.layers.Dense(HIDDEN, activation="relu"),
-        k.layers.Dense(1, activation="sigmoid"),
+    keras.utils.set_random_seed(seed_value)
+    model = keras.Sequential([
+        keras.Input((2,)),
+        keras.layers.Dense(HIDDEN, activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid"),
     ])
-    model.compile(optimizer=k.optimizers.Adam(learning_rate=LEARNING_RATE),
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
                   loss="binary_crossentropy", metrics=["accuracy"],
                   steps_per_execution=N_TRAIN // BATCH)  # one call per epoch
     return model
@@ -112,20 +113,19 @@ def classifier_copies(seeds: list[int]):
     weight's step by that weight's own gradient size, so no copy is slowed
     down by sharing the model with the others.
     """
-    k = keras()
     copies = len(seeds)
-    model = k.Sequential([
-        k.Input((2,)),
-        k.layers.EinsumDense("ab,bkc->akc", output_shape=(copies, HIDDEN), bias_axes="kc",
+    model = keras.Sequential([
+        keras.Input((2,)),
+        keras.layers.EinsumDense("ab,bkc->akc", output_shape=(copies, HIDDEN), bias_axes="kc",
                              activation="relu"),
-        k.layers.EinsumDense("akc,kc->ak", output_shape=(copies,), bias_axes="k",
+        keras.layers.EinsumDense("akc,kc->ak", output_shape=(copies,), bias_axes="k",
                              activation="sigmoid"),
     ])
-    glorot = [(k.initializers.GlorotUniform(seed=s)((2, HIDDEN)).numpy(),
-               k.initializers.GlorotUniform(seed=10_000 + s)((HIDDEN, 1)).numpy()) for s in seeds]
+    glorot = [(keras.initializers.GlorotUniform(seed=s)((2, HIDDEN)).numpy(),
+               keras.initializers.GlorotUniform(seed=10_000 + s)((HIDDEN, 1)).numpy()) for s in seeds]
     model.set_weights([np.stack([w1 for w1, _ in glorot], axis=1), np.zeros((copies, HIDDEN)),
                        np.stack([w2[:, 0] for _, w2 in glorot]), np.zeros(copies)])
-    model.compile(optimizer=k.optimizers.Adam(learning_rate=LEARNING_RATE),
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
                   loss="binary_crossentropy", steps_per_execution=N_TRAIN // BATCH)
     return model
 
@@ -239,7 +239,6 @@ def cross_check() -> dict[str, object]:
     outputs against shuffled labels gives a different loss: the loss is
     defined by the labels.
     """
-    k = keras()
     run = fit_classifier()
     model, x, y = run["model"], run["x_test"], run["y_test"]
     z = numpy_logits(model, x)
@@ -249,7 +248,7 @@ def cross_check() -> dict[str, object]:
     np_loss, np_acc = binary_cross_entropy(y, z), float(np.mean((p > 0.5) == y))
     np.testing.assert_allclose(keras_loss, np_loss, rtol=1e-5)
     np.testing.assert_allclose(keras_acc, np_acc, rtol=1e-6)
-    array_loss = float(k.losses.BinaryCrossentropy()(y[:, None], p[:, None]))
+    array_loss = float(keras.losses.BinaryCrossentropy()(y[:, None], p[:, None]))
     q = np.clip(p.astype("float64"), 1e-7, 1 - 1e-7)  # what Keras does to plain probabilities
     np.testing.assert_allclose(array_loss, np.mean(-(y * np.log(q) + (1 - y) * np.log(1 - q))),
                                rtol=1e-4)

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, tf
 from ._lib.seeds import SEEDS, Spread, lower, separated
 from .neural_network import StackedMLP, mse_per_network, train_stacked
 
@@ -47,11 +49,10 @@ def sigmoid(z) -> np.ndarray:
 
 def keras_tanh_and_gradient(z) -> tuple[np.ndarray, np.ndarray]:
     """``keras.activations.tanh`` and its derivative from ``tf.GradientTape``."""
-    k, t = keras(), tf()
-    z = t.constant(np.asarray(z, dtype="float32"))
-    with t.GradientTape() as tape:
+    z = tf.constant(np.asarray(z, dtype="float32"))
+    with tf.GradientTape() as tape:
         tape.watch(z)
-        y = k.activations.tanh(z)
+        y = keras.activations.tanh(z)
     return y.numpy(), tape.gradient(y, z).numpy()
 
 
@@ -61,12 +62,11 @@ def cross_check() -> dict[str, float]:
     On 2001 points from −10 to 10, asserted with ``np.testing.assert_allclose``;
     also the identity tanh(z) = 2σ(2z) − 1, in NumPy and in Keras.
     """
-    k = keras()
     values, grads = keras_tanh_and_gradient(Z)
     np.testing.assert_allclose(values, tanh(Z), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(grads, tanh_derivative(Z), rtol=1e-5, atol=1e-6)
     identity_numpy = 2 * sigmoid(2 * Z) - 1
-    identity_keras = 2 * k.activations.sigmoid(2 * Z.astype("float32")).numpy() - 1
+    identity_keras = 2 * keras.activations.sigmoid(2 * Z.astype("float32")).numpy() - 1
     np.testing.assert_allclose(identity_numpy, tanh(Z), atol=1e-12)
     np.testing.assert_allclose(identity_keras, values, atol=1e-6)
     return {
@@ -84,12 +84,12 @@ def cross_check() -> dict[str, float]:
 
 def centred_sigmoid(z):
     """σ(z) − 1/2 = tanh(z/2)/2: the sigmoid moved to mean 0, slope still at most 0.25."""
-    return keras().ops.sigmoid(z) - 0.5
+    return keras.ops.sigmoid(z) - 0.5
 
 
 def tanh_plus_one(z):
     """tanh(z) + 1 = 2σ(2z): tanh's slope (1 at 0), but outputs in (0, 2)."""
-    return keras().ops.tanh(z) + 1.0
+    return keras.ops.tanh(z) + 1.0
 
 
 #: The hidden activations compared, with the factor on their Glorot-uniform starting
@@ -122,14 +122,13 @@ def mlp(activation: str, seed_value: int = 0):
     Layer l starts from ``GlorotUniform(seed=100 * seed_value + l)``, as
     network ``seed_value`` of the stacks below does.
     """
-    k = keras()
     act = SETUPS[activation][0]
     layers = [
-        k.layers.Dense(units, activation=act if layer < DEPTH else None,
-                       kernel_initializer=k.initializers.GlorotUniform(seed=100 * seed_value + layer))
+        keras.layers.Dense(units, activation=act if layer < DEPTH else None,
+                       kernel_initializer=keras.initializers.GlorotUniform(seed=100 * seed_value + layer))
         for layer, units in enumerate([WIDTH] * DEPTH + [1])
     ]
-    return k.Sequential([k.Input((2,)), *layers])
+    return keras.Sequential([keras.Input((2,)), *layers])
 
 
 def hidden_means(model, x) -> list[float]:
@@ -155,7 +154,7 @@ def train(optimizer: str):
     predicting the mean); the result is (list of (set-up, seed), losses of
     shape (EPOCHS, networks)).
     """
-    k, ops = keras(), keras().ops
+    k, ops = keras, keras.ops
     x, y = task_data()
     names = list(SETUPS) + ([AS_TANH] if optimizer != "Adam" else [])
     settings = [(name, s) for name in names for s in range(SEEDS)]

@@ -18,10 +18,11 @@ disappears from the shape.
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import table
-from ._lib.runtime import tf
 
 CLAIM_A = [[1, 2], [3, 4]]
 CLAIMED = {0: [4, 6], 1: [3, 7]}
@@ -71,24 +72,22 @@ def numpy_and_tf(values=CLAIM_A) -> dict[str, dict[str, object]]:
     """The same numbers as a NumPy array, a ``tf.Tensor`` made from that array,
     and a ``tf.Tensor`` made from the Python list: same shape and rank, but
     the default dtypes differ."""
-    t = tf()
     a = np.array(values)
     return {
         "np.array(v)": describe(a),
-        "tf.constant(np.array(v))": describe(t.constant(a)),
-        "tf.constant(v)": describe(t.constant(values)),
+        "tf.constant(np.array(v))": describe(tf.constant(a)),
+        "tf.constant(v)": describe(tf.constant(values)),
     }
 
 
 def sums(values=CLAIM_A) -> dict[str, dict[str, list]]:
     """Sums over every axis and over all, in NumPy and with ``tf.reduce_sum``."""
-    t = tf()
     a = np.array(values)
     out: dict[str, dict[str, list]] = {}
     for axis in (0, 1, None):
         out[f"axis={axis}"] = {
             "numpy": np.sum(a, axis=axis).tolist(),
-            "tensorflow": t.reduce_sum(t.constant(a), axis=axis).numpy().tolist(),
+            "tensorflow": tf.reduce_sum(tf.constant(a), axis=axis).numpy().tolist(),
         }
     return out
 
@@ -101,18 +100,17 @@ def cross_check(seed_value: int = 0) -> dict[str, object]:
     summed axes removed (or kept as length 1 with ``keepdims=True``). A
     round trip NumPy -> ``tf.Tensor`` -> NumPy returns identical numbers.
     """
-    t = tf()
     x = np.random.default_rng(seed_value).normal(size=(2, 3, 4)).astype("float32")
-    tx = t.constant(x)
+    tx = tf.constant(x)
     np.testing.assert_array_equal(tx.numpy(), x)
     shapes, worst = {}, 0.0
     for axis in (0, 1, 2, (0, 2), None):
         for keepdims in (False, True):
             n = np.sum(x, axis=axis, keepdims=keepdims)
-            k = t.reduce_sum(tx, axis=axis, keepdims=keepdims).numpy()
+            k = tf.reduce_sum(tx, axis=axis, keepdims=keepdims).numpy()
             assert n.shape == k.shape, (axis, keepdims, n.shape, k.shape)
             np.testing.assert_allclose(k, n, rtol=1e-6, atol=1e-6)
-            np.testing.assert_allclose(t.reduce_mean(tx, axis=axis, keepdims=keepdims).numpy(),
+            np.testing.assert_allclose(tf.reduce_mean(tx, axis=axis, keepdims=keepdims).numpy(),
                                        np.mean(x, axis=axis, keepdims=keepdims),
                                        rtol=1e-6, atol=1e-6)
             worst = max(worst, float(np.abs(k - n).max()))
@@ -124,7 +122,7 @@ def cross_check(seed_value: int = 0) -> dict[str, object]:
         "input shape (rank 3)": str(x.shape),
         **shapes,
         "max |numpy - tensorflow|": worst,
-        "tf.rank(x)": int(t.rank(tx).numpy()),
+        "tf.rank(x)": int(tf.rank(tx).numpy()),
         "x.ndim": x.ndim,
     }
 

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras, seed, tf
 from ._lib.seeds import SEEDS, Spread, lower, separated
 
 # 1. The source's regression run (see the regression page): a line, trained too little.
@@ -81,25 +83,24 @@ def line_trainer():
     time (the last batch has 4): ``fit``'s 800 steps, run in one call. The
     loop is traced once and serves every learning rate.
     """
-    k, t = keras(), tf()
     seeds = range(SEEDS)
-    x = t.constant(line_data()[0])
-    y = t.constant(np.hstack([line_data(s)[1] for s in seeds]))
-    seed(0)
-    shuffles = t.data.Dataset.range(N).shuffle(N, seed=0).batch(N).repeat(EPOCHS)
+    x = tf.constant(line_data()[0])
+    y = tf.constant(np.hstack([line_data(s)[1] for s in seeds]))
+    keras.utils.set_random_seed(0)
+    shuffles = tf.data.Dataset.range(N).shuffle(N, seed=0).batch(N).repeat(EPOCHS)
     order = shuffles.batch(EPOCHS).get_single_element()  # (epochs, N) indices
-    model = k.Sequential([k.Input((1,)), k.layers.Dense(SEEDS)])
-    optimizer = k.optimizers.SGD(SOURCE_LR)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(SEEDS)])
+    optimizer = keras.optimizers.SGD(SOURCE_LR)
     optimizer.build(model.trainable_variables)
 
-    @t.function
+    @tf.function
     def train():
-        for epoch in t.range(EPOCHS):
-            for first in t.range(0, N, BATCH):
+        for epoch in tf.range(EPOCHS):
+            for first in tf.range(0, N, BATCH):
                 batch = order[epoch, first:first + BATCH]
-                with t.GradientTape() as tape:
-                    errors = t.gather(y, batch) - model(t.gather(x, batch))
-                    loss = t.reduce_mean(t.reduce_sum(t.square(errors), axis=-1))
+                with tf.GradientTape() as tape:
+                    errors = tf.gather(y, batch) - model(tf.gather(x, batch))
+                    loss = tf.reduce_mean(tf.reduce_sum(tf.square(errors), axis=-1))
                 grads = tape.gradient(loss, model.trainable_variables)
                 optimizer.apply_gradients(zip(grads, model.trainable_variables))
 
@@ -113,8 +114,7 @@ def line_runs(learning_rate: float) -> dict[str, np.ndarray]:
     Unit k starts as a Dense(1) with seed k would (Glorot uniform kernel,
     zero bias).
     """
-    k = keras()
-    start = np.hstack([k.initializers.GlorotUniform(seed=s)((1, 1)) for s in range(SEEDS)])
+    start = np.hstack([keras.initializers.GlorotUniform(seed=s)((1, 1)) for s in range(SEEDS)])
     model, optimizer, train = line_trainer()
     model.set_weights([start, np.zeros(SEEDS, "float32")])
     optimizer.learning_rate = learning_rate
@@ -198,21 +198,20 @@ def stacked_model(hidden: tuple[int, ...]):
     line ``w x + b`` per seed; ``(32, 32)`` two tanh layers of 32 units.
     Copy k's kernels are Glorot-uniform draws with seed k (plus 100 per layer).
     """
-    k = keras()
 
     def init(offset):
         def stacked_glorot(shape, dtype=None):
-            return np.stack([k.initializers.GlorotUniform(seed=offset + s)(shape[1:])
+            return np.stack([keras.initializers.GlorotUniform(seed=offset + s)(shape[1:])
                              for s in range(SEEDS)])
         return stacked_glorot
 
-    layers = [k.Input((SEEDS, 1))]
+    layers = [keras.Input((SEEDS, 1))]
     for i, units in enumerate(hidden):
-        layers.append(k.layers.EinsumDense("bki,kio->bko", (SEEDS, units), bias_axes="ko",
+        layers.append(keras.layers.EinsumDense("bki,kio->bko", (SEEDS, units), bias_axes="ko",
                                            activation="tanh", kernel_initializer=init(100 * i)))
-    layers.append(k.layers.EinsumDense("bki,kio->bko", (SEEDS, 1), bias_axes="ko",
+    layers.append(keras.layers.EinsumDense("bki,kio->bko", (SEEDS, 1), bias_axes="ko",
                                        kernel_initializer=init(1000)))
-    return k.Sequential(layers)
+    return keras.Sequential(layers)
 
 
 def curve_runs(hidden: tuple[int, ...]) -> dict:
@@ -231,31 +230,30 @@ def train_curves() -> dict[tuple[int, ...], dict]:
     its gradient). The loss is the sum of the copies' errors, so each copy
     is trained exactly as it would be alone.
     """
-    k, t = keras(), tf()
     data = [curve_data(s) for s in range(SEEDS)]
-    stack = {key: t.constant(np.stack([d[key] for d in data], axis=1)) for key in data[0]}
+    stack = {key: tf.constant(np.stack([d[key] for d in data], axis=1)) for key in data[0]}
     shapes = [(), HIDDEN]
     models = [stacked_model(hidden) for hidden in shapes]
-    optimizers = [k.optimizers.Adam(ADAM_LR) for _ in models]
+    optimizers = [keras.optimizers.Adam(ADAM_LR) for _ in models]
     for model, optimizer in zip(models, optimizers):
         optimizer.build(model.trainable_variables)
 
     def per_copy_mse(model, x, y):
-        return t.reduce_mean(t.square(model(x) - y), axis=[0, 2])
+        return tf.reduce_mean(tf.square(model(x) - y), axis=[0, 2])
 
     def step(model, optimizer):  # one Adam step; returns the MSE before it
-        with t.GradientTape() as tape:
+        with tf.GradientTape() as tape:
             mse = per_copy_mse(model, stack["x_train"], stack["y_train"])
-            loss = t.reduce_sum(mse)
+            loss = tf.reduce_sum(mse)
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
         return mse
 
-    @t.function
+    @tf.function
     def loop():
-        train = [t.TensorArray(t.float32, size=STEPS + 1) for _ in models]  # after 0..STEPS
-        val = [t.TensorArray(t.float32, size=STEPS) for _ in models]  # after 1..STEPS steps
-        for i in t.range(STEPS):
+        train = [tf.TensorArray(tf.float32, size=STEPS + 1) for _ in models]  # after 0..STEPS
+        val = [tf.TensorArray(tf.float32, size=STEPS) for _ in models]  # after 1..STEPS steps
+        for i in tf.range(STEPS):
             mses = [step(model, optimizer) for model, optimizer in zip(models, optimizers)]
             train = [a.write(i, mse) for a, mse in zip(train, mses)]
             val = [a.write(i, per_copy_mse(model, stack["x_val"], stack["y_val"]))

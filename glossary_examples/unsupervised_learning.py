@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import itertools
 
+import keras
 import numpy as np
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.runtime import keras
 
 K = 3
 CENTERS = np.array([[0.0, 0.0], [4.0, 0.0], [2.0, 3.5]])  # the hidden groups' centres
@@ -132,7 +133,7 @@ def clusterings() -> dict[str, dict]:
 
 def keras_kmeans_step(x, centroids):
     """One k-means step written with ``keras.ops``: distances, nearest centroid, new means."""
-    ops = keras().ops
+    ops = keras.ops
     x = ops.convert_to_tensor(x, dtype="float32")
     c = ops.convert_to_tensor(centroids, dtype="float32")
     distances = ops.norm(ops.expand_dims(x, 1) - ops.expand_dims(c, 0), axis=-1)

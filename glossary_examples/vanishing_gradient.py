@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.runtime import keras, tf
 from ._lib.seeds import SEEDS, Spread
 
 DEPTH = 12  # Dense layers in the feed-forward nets
@@ -71,12 +73,11 @@ def first_to_last(norms: np.ndarray) -> np.ndarray:
 
 def feed_forward_setups() -> dict:
     """The deep nets compared: activation, and a seeded kernel initializer per seed."""
-    k = keras()
     return {
-        "sigmoid, Glorot (Keras default)": ("sigmoid", lambda s: k.initializers.GlorotUniform(seed=s)),
-        "ReLU, Glorot (Keras default)": ("relu", lambda s: k.initializers.GlorotUniform(seed=s)),
-        "ReLU, He": ("relu", lambda s: k.initializers.HeNormal(seed=s)),
-        "ReLU, small weights": ("relu", lambda s: k.initializers.RandomNormal(stddev=SMALL_STD, seed=s)),
+        "sigmoid, Glorot (Keras default)": ("sigmoid", lambda s: keras.initializers.GlorotUniform(seed=s)),
+        "ReLU, Glorot (Keras default)": ("relu", lambda s: keras.initializers.GlorotUniform(seed=s)),
+        "ReLU, He": ("relu", lambda s: keras.initializers.HeNormal(seed=s)),
+        "ReLU, small weights": ("relu", lambda s: keras.initializers.RandomNormal(stddev=SMALL_STD, seed=s)),
     }
 
 
@@ -97,21 +98,20 @@ def layer_gradients(kernels, activation: str, x, y) -> dict[str, np.ndarray]:
     ``backprop`` is ‖∂L/∂h_l‖, the gradient that reaches the output ``h_l`` of
     layer ``l`` on its way back (index 0 = first layer).
     """
-    t, k = tf(), keras()
-    g = k.activations.get(activation)
-    kernels = [t.constant(w, dtype="float32") for w in kernels]
+    g = keras.activations.get(activation)
+    kernels = [tf.constant(w, dtype="float32") for w in kernels]
     seeds = kernels[0].shape[0]
-    x = t.constant(np.broadcast_to(x, (seeds, *np.shape(x))), dtype="float32")
-    with t.GradientTape() as tape:
+    x = tf.constant(np.broadcast_to(x, (seeds, *np.shape(x))), dtype="float32")
+    with tf.GradientTape() as tape:
         tape.watch(kernels)
         h, outputs = x, []
         for i, w in enumerate(kernels):
-            h = t.einsum("sbi,sio->sbo", h, w)
+            h = tf.einsum("sbi,sio->sbo", h, w)
             h = g(h) if i < len(kernels) - 1 else h
             outputs.append(h)
-        loss = t.reduce_sum(t.reduce_mean(t.square(h - y), axis=[1, 2]))  # one loss per seed
+        loss = tf.reduce_sum(tf.reduce_mean(tf.square(h - y), axis=[1, 2]))  # one loss per seed
     grads = tape.gradient(loss, kernels + outputs)
-    norms = np.stack([t.norm(gr, axis=[1, 2]).numpy() for gr in grads], axis=1)
+    norms = np.stack([tf.norm(gr, axis=[1, 2]).numpy() for gr in grads], axis=1)
     return {"kernel": norms[:, : len(kernels)], "backprop": norms[:, len(kernels):]}
 
 
@@ -171,12 +171,11 @@ def relu_zero_fraction() -> float:
 def recurrent_setups(unroll: bool = False) -> dict:
     """The recurrent layers compared: a function of the seed returning a Keras
     layer (``unroll=True``: the same layer, run as a Python loop over the steps)."""
-    k = keras()
 
     def simple(activation, recurrent=None):
-        return lambda s: k.layers.SimpleRNN(
-            UNITS, activation=activation, kernel_initializer=k.initializers.GlorotUniform(seed=s),
-            recurrent_initializer=(recurrent or (lambda s: k.initializers.Orthogonal(seed=s)))(s),
+        return lambda s: keras.layers.SimpleRNN(
+            UNITS, activation=activation, kernel_initializer=keras.initializers.GlorotUniform(seed=s),
+            recurrent_initializer=(recurrent or (lambda s: keras.initializers.Orthogonal(seed=s)))(s),
             unroll=unroll)
 
     def lstm(forget_bias=None):
@@ -186,16 +185,16 @@ def recurrent_setups(unroll: bool = False) -> dict:
             "unit_forget_bias": False,
             "bias_initializer": lambda shape, dtype=None: np.repeat(
                 np.float32([0.0, forget_bias, 0.0, 0.0]), UNITS)}
-        return lambda s: k.layers.LSTM(
-            UNITS, kernel_initializer=k.initializers.GlorotUniform(seed=s),
-            recurrent_initializer=k.initializers.Orthogonal(seed=s), unroll=unroll, **bias)
+        return lambda s: keras.layers.LSTM(
+            UNITS, kernel_initializer=keras.initializers.GlorotUniform(seed=s),
+            recurrent_initializer=keras.initializers.Orthogonal(seed=s), unroll=unroll, **bias)
 
     return {
         "SimpleRNN tanh": simple("tanh"),
         "SimpleRNN ReLU": simple("relu"),
         "SimpleRNN ReLU, recurrent gain 2": simple(
-            "relu", lambda s: k.initializers.Orthogonal(gain=2.0, seed=s)),
-        "IRNN: ReLU, identity recurrent": simple("relu", lambda s: k.initializers.Identity()),
+            "relu", lambda s: keras.initializers.Orthogonal(gain=2.0, seed=s)),
+        "IRNN: ReLU, identity recurrent": simple("relu", lambda s: keras.initializers.Identity()),
         "LSTM": lstm(),
         "LSTM, forget-gate bias 3": lstm(3.0),
     }
@@ -236,20 +235,19 @@ def run_stacked_rnn(kind: str, weights, x):
 
     ``x`` has shape (seeds, batch, time, features).
     """
-    t, k = tf(), keras()
     kernel, recurrent, bias = weights
     n = recurrent.shape[1]
-    h = t.zeros([x.shape[0], x.shape[1], n])
+    h = tf.zeros([x.shape[0], x.shape[1], n])
     c = h
-    inputs = t.einsum("sbtf,sfn->tsbn", x, kernel) + bias[:, None]  # x_t W_x + b, every step
-    for input_t in t.unstack(inputs):
-        z = input_t + t.einsum("sbm,smn->sbn", h, recurrent)
+    inputs = tf.einsum("sbtf,sfn->tsbn", x, kernel) + bias[:, None]  # x_t W_x + b, every step
+    for input_t in tf.unstack(inputs):
+        z = input_t + tf.einsum("sbm,smn->sbn", h, recurrent)
         if kind == "lstm":  # gates in Keras's order: input, forget, cell, output
-            i, f, g, o = t.split(z, 4, axis=-1)
-            c = t.sigmoid(f) * c + t.sigmoid(i) * t.tanh(g)
-            h = t.sigmoid(o) * t.tanh(c)
+            i, f, g, o = tf.split(z, 4, axis=-1)
+            c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
+            h = tf.sigmoid(o) * tf.tanh(c)
         else:
-            h = k.activations.get(kind)(z)
+            h = keras.activations.get(kind)(z)
     return h
 
 
@@ -260,16 +258,15 @@ def time_step_gradients(kind: str, weights, x, y, seeds=None) -> np.ndarray:
     seeded by each layer's seed: ``seeds``, by default 0, 1, 2, ...) of the
     recurrent layer's state after the last step.
     """
-    t, k = tf(), keras()
     seeds = range(weights[0].shape[0]) if seeds is None else seeds
-    heads = np.stack([k.initializers.GlorotUniform(seed=1000 + s)((weights[1].shape[1], 1)).numpy()
+    heads = np.stack([keras.initializers.GlorotUniform(seed=1000 + s)((weights[1].shape[1], 1)).numpy()
                       for s in seeds])
-    weights = [t.constant(w, dtype="float32") for w in weights]
-    x = t.constant(np.broadcast_to(x, (len(heads), *np.shape(x))), dtype="float32")
-    with t.GradientTape() as tape:
+    weights = [tf.constant(w, dtype="float32") for w in weights]
+    x = tf.constant(np.broadcast_to(x, (len(heads), *np.shape(x))), dtype="float32")
+    with tf.GradientTape() as tape:
         tape.watch(x)
-        out = t.einsum("sbn,sno->sbo", run_stacked_rnn(kind, weights, x), heads)
-        loss = t.reduce_sum(t.reduce_mean(t.square(out - y), axis=[1, 2]))
+        out = tf.einsum("sbn,sno->sbo", run_stacked_rnn(kind, weights, x), heads)
+        loss = tf.reduce_sum(tf.reduce_mean(tf.square(out - y), axis=[1, 2]))
     g = tape.gradient(loss, x).numpy().astype("float64")
     return np.sqrt((g**2).sum(axis=(1, 3)))
 
@@ -339,31 +336,29 @@ def numpy_backprop(weights, x, y) -> dict[str, np.ndarray]:
 
 def keras_dense_gradients(kernels, activation: str, x, y) -> dict[str, np.ndarray]:
     """:func:`layer_gradients` for one seed, with real ``keras.layers.Dense``."""
-    k, t = keras(), tf()
-    layers = [k.layers.Dense(w.shape[1], activation=activation if i < len(kernels) - 1 else None)
+    layers = [keras.layers.Dense(w.shape[1], activation=activation if i < len(kernels) - 1 else None)
               for i, w in enumerate(kernels)]
-    h, outputs = t.constant(x), []
-    with t.GradientTape() as tape:
+    h, outputs = tf.constant(x), []
+    with tf.GradientTape() as tape:
         for layer, w in zip(layers, kernels):
             layer.build(h.shape)
             layer.kernel.assign(w)
             h = layer(h)
             outputs.append(h)
-        loss = t.reduce_mean(t.square(h - y))
+        loss = tf.reduce_mean(tf.square(h - y))
     grads = tape.gradient(loss, [layer.kernel for layer in layers] + outputs)
-    norms = np.array([float(t.norm(g)) for g in grads])
+    norms = np.array([float(tf.norm(g)) for g in grads])
     return {"kernel": norms[: len(layers)], "backprop": norms[len(layers):]}
 
 
 def keras_rnn_gradients(layer, x, y, seed: int = 0) -> np.ndarray:
     """‖∂L/∂x_t‖ through a real Keras recurrent layer, with seed ``seed``'s read-out."""
-    k, t = keras(), tf()
-    head = k.layers.Dense(1, use_bias=False,
-                          kernel_initializer=k.initializers.GlorotUniform(seed=1000 + seed))
-    x = t.constant(x)
-    with t.GradientTape() as tape:
+    head = keras.layers.Dense(1, use_bias=False,
+                          kernel_initializer=keras.initializers.GlorotUniform(seed=1000 + seed))
+    x = tf.constant(x)
+    with tf.GradientTape() as tape:
         tape.watch(x)
-        loss = t.reduce_mean(t.square(head(layer(x)) - y))
+        loss = tf.reduce_mean(tf.square(head(layer(x)) - y))
     g = tape.gradient(loss, x).numpy().astype("float64")
     return np.sqrt((g**2).sum(axis=(0, 2)))
 

@@ -17,10 +17,12 @@ from __future__ import annotations
 import sys
 import timeit
 
+import keras
 import numpy as np
+import tensorflow as tf
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import table
-from ._lib.runtime import keras, tf
 
 # Elements of the timed dot product. NumPy hands np.dot to OpenBLAS, which
 # splits longer vectors over several threads; on a busy machine those threads
@@ -55,7 +57,7 @@ def dot_numpy(w, x):
 
 def dot_tensorflow(w, x):
     """The same dot product as one TensorFlow op (``w`` and ``x`` are tensors)."""
-    return tf().tensordot(w, x, axes=1)
+    return tf.tensordot(w, x, axes=1)
 
 
 def example_vectors(n: int = N, seed_value: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -77,9 +79,8 @@ def speed_comparison(n: int = N) -> dict[str, object]:
     vectorised version beats the loop by more than its bound. The raw timings
     stay inside this function.
     """
-    t = tf()
     w, x = example_vectors(n)
-    tw, tx = t.constant(w), t.constant(x)
+    tw, tx = tf.constant(w), tf.constant(x)
     results = {"loop": dot_loop(w, x), "numpy": float(dot_numpy(w, x)),
                "tensorflow": float(dot_tensorflow(tw, tx))}
     np.testing.assert_allclose(results["numpy"], results["loop"], rtol=1e-12)
@@ -135,11 +136,10 @@ def count_instructions(fn, *args) -> int:
 
 def instruction_counts(sizes=COUNT_SIZES) -> dict[str, list[int]]:
     """Bytecode instructions for one dot product of each size, per implementation."""
-    t = tf()
     counts: dict[str, list[int]] = {"loop": [], "numpy": [], "tensorflow": []}
     for n in sizes:
         w, x = example_vectors(n)
-        tw, tx = t.constant(w), t.constant(x)
+        tw, tx = tf.constant(w), tf.constant(x)
         dot_tensorflow(tw, tx)  # warm up, so one-off set-up is not counted
         counts["loop"].append(count_instructions(dot_loop, w, x))
         counts["numpy"].append(count_instructions(dot_numpy, w, x))
@@ -169,12 +169,11 @@ def cross_check(seed_value: int = 0) -> dict[str, object]:
     ``keras.layers.Dense`` holding the same weights), compared with
     ``np.testing.assert_allclose`` before the differences are returned.
     """
-    k, t = keras(), tf()
     w, x = example_vectors(1_000_000, seed_value)
     loop = dot_loop(w, x)
     by_numpy = float(dot_numpy(w, x))
-    by_tf = float(dot_tensorflow(t.constant(w), t.constant(x)))
-    by_keras_ops = float(k.ops.dot(w, x))
+    by_tf = float(dot_tensorflow(tf.constant(w), tf.constant(x)))
+    by_keras_ops = float(keras.ops.dot(w, x))
     for value in (by_numpy, by_tf, by_keras_ops):
         np.testing.assert_allclose(value, loop, rtol=1e-12)
 
@@ -182,7 +181,7 @@ def cross_check(seed_value: int = 0) -> dict[str, object]:
     batch = rng.normal(size=(64, 8)).astype("float32")
     kernel = rng.normal(size=(8, 4)).astype("float32")
     bias = rng.normal(size=4).astype("float32")
-    layer = k.layers.Dense(4)
+    layer = keras.layers.Dense(4)
     layer.build((None, 8))
     layer.set_weights([kernel, bias])
     looped = loop_dense(batch.astype("float64"), kernel.astype("float64"), bias.astype("float64"))

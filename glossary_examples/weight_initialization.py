@@ -18,17 +18,19 @@ from __future__ import annotations
 
 import functools
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from ._lib.report import glue, table
-from ._lib.runtime import full_batch_loop, keras, tf
+from ._lib.runtime import full_batch_loop
 from ._lib.seeds import SEEDS as N_SEEDS
 from ._lib.seeds import Spread, separated
 
 WIDTH = 64  # units of every layer of the depth experiment (and its input dimension)
 DEPTH = 16  # layers of the depth experiment
 BATCH = 128  # random inputs pushed through it
-SEEDS = tuple(range(N_SEEDS))
+SEED_VALUES = tuple(range(N_SEEDS))
 SCHEMES = ("glorot_uniform", "he_uniform")
 ACTIVATIONS = ("relu", "tanh")
 
@@ -60,10 +62,9 @@ def cross_check(fan_in: int = 400, fan_out: int = 300, seed_value: int = 0) -> d
     ``*_normal`` initialisers draw a normal truncated at 2 standard
     deviations, rescaled so that the variance is still the formula's.
     """
-    k = keras()
     result = {}
     for name in ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_normal"):
-        init = k.initializers.get({"class_name": name, "config": {"seed": seed_value}})
+        init = keras.initializers.get({"class_name": name, "config": {"seed": seed_value}})
         w = np.asarray(init((fan_in, fan_out)), dtype="float64")
         var = formula_variance(name, fan_in, fan_out)
         np.testing.assert_allclose(w.var(), var, rtol=0.03)
@@ -76,7 +77,7 @@ def cross_check(fan_in: int = 400, fan_out: int = 300, seed_value: int = 0) -> d
             assert np.abs(w).max() <= 2 * stddev + 1e-7
             bound = f"max |w| / (2 stddev) = {np.abs(w).max() / (2 * stddev):.4f}"
         result[name] = [f"formula {var:.6f}", f"sample {w.var():.6f}", bound]
-    init = k.initializers.GlorotUniform(seed=seed_value)
+    init = keras.initializers.GlorotUniform(seed=seed_value)
     same = bool(np.array_equal(init((fan_in, fan_out)), init((fan_in, fan_out))))
     result["one seeded GlorotUniform object, called twice"] = [f"identical values: {same}"]
     return result
@@ -90,9 +91,8 @@ def show_cross_check() -> None:
 
 def keras_defaults() -> dict[str, dict[str, str]]:
     """The initialisers Keras layers use when none is given, read from their configs."""
-    k = keras()
-    layers = [k.layers.Dense(4), k.layers.Conv2D(4, 3), k.layers.SimpleRNN(4),
-              k.layers.LSTM(4), k.layers.Embedding(10, 4)]
+    layers = [keras.layers.Dense(4), keras.layers.Conv2D(4, 3), keras.layers.SimpleRNN(4),
+              keras.layers.LSTM(4), keras.layers.Embedding(10, 4)]
     result = {}
     for layer in layers:
         config = layer.get_config()
@@ -118,7 +118,7 @@ def symmetry_data() -> tuple[np.ndarray, np.ndarray]:
     return x, (3 * x[:, :1] * x[:, 1:]).astype("float32")
 
 
-SYMMETRY_RUNS = (("zeros", 0), ("constant 0.3", 0)) + tuple(("glorot_uniform", s) for s in SEEDS)
+SYMMETRY_RUNS = (("zeros", 0), ("constant 0.3", 0)) + tuple(("glorot_uniform", s) for s in SEED_VALUES)
 
 
 @functools.cache
@@ -133,32 +133,31 @@ def symmetry(steps: int = 400) -> dict[tuple[str, int], dict[str, float]]:
     any unit and unit 1 in the first gradient and after training, how far the
     hidden kernel moved, and the final mean squared error.
     """
-    k, t = keras(), tf()
 
     def init(name, seed_value, layer):  # a new initialiser object per layer
-        return {"zeros": k.initializers.Zeros(), "constant 0.3": k.initializers.Constant(0.3),
-                "glorot_uniform": k.initializers.GlorotUniform(seed=2 * seed_value + layer)}[name]
+        return {"zeros": keras.initializers.Zeros(), "constant 0.3": keras.initializers.Constant(0.3),
+                "glorot_uniform": keras.initializers.GlorotUniform(seed=2 * seed_value + layer)}[name]
 
-    inputs = k.Input((2,))
-    hidden = [k.layers.Dense(8, activation="tanh", kernel_initializer=init(n, s, 0))
+    inputs = keras.Input((2,))
+    hidden = [keras.layers.Dense(8, activation="tanh", kernel_initializer=init(n, s, 0))
               for n, s in SYMMETRY_RUNS]
-    output = [k.layers.Dense(1, kernel_initializer=init(n, s, 1)) for n, s in SYMMETRY_RUNS]
-    model = k.Model(inputs, k.layers.Concatenate()([o(h(inputs)) for h, o in zip(hidden, output)]))
+    output = [keras.layers.Dense(1, kernel_initializer=init(n, s, 1)) for n, s in SYMMETRY_RUNS]
+    model = keras.Model(inputs, keras.layers.Concatenate()([o(h(inputs)) for h, o in zip(hidden, output)]))
     x, y = symmetry_data()
 
     def summed_mse(y_true, y_pred):  # one column per network
-        return k.ops.sum(k.ops.mean(k.ops.square(y_pred - y_true), axis=0))
+        return keras.ops.sum(keras.ops.mean(keras.ops.square(y_pred - y_true), axis=0))
 
     def units(w1, b1, w2):  # one row per hidden unit: [w_in (2), b, w_out]
         return np.column_stack([np.asarray(w1).T, np.asarray(b1), np.asarray(w2)[:, 0]])
 
-    with t.GradientTape() as tape:
+    with tf.GradientTape() as tape:
         loss = summed_mse(y, model(x, training=True))
     grads = tape.gradient(loss, [v for h, o in zip(hidden, output)
                                  for v in (h.kernel, h.bias, o.kernel)])
     first = [units(*grads[3 * i:3 * i + 3]) for i in range(len(SYMMETRY_RUNS))]
     start = [h.kernel.numpy().copy() for h in hidden]
-    optimizer = k.optimizers.SGD(learning_rate=0.1)
+    optimizer = keras.optimizers.SGD(learning_rate=0.1)
     optimizer.build(model.trainable_variables)
     full_batch_loop()(model, optimizer, summed_mse, x, y, steps)
     errors = np.mean((model(x).numpy() - y) ** 2, axis=0)
@@ -183,7 +182,7 @@ def show_symmetry() -> None:
     runs = symmetry()
     rows = {name: runs[(name, 0)] for name in ("zeros", "constant 0.3", "glorot_uniform")}
     glorot = Spread.of([runs[("glorot_uniform", s)]["mean squared error after training"]
-                        for s in SEEDS])
+                        for s in SEED_VALUES])
     glue("zeros_mse", rows["zeros"]["mean squared error after training"])
     glue("const_mse", rows["constant 0.3"]["mean squared error after training"])
     glue("glorot_mse", glorot.mean)
@@ -228,8 +227,7 @@ def draw_kernels(scheme: str, seed_value: int, depth: int = DEPTH, width: int = 
     One initialiser object per layer: a seeded Keras initialiser returns the
     same values every time it is called.
     """
-    k = keras()
-    return [np.asarray(k.initializers.get(
+    return [np.asarray(keras.initializers.get(
                 {"class_name": scheme, "config": {"seed": 1000 * seed_value + l}})((width, width)))
             for l in range(depth)]
 
@@ -255,7 +253,7 @@ def run_seed(scheme: str, activation: str, seed_value: int) -> dict[str, np.ndar
 def depth_experiment() -> dict[tuple[str, str], list[dict]]:
     """Every (scheme, activation) on every seed; He runs use seeds 100 + s, Glorot runs s."""
     offset = {"glorot_uniform": 0, "he_uniform": 100}
-    return {(scheme, act): [run_seed(scheme, act, offset[scheme] + s) for s in SEEDS]
+    return {(scheme, act): [run_seed(scheme, act, offset[scheme] + s) for s in SEED_VALUES]
             for scheme in SCHEMES for act in ACTIVATIONS}
 
 
@@ -320,17 +318,16 @@ def show_depth() -> None:
 
 def keras_gradient_check(activation: str = "tanh", seed_value: int = 0) -> float:
     """The NumPy backpropagation equals tf.GradientTape on a Keras model (asserted)."""
-    k, t = keras(), tf()
     kernels = draw_kernels("glorot_uniform", seed_value)
     rng = np.random.default_rng(seed_value)
     x = rng.normal(size=(BATCH, WIDTH)).astype("float32")
     readout = rng.normal(size=WIDTH).astype("float32")
-    model = k.Sequential([k.Input((WIDTH,))] +
-                         [k.layers.Dense(WIDTH, activation=activation) for _ in kernels])
+    model = keras.Sequential([keras.Input((WIDTH,))] +
+                         [keras.layers.Dense(WIDTH, activation=activation) for _ in kernels])
     for layer, w in zip(model.layers, kernels):
         layer.kernel.assign(w)
-    with t.GradientTape() as tape:
-        loss = t.reduce_mean(t.linalg.matvec(model(x), readout))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.linalg.matvec(model(x), readout))
     by_keras = tape.gradient(loss, [layer.kernel for layer in model.layers])
     by_numpy = numpy_signal_and_gradients(kernels, x, activation, readout)["gradients"]
     worst = 0.0

@@ -19,10 +19,11 @@ shape ``(n, units)`` (one column of weights per neuron) and a bias of shape
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
+from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import table
-from ._lib.runtime import keras, seed
 
 # Grid of inputs for the equivalence check: steps of 1/64 are exact binary
 # fractions, so points that lie exactly on a boundary are really on it.
@@ -106,9 +107,8 @@ def bias_threshold_equivalence(n_random: int = 20, seed_value: int = 0) -> dict[
 
 def dense_layer(inputs: int = 4, units: int = 3, seed_value: int = 0):
     """A built ``keras.layers.Dense(units)`` for ``inputs`` inputs (default initialisers)."""
-    k = keras()
-    seed(seed_value)
-    layer = k.layers.Dense(units)
+    keras.utils.set_random_seed(seed_value)
+    layer = keras.layers.Dense(units)
     layer.build((None, inputs))
     return layer
 

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from glossary_examples import handwritten_digits as hd
-from glossary_examples._lib.runtime import keras
+import keras
+
+from glossary_examples._lib import runtime  # noqa: F401 - TensorFlow set up as for the pages
 
 # Keras, its data sets and a real training run: the real project, TensorFlow and all.
 pytestmark = pytest.mark.site
@@ -35,7 +37,7 @@ def mnist_shaped_digits():
 @pytest.fixture
 def offline_mnist(monkeypatch):
     """``keras.datasets.mnist.load_data`` answering from the stand-in, never the network."""
-    monkeypatch.setattr(keras().datasets.mnist, "load_data", mnist_shaped_digits)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", mnist_shaped_digits)
 
 
 @pytest.mark.usefixtures("offline_mnist")

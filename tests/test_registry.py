@@ -266,17 +266,47 @@ def test_module_follows_the_conventions(slug):
         assert callable(getattr(module, fn, None)), f"{slug}: {fn}() missing"
 
 
-def test_importing_a_module_does_not_import_tensorflow():
+def test_the_package_and_its_command_line_load_no_tensorflow():
+    """`list` and `--help` answer at once: TensorFlow loads only with a term module."""
     import subprocess
     import sys
 
-    code = (
-        "import sys, glossary_examples._lib.cli\n"
-        + "".join(f"import glossary_examples.{t.module}\n" for t in registry.TERMS)
-        + "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
-    )
+    code = ("import sys, glossary_examples._lib.cli, glossary_examples._lib.registry\n"
+            "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_a_module_that_uses_tensorflow_imports_the_runtime_set_up(slug):
+    """Modules write `import keras` (code readers can copy); `_lib.runtime` sets it up once.
+
+    Without that import, a page would run on every core (sums in another
+    order), with TensorFlow's warnings on its output.
+    """
+    import ast
+
+    tree = ast.parse((ROOT / "glossary_examples" / f"{registry.term(slug).module}.py").read_text())
+    imported = {a.name for n in tree.body if isinstance(n, ast.Import) for a in n.names}
+    from_runtime = any(isinstance(n, ast.ImportFrom) and n.level == 1
+                       and (n.module == "_lib.runtime"
+                            or (n.module == "_lib" and any(a.name == "runtime" for a in n.names)))
+                       for n in tree.body)
+    if imported & {"keras", "tensorflow"}:
+        assert from_runtime, f"{slug}: imports Keras or TensorFlow without ._lib.runtime"
+
+
+def test_importing_a_term_module_sets_tensorflow_up_quietly():
+    import subprocess
+    import sys
+
+    code = ("import glossary_examples.dropout, tensorflow as tf, keras\n"
+            "print(tf.config.threading.get_inter_op_parallelism_threads(),"
+            " tf.config.threading.get_intra_op_parallelism_threads(),"
+            " keras.config.is_interactive_logging_enabled())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["1", "1", "False"]
+    assert out.stderr == "", out.stderr
 
 
 @pytest.mark.parametrize("slug", SLUGS)

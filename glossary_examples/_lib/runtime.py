@@ -1,10 +1,15 @@
-"""Quiet, seeded, deterministic access to Keras for every example.
+"""TensorFlow set up for every example: quiet, on one thread, deterministic.
 
-Importing TensorFlow costs seconds, so no term module imports it at module
-level; examples call :func:`keras` inside the functions that need it. The
-first call silences TensorFlow's C++ and Python logging (which would otherwise
-land on the pages as stray stderr), pins the thread pools to one thread so
-reductions add up in the same order every run, and turns on op determinism.
+Term modules use the public APIs directly (``import keras``,
+``import tensorflow as tf``, ``keras.utils.set_random_seed``), so the code a
+page shows can be copied as it is. What they share is done once, here, when a
+term module imports this module (a test checks that every module using
+TensorFlow does): :func:`configure_tensorflow`. The package's ``__init__`` has
+already set TensorFlow's environment variables before anything loads.
+
+The downloadable notebook of each page starts with the same set-up as plain
+code (``glossary_site.downloads`` copies the body of
+:func:`configure_tensorflow`), so a download runs without this package.
 
 >>> seeded_rng(0).integers(0, 10, size=3).tolist()
 [8, 6, 5]
@@ -13,42 +18,27 @@ reductions add up in the same order every run, and turns on op determinism.
 from __future__ import annotations
 
 import functools
-import os
 
+import absl.logging
+import keras
 import numpy as np
-
-from .. import TENSORFLOW_ENV
-
-# Before TensorFlow loads (it reads them once); a user's own setting wins.
-for _name, _value in TENSORFLOW_ENV.items():
-    os.environ.setdefault(_name, _value)
+import tensorflow as tf
 
 
-@functools.cache
-def keras():
-    """Import, configure once and return the ``keras`` module."""
-    import absl.logging
-    import tensorflow as tf
-
+def configure_tensorflow() -> None:
+    """Quiet logs, one thread, deterministic ops, no progress bars: once, before any op runs."""
+    # TensorFlow's Python and absl warnings would land on the pages as stray stderr.
     absl.logging.set_verbosity(absl.logging.ERROR)
     tf.get_logger().setLevel("ERROR")
+    # One thread: reductions add up in the same order on every run and machine.
     tf.config.threading.set_inter_op_parallelism_threads(1)
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.experimental.enable_op_determinism()
-
-    import keras as _keras
-
     # Progress bars are for terminals, not for pages.
-    _keras.utils.disable_interactive_logging()
-    return _keras
+    keras.utils.disable_interactive_logging()
 
 
-def tf():
-    """The ``tensorflow`` module, configured as in :func:`keras`."""
-    keras()
-    import tensorflow
-
-    return tensorflow
+configure_tensorflow()
 
 
 @functools.cache
@@ -63,12 +53,10 @@ def full_batch_loop():
     add ``model.losses`` (regularisation penalties): a model with regularisers
     needs a ``loss_fn`` that adds them.
     """
-    t = tf()
-
-    @t.function
+    @tf.function
     def loop(model, optimizer, loss_fn, x, y, steps):
-        for _ in t.range(steps):
-            with t.GradientTape() as tape:
+        for _ in tf.range(steps):
+            with tf.GradientTape() as tape:
                 loss = loss_fn(y, model(x, training=True))
             grads = tape.gradient(loss, model.trainable_variables)
             optimizer.apply_gradients(zip(grads, model.trainable_variables))
@@ -86,13 +74,12 @@ def minibatch_mse_training(model, optimizer, x, y, epochs: int, batch_size: int)
     Batches are taken in order, not shuffled, so runs that differ only in
     one setting see the same data in the same order.
     """
-    t = tf()
     optimizer.build(model.trainable_variables)
 
-    @t.function
+    @tf.function
     def step(xb, yb):
-        with t.GradientTape() as tape:
-            loss = t.reduce_mean(t.square(model(xb, training=True) - yb))
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(model(xb, training=True) - yb))
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
 
@@ -102,11 +89,6 @@ def minibatch_mse_training(model, optimizer, x, y, epochs: int, batch_size: int)
             step(x[i : i + batch_size], y[i : i + batch_size])
         losses.append(float(np.mean((model(x).numpy() - y) ** 2) / y.var()))
     return np.array(losses)
-
-
-def seed(value: int = 0) -> None:
-    """Seed Python, NumPy and Keras/TensorFlow in one call."""
-    keras().utils.set_random_seed(value)
 
 
 def seeded_rng(value: int = 0) -> np.random.Generator:
