@@ -11,7 +11,10 @@ sections, related terms and claim texts are written once:
   the page's code printed, and ``{claims-list}``;
 - :mod:`.execution`: a failing example is a build error naming page and cell;
 - :mod:`.numbers`: a measured number typed by hand into the prose is a build
-  error (numbers come from the code, through myst-nb's glue).
+  error (numbers come from the code, through myst-nb's glue);
+- :mod:`.provenance`: the versions and commit behind the outputs, on every page;
+- :mod:`.downloads`: every page as a notebook and a script that run without
+  this project (:mod:`.standalone` gathers the code they need).
 
 Shared by this extension and the build engine (:mod:`glossary_site.engine`, a
 second extension in ``conf.py``): :mod:`.myst` (the one reader of a page's
@@ -30,7 +33,7 @@ if TYPE_CHECKING:
 def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
-    from . import autolink, claims, execution, numbers, terms, upstream
+    from . import autolink, claims, downloads, execution, numbers, provenance, terms, upstream
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
@@ -38,6 +41,8 @@ def setup(app: Sphinx) -> dict:
     execution.setup(app)
     claims.setup(app)
     numbers.setup(app)
+    provenance.setup(app)
+    downloads.setup(app)
     app.add_css_file("glossary.css")
     # env_version: bump when what the extension stores or reads changes, so
     # existing doctrees are discarded and every page is read again.

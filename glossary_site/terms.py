@@ -190,19 +190,37 @@ class RelatedTerms(SphinxDirective):
 
 
 class RunLocally(SphinxDirective):
-    """The shell command that prints what this page shows."""
+    """How to run the page: its downloads (filled in by ``glossary_site.downloads``), or a clone."""
 
     def run(self) -> list[nodes.Node]:
+        from .downloads import RUN_LOCALLY_CLASS
+
         slug = slug_of(self.env.current_document.docname)
         if slug is None:
             raise self.error("run-locally belongs on a glossary page")
+        box = nodes.container(classes=[RUN_LOCALLY_CLASS])
+        clone = nodes.paragraph()
+        from .downloads import requires_python
+
+        clone += nodes.Text("Or from a clone of the glossary's repository, with make and Python ")
+        clone += nodes.literal(requires_python(), requires_python())
+        clone += nodes.Text(": ")
+        clone += nodes.literal("make docs", "make docs")
+        clone += nodes.Text(" creates a virtual environment in ")
+        clone += nodes.literal(".venv", ".venv")
+        clone += nodes.Text(" with the pinned packages and builds this site; ")
+        clone += nodes.literal("pip install -e .", "pip install -e .")
+        clone += nodes.Text(" installs the examples into an environment of your own instead."
+                            " Then these print what this page shows, save its figures, and"
+                            " show its code:")
+        box += clone
         commands = (
             f"python -m glossary_examples run {slug}\n"
             f"python -m glossary_examples run {slug} --save-figures figures/\n"
             f"python -m glossary_examples show {slug}"
         )
-        block = nodes.literal_block(commands, commands, language="console")
-        return [block]
+        box += nodes.literal_block(commands, commands, language="console")
+        return [box]
 
 
 def unbuilt_term_as_text(app: Sphinx, env, node, contnode):

@@ -48,6 +48,13 @@ Reach-ins (no reassignment, but an undocumented surface):
   (``glossary_site/numbers.py``) tells a number the code computed from one typed
   by hand. myst-nb marks pasted values in no documented way; a documented
   marker (or a node type of its own) upstream would retire this entry.
+- ``glue text``: myst-nb's ``format_plain_text``, which formats a glued value
+  for ``{glue:text}`key:spec```; a page's download writes the same text into
+  its Markdown (``glossary_site/downloads.py``). Public in myst-nb's docs as
+  behaviour, not as a function: a documented formatter would retire this entry.
+- ``executed notebooks``: the folder in which myst-nb keeps every page's
+  executed notebook (``jupyter_execute`` beside the site, recorded in
+  ``env.mystnb_config.output_folder``), read for the downloads.
 """
 
 from __future__ import annotations
@@ -427,6 +434,39 @@ def glue_paste_class() -> str:
     return GLUE_PASTE_CLASS
 
 
+def _check_glue_text() -> None:
+    from myst_nb.core import variables
+
+    _require(
+        callable(getattr(variables, "format_plain_text", None))
+        and list(inspect.signature(variables.format_plain_text).parameters) == ["text", "fmt_spec"],
+        "myst-nb", "glue text",
+        "myst_nb.core.variables.format_plain_text(text, fmt_spec) is gone or changed",
+    )
+
+
+def glue_text(text: str, spec: str) -> str:
+    """The text ``{glue:text}`key:spec``` pastes for a value whose text/plain is ``text``."""
+    from myst_nb.core.variables import format_plain_text
+
+    return format_plain_text(text, spec or "s")
+
+
+def _check_executed_notebooks() -> None:
+    from myst_nb import sphinx_ext
+
+    _require(
+        "output_folder=" in inspect.getsource(sphinx_ext),
+        "myst-nb", "executed notebooks",
+        "myst-nb no longer records its output folder in env.mystnb_config.output_folder",
+    )
+
+
+def executed_notebooks(app) -> Path:
+    """The folder of the executed notebooks, ``<docname>.ipynb`` each."""
+    return Path(app.env.mystnb_config.output_folder)
+
+
 # --------------------------------------------------------------------------------------
 
 _installed: dict[str, Callable] = {}
@@ -442,11 +482,13 @@ CHECKS = {
     "page labels": _check_labels,
     "environment pickle": _check_environment_pickle,
     "glue pastes": _check_glue_pastes,
+    "glue text": _check_glue_text,
+    "executed notebooks": _check_executed_notebooks,
 }
 
 
 # The entries each extension relies on: it checks them when it is set up.
-CONTENT_ENTRIES = ("page labels", "glue pastes")
+CONTENT_ENTRIES = ("page labels", "glue pastes", "glue text", "executed notebooks")
 ENGINE_ENTRIES = tuple(name for name in CHECKS if name not in CONTENT_ENTRIES)
 
 

@@ -37,7 +37,8 @@ def glue(name: str, value: Any) -> Any:
     In the site's build this is myst-nb's ``glue`` (hidden): the page's text
     writes ``{glue:text}`name:.3f``` where the number goes, so the number in
     the prose is the one this run computed, never one typed by hand. Outside
-    a notebook (the CLI, a plain ``python`` session) it does nothing.
+    a notebook (the CLI, a plain ``python`` session), or where myst-nb is not
+    installed (a page's download run in plain Jupyter), it does nothing.
 
     >>> glue("gap", 0.25)
     0.25
@@ -49,7 +50,10 @@ def glue(name: str, value: Any) -> Any:
     shell = get_ipython()
     if shell is None or not hasattr(shell, "kernel"):
         return value
-    from myst_nb import glue as nb_glue
+    try:
+        from myst_nb import glue as nb_glue
+    except ImportError:
+        return value
 
     nb_glue(name, _plain(value), display=False)
     return value
