@@ -11,9 +11,9 @@ though no page is executed again.
 
 >>> sentence({"python": "3.11.7", "tensorflow": "2.21.0", "keras": "3.15.1",
 ...           "numpy": "2.4.6", "commit": "3113de5a1b2c", "date": "2026-11-30"})
-'Outputs computed when the site was built, with Python 3.11.7, TensorFlow 2.21.0, Keras 3.15.1 and NumPy 2.4.6, from commit 3113de5a1b2c of 2026-11-30.'
+'Outputs computed when the site was built, with Python 3.11.7, TensorFlow 2.21.0, Keras 3.15.1 and NumPy 2.4.6, from commit 3113de5a1b2c (of 2026-11-30).'
 >>> sentence({"python": "3.11.7", "tensorflow": "2.21.0", "keras": "3.15.1",
-...           "numpy": "2.4.6", "commit": "", "date": ""})[-40:]
+...           "numpy": "2.4.6", "commit": "", "date": ""})[-37:]
 'NumPy 2.4.6, from a copy outside git.'
 """
 
@@ -63,13 +63,15 @@ def facts(root: Path) -> dict[str, str]:
     inside = (root / ".git").exists()
     found["commit"] = _git(root, "rev-parse", "--short=12", "HEAD") if inside else ""
     found["date"] = _git(root, "log", "-1", "--format=%cs") if found["commit"] else ""
+    if found["commit"] and _git(root, "status", "--porcelain", "--untracked-files=no"):
+        found["commit"] += " with uncommitted changes"  # the outputs are not that commit's
     return found
 
 
 def sentence(f: dict[str, str]) -> str:
     versions = (f"Python {f['python']}, TensorFlow {f['tensorflow']}, Keras {f['keras']}"
                 f" and NumPy {f['numpy']}")
-    origin = f"commit {f['commit']} of {f['date']}" if f["commit"] else "a copy outside git"
+    origin = f"commit {f['commit']} (of {f['date']})" if f["commit"] else "a copy outside git"
     return f"Outputs computed when the site was built, with {versions}, from {origin}."
 
 
