@@ -305,3 +305,53 @@ def test_fresh_kernels_and_warm_kernels_give_identical_outputs(built_site, tmp_p
         warm = cell_outputs(built_site / "glossary" / f"{slug}.html")
         fresh = cell_outputs(project / "_build" / "html" / "glossary" / f"{slug}.html")
         assert fresh == warm, slug
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_page_says_what_produced_its_outputs_and_how_to_run_it(built_site, slug):
+    """Provenance under the names; downloads, pip line and clone steps in "Run it yourself"."""
+    from importlib.metadata import version
+
+    doc = page(built_site, slug)
+    line = doc.select("p.provenance")
+    assert len(line) == 1 and line[0].find_previous("p").get("class") == ["term-names"]
+    text = line[0].get_text()
+    for name, dist in (("Keras", "keras"), ("NumPy", "numpy"), ("TensorFlow", "tensorflow-cpu")):
+        assert f"{name} {version(dist)}" in text
+    # The session's site is built in a copy without .git: no commit to name.
+    assert text.endswith("from a copy outside git.")
+    box = doc.select_one("div.run-locally")
+    links = {a["href"] for a in box.select("a.glossary-download")}
+    assert links == {f"../downloads/{slug}.ipynb", f"../downloads/{slug}.py"}
+    for href in links:
+        assert (built_site / "glossary" / href).resolve().is_file()
+    pip_line = box.select("pre")[0].get_text()
+    assert pip_line.startswith("pip install ") and f"keras=={version('keras')}" in pip_line
+    assert "make docs" in box.get_text() and "pip install -e ." in box.get_text()
+    assert f"python -m glossary_examples run {slug}" in box.get_text()
+
+
+def test_the_index_says_how_to_get_and_run_the_examples(built_site):
+    text = " ".join(soup(built_site / "index.html").get_text().split())
+    for needle in ("make docs", "pip install -e .", ".ipynb", "python -m glossary_examples run dropout"):
+        assert needle in text
+
+
+@pytest.mark.parametrize("slug", ["dropout", "padding"])
+def test_a_download_is_the_page_in_plain_markdown_with_the_pages_outputs(built_site, slug):
+    import nbformat
+
+    nb = nbformat.read(built_site / "downloads" / f"{slug}.ipynb", as_version=4)
+    assert not any("glossary_examples import" in c.source for c in nb.cells)
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "{glue" not in prose and "```{" not in prose and "{ref}" not in prose
+    assert registry.term(slug).title in nb.cells[0].source
+    page_outputs = [o.get_text() for o in page(built_site, slug).select("div.cell_output")
+                    if o.get_text(strip=True)]
+    stored = ["".join(o["text"] if o.output_type == "stream" else o.data.get("text/plain", "")
+                      for o in c.outputs if o.output_type in ("stream", "execute_result"))
+              for c in nb.cells if c.cell_type == "code" and c.outputs]
+    texts = [s for s in stored if s.strip()]
+    assert len(texts) == len(page_outputs)
+    for shown, kept in zip(page_outputs, texts):
+        assert shown.split() == kept.split()
