@@ -12,6 +12,7 @@ sections, related terms and claim texts are written once:
 - :mod:`.execution`: a failing example is a build error naming page and cell;
 - :mod:`.numbers`: a measured number typed by hand into the prose is a build
   error (numbers come from the code, through myst-nb's glue);
+- :mod:`.sources`: a caption naming the file of every function a page shows;
 - :mod:`.provenance`: the versions and commit behind the outputs, on every page;
 - :mod:`.downloads`: every page as a notebook and a script that run without
   this project (:mod:`.standalone` gathers the code they need).
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
 def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
-    from . import autolink, claims, downloads, execution, numbers, provenance, terms, upstream
+    from . import (autolink, claims, downloads, execution, numbers, provenance, sources, terms,
+                   upstream)
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
@@ -42,13 +44,14 @@ def setup(app: Sphinx) -> dict:
     claims.setup(app)
     numbers.setup(app)
     provenance.setup(app)
+    sources.setup(app)
     downloads.setup(app)
     app.add_css_file("glossary.css")
     # env_version: bump when what the extension stores or reads changes, so
     # existing doctrees are discarded and every page is read again.
     return {
         "version": "1",
-        "env_version": 3,
+        "env_version": 4,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -216,9 +216,9 @@ def _shown_outputs(outputs: list) -> list:
                     and all(k.startswith(GLUE_MIME) for k in o.get("data", {})))]
 
 
-def requirements(facts: dict[str, str]) -> str:
+def requirements(facts: dict[str, str], sep: str = " ") -> str:
     """The pip arguments of a download: ``numpy==2.4.6 tensorflow==2.21.0 …``."""
-    return " ".join(f"{dist}=={facts[key]}" for dist, key in REQUIREMENTS)
+    return sep.join(f"{dist}=={facts[key]}" for dist, key in REQUIREMENTS)
 
 
 def notebook(slug: str, executed: nbformat.NotebookNode, facts: dict[str, str],
@@ -329,7 +329,9 @@ def fill_run_locally(app: Sphinx, doctree: nodes.document, docname: str) -> None
         html = (f'<p class="download-line">Download this page: {links}. Each runs on its own,'
                 f" in Jupyter or plain Python (<code>{requires_python()}</code>), with these packages installed"
                 " (no clone of this project needed):</p>")
-        pip = f"pip install {requirements(facts)}" if facts else "pip install numpy tensorflow keras matplotlib scikit-learn"
+        # One package a line: the line fits a phone, and a shell reads it as one command.
+        pip = "pip install \\\n    " + requirements(facts, " \\\n    ") if facts else (
+            "pip install numpy tensorflow keras matplotlib scikit-learn")
         box.insert(0, nodes.literal_block(pip, pip, language="console"))
         box.insert(0, nodes.raw("", html, format="html"))
 

@@ -326,7 +326,7 @@ def test_page_says_what_produced_its_outputs_and_how_to_run_it(built_site, slug)
     for href in links:
         assert (built_site / "glossary" / href).resolve().is_file()
     pip_line = box.select("pre")[0].get_text()
-    assert pip_line.startswith("pip install ") and f"keras=={version('keras')}" in pip_line
+    assert pip_line.startswith("pip install \\\n") and f"keras=={version('keras')}" in pip_line
     assert "make docs" in box.get_text() and "pip install -e ." in box.get_text()
     assert f"python -m glossary_examples run {slug}" in box.get_text()
 
@@ -355,3 +355,19 @@ def test_a_download_is_the_page_in_plain_markdown_with_the_pages_outputs(built_s
     assert len(texts) == len(page_outputs)
     for shown, kept in zip(page_outputs, texts):
         assert shown.split() == kept.split()
+
+
+@pytest.mark.parametrize("slug", ["dropout", "vanishing-gradient"])
+def test_every_function_shown_from_the_package_names_its_file(built_site, slug):
+    doc = page(built_site, slug)
+    shown = [b for b in doc.select("div.highlight-python") if not b.find_parent("div", class_="cell")]
+    assert shown
+    module = registry.term(slug).module
+    for block in shown:
+        wrapper = block.find_parent("div", class_="source-caption")
+        assert wrapper is not None, block.get_text()[:80]
+        caption = wrapper.select_one(".caption-text").get_text()
+        name = re.match(r"(?:@.*\n)*(?:def|class) (\w+)", block.get_text())[1]
+        assert caption in (f"glossary_examples/{module}.py · {name}",
+                           *(f"glossary_examples/{m}.py · {name}" for m in
+                             [t.module for t in registry.TERMS] + ["_lib/seeds", "_lib/runtime"]))
