@@ -360,7 +360,7 @@ def test_a_download_is_the_page_in_plain_markdown_with_the_pages_outputs(built_s
 @pytest.mark.parametrize("slug", ["dropout", "vanishing-gradient"])
 def test_every_function_shown_from_the_package_names_its_file(built_site, slug):
     doc = page(built_site, slug)
-    shown = [b for b in doc.select("div.highlight-python") if not b.find_parent("div", class_="cell")]
+    shown = [b for b in doc.select("div.highlight-default") if not b.find_parent("div", class_="cell")]
     assert shown
     module = registry.term(slug).module
     for block in shown:
