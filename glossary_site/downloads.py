@@ -280,20 +280,57 @@ def notebook(slug: str, executed: nbformat.NotebookNode, facts: dict[str, str],
     return new
 
 
+def _inputs_digest(app: Sphinx, docname: str, common: bytes) -> str:
+    """A hash of everything a page's download is made from, to skip unchanged ones.
+
+    The page's notebook as myst-nb wrote it (its code and prose), and
+    ``common``: the package's code, the provenance and this module's code. The
+    outputs are not read (that is the costly part): they change only when the
+    code or the page does.
+    """
+    import hashlib
+
+    digest = hashlib.sha256(common)
+    digest.update((upstream.executed_notebooks(app) / f"{docname}.ipynb").read_bytes())
+    return digest.hexdigest()
+
+
+def _common_inputs(app: Sphinx) -> bytes:
+    import hashlib
+
+    digest = hashlib.sha256(repr(sorted(app.config.glossary_provenance.items())).encode())
+    files = sorted(standalone.ROOT.rglob("*.py")) + [standalone.ROOT / "terms.toml",
+                                                    Path(__file__), Path(standalone.__file__)]
+    for path in files:
+        digest.update(str(path.relative_to(standalone.ROOT.parent)).encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
+KEYS = ".keys.json"  # in the downloads folder: the inputs digest each file was written from
+
+
 def write(app: Sphinx, exception: Exception | None) -> None:
-    """Write every term page's notebook and script into the site."""
+    """Write every term page's notebook and script into the site (those whose inputs changed)."""
     if exception is not None or app.builder.format != "html":
         return
     import jupytext
 
+    from .terms import slug_of
+
     folder = Path(app.outdir) / FOLDER
     folder.mkdir(exist_ok=True)
+    keys_file = folder / KEYS
+    old_keys = json.loads(keys_file.read_text()) if keys_file.exists() else {}
+    keys = {}
     facts = app.config.glossary_provenance or provenance.facts(Path(app.confdir))
+    common = _common_inputs(app)
     for docname in sorted(app.env.found_docs):
-        from .terms import slug_of
-
         slug = slug_of(docname)
         if slug is None:
+            continue
+        key = _inputs_digest(app, docname, common)
+        if old_keys.get(slug) == key and all((folder / f"{slug}.{ext}").exists() for ext, _ in KINDS):
+            keys[slug] = key
             continue
         try:
             nb = notebook(slug, executed_page(app, docname), facts, Path(app.srcdir, docname).parent)
@@ -304,8 +341,12 @@ def write(app: Sphinx, exception: Exception | None) -> None:
             continue
         (folder / f"{slug}.ipynb").write_text(
             json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-        script = jupytext.writes(nb, fmt="py:percent")
-        (folder / f"{slug}.py").write_text(script, encoding="utf-8")
+        (folder / f"{slug}.py").write_text(jupytext.writes(nb, fmt="py:percent"), encoding="utf-8")
+        keys[slug] = key
+    for stale in set(old_keys) - set(keys):  # a page removed, or left out of a partial build
+        for ext, _ in KINDS:
+            (folder / f"{stale}.{ext}").unlink(missing_ok=True)
+    keys_file.write_text(json.dumps(keys, indent=1, sort_keys=True) + "\n")
 
 
 RUN_LOCALLY_CLASS = "run-locally"
