@@ -1,7 +1,8 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+:
 #   make docs   build the site into _build/html
-#   make test   run every test (doctests, CLI, engine, full build, HTML checks)
-#               but the slow ones (make test-slow); make test-fast: no real build
+#   make test   run every test (doctests, CLI, engine, full build, HTML checks,
+#               the site in headless Chromium) but the slow ones (make test-slow);
+#               make test-fast: no real build, no browser
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -32,8 +33,11 @@ $(STAMP): requirements.lock pyproject.toml
 docs: $(STAMP)
 	$(BIN)/python -m glossary_site.engine.build $(SPHINXOPTS)
 
-# Every test but the slow ones (tests/conftest.py explains the markers).
+# Every test but the slow ones (tests/conftest.py explains the markers). The
+# browser tests need the system's Chromium: found, installed (root on Debian),
+# or a one-line stop saying what to install (tools/ensure_chromium.py).
 test: $(STAMP)
+	$(BIN)/python tools/ensure_chromium.py
 	$(PYTEST) -m "not slow"
 
 # The edit-test loop, under a minute: unit tests, doctests and builds of the

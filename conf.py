@@ -78,11 +78,16 @@ html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False
 # Copy what a reader runs: ">>> " and "$ " prompts are stripped, lines without
-# a prompt in a block that has them (the outputs) are left out.
+# a prompt in a block that has them (the outputs) are left out; a block without
+# prompts is copied whole. Prompts and outputs are found by this pattern in the
+# text, not by Pygments' classes: excluding .gp and .go hides the prompts from
+# it, so a doctest copied with a blank line for each output, and a console block
+# without "$ " (Pygments marks its lines as output, .go) copied as blank lines
+# (tests/test_browser.py).
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
-copybutton_exclude = ".linenos, .gp, .go"
+copybutton_exclude = ".linenos"
 html_theme_options = {
     "navigation_with_keys": True,
 }

@@ -7,6 +7,8 @@ The user's settings, all optional (``README.md`` documents them):
 ``GLOSSARY_JOBS``          parallel readers; default: usable cores + 1, within memory
 ``GLOSSARY_ONLY``          comma-separated term slugs: a partial build
 ``GLOSSARY_CELL_TIMEOUT``  seconds a code cell may run (default 120)
+``GLOSSARY_CHROMIUM``      the browser of the browser tests and tools (default:
+                           ``chromium`` on ``PATH``); the build needs none
 =========================  ==================================================
 
 Each is read and checked here and nowhere else; a bad value is one sentence
@@ -25,6 +27,7 @@ glossary_site.settings.SettingError: GLOSSARY_KERNELS must be one of warm, fresh
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -137,6 +140,47 @@ def cell_timeout(environ: Mapping[str, str] = os.environ) -> int:
 def check_all(environ: Mapping[str, str] = os.environ) -> None:
     """Every user setting, read once: the build command calls this before anything starts."""
     kernels(environ), jobs(environ), only(environ), cell_timeout(environ)
+
+
+# --- The browser of the tests and tools ----------------------------------------------
+# The system's Chromium, never Playwright's own download (it needs the network).
+# One line, for ``make test`` and the browser tests alike, when there is none.
+CHROMIUM_MISSING = (
+    "no Chromium found: install it (Debian: apt-get install chromium fonts-noto-cjk; "
+    "elsewhere the system's chromium package), or set GLOSSARY_CHROMIUM to a Chrome "
+    "or Chromium binary"
+)
+# How Playwright starts it: no sandbox (containers run as root), no GPU, and none of
+# Chromium's own traffic to Google (update checks, sync, field trials), which a
+# closed network refuses.
+CHROMIUM_ARGS = (
+    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+)
+
+
+def chromium(environ: Mapping[str, str] = os.environ) -> str:
+    """``GLOSSARY_CHROMIUM``, or else ``chromium`` on ``PATH``: the browser's executable.
+
+    >>> chromium({"GLOSSARY_CHROMIUM": "/nonexistent/chrome"})
+    Traceback (most recent call last):
+    ...
+    glossary_site.settings.SettingError: GLOSSARY_CHROMIUM is not an executable file: '/nonexistent/chrome'
+    >>> chromium({"PATH": "/nonexistent"})
+    Traceback (most recent call last):
+    ...
+    glossary_site.settings.SettingError: no Chromium found: install it (Debian: ...
+    """
+    value = environ.get("GLOSSARY_CHROMIUM")
+    if value:
+        found = shutil.which(value, path=environ.get("PATH"))
+        if not found:
+            raise SettingError(f"GLOSSARY_CHROMIUM is not an executable file: {value!r}")
+        return found
+    found = shutil.which("chromium", path=environ.get("PATH", ""))
+    if not found:
+        raise SettingError(CHROMIUM_MISSING)
+    return found
 
 
 # --- Between the build's own processes ------------------------------------------------

@@ -1,4 +1,4 @@
-"""Shared helpers: copies of the real project, and one full site build per test session.
+"""Shared helpers: copies of the real project, and one full site build per test run.
 
 No test builds into the checkout's own ``_build``: the session's site is built
 in a temporary copy. Tests of the engine and of the content extension build
@@ -12,18 +12,26 @@ not ``lifecycle``):
 - ``lifecycle``: ``engine`` tests that interrupt, kill or queue builds: they
   wait for pages that sleep, so they are left out of ``make test-fast``;
 - ``site``: the real project, TensorFlow and all: its site, built once per
-  session (a minute or two, cold), and its examples run end to end;
+  test run (a minute or two, cold), and its examples run end to end;
+- ``browser``: that same site served on a loopback port and driven in the
+  system's headless Chromium (``tests/test_browser.py``): pages, math, search,
+  downloads, copy buttons. In ``make test``, which finds or installs Chromium
+  first; without one these tests fail with a line saying what to install,
+  they are never skipped;
 - ``slow``: minutes; not in ``make test``, run by ``.ci/run`` as a step of its own.
 
 ``make`` runs the tests in two processes with ``--dist loadscope``: all the
 tests of a module run in the same process, so a fixture the module's tests
-share (the real site above all) is built once. (pytest-xdist's ``loadgroup``,
-which would group by marker, silently does nothing on pytest 9.2:
-pytest-dev/pytest-xdist#1386.)
+share is built once. (pytest-xdist's ``loadgroup``, which would group by
+marker, silently does nothing on pytest 9.2: pytest-dev/pytest-xdist#1386.)
+The real site, which modules in both processes use, is built once per run
+all the same (``built_site``).
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -83,12 +91,44 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def _build_site(project: Path) -> tuple[bool, str]:
+    """Build the full site with warnings as errors in a copy of the project: (ok, log)."""
+    copy_project(project, with_cache=True)
+    result = run_build(project, timeout=1800)
+    return result.returncode == 0, log(result)
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    """The full site, built once with warnings as errors, in a copy of the project."""
-    project = copy_project(tmp_path_factory.mktemp("site") / "p", with_cache=True)
-    result = run_build(project, timeout=1800)
-    assert result.returncode == 0, f"site build failed:\n{result.stdout}\n{result.stderr}"
+    """The full site, built once per test run with warnings as errors, in a copy of the project.
+
+    Each pytest-xdist worker has a session of its own, so a session fixture
+    alone would build the site once per worker (two minutes each). The first
+    worker to get here builds it, holding a file lock in the run's temporary
+    folder that the workers share; the others wait on the lock and use its
+    site (pytest-xdist's documented pattern). The outcome is written down
+    before the lock is let go, so a failed build fails every worker with the
+    same log instead of being tried again.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # one process: nobody to share with
+        project = tmp_path_factory.mktemp("site") / "p"
+        ok, build_log = _build_site(project)
+    else:
+        shared = tmp_path_factory.getbasetemp().parent  # this run's, above every worker's own
+        project, outcome = shared / "site" / "p", shared / "site-outcome.json"
+        with open(shared / "site.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # let go when the file closes, or the worker dies
+            if outcome.exists():
+                ok, build_log = json.loads(outcome.read_text(encoding="utf-8"))
+            elif project.exists():  # the worker that started the build died during it
+                ok, build_log = False, "the worker that was building the site stopped midway"
+            else:
+                ok, build_log = False, "the site build raised an exception (see the other worker)"
+                try:
+                    ok, build_log = _build_site(project)
+                finally:  # a timeout, too, is an outcome the other workers must see
+                    outcome.write_text(json.dumps([ok, build_log]), encoding="utf-8")
+    assert ok, f"site build failed:\n{build_log}"
     return settings.build_dir(project) / "html"
 
 
@@ -109,7 +149,7 @@ def engine_site(tmp_path_factory):
 
 def pytest_collection_modifyitems(items) -> None:
     """Doctests and tests of modules without a marker of their own are ``unit`` tests."""
-    kinds = {"unit", "engine", "site", "slow"}
+    kinds = {"unit", "engine", "site", "browser", "slow"}
     for item in items:
         if not kinds & {m.name for m in item.iter_markers()}:
             item.add_marker(pytest.mark.unit)

@@ -1,10 +1,12 @@
 """Screenshots of built pages in headless Chromium, at desktop and phone widths.
 
-    python tools/screenshot.py glossary/dropout.html index.html --out _build/shots
+    .venv/bin/python tools/screenshot.py glossary/dropout.html index.html --out _build/shots
 
-Needs the ``playwright`` Python package and a Chromium binary (Debian:
-``apt-get install chromium fonts-noto-cjk``; without a CJK font Chinese text
-shows as boxes). Serves ``_build/html`` on a loopback port while it works.
+Uses the project's own Playwright (in the venv: ``make venv``) with the system's
+Chromium, the one the browser tests use (``GLOSSARY_CHROMIUM``, or ``chromium``
+on ``PATH``; Debian: ``apt-get install chromium fonts-noto-cjk``, without a CJK
+font Chinese text shows as boxes). Serves ``_build/html`` on a loopback port
+while it works.
 """
 
 from __future__ import annotations
@@ -12,18 +14,18 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import sys
 import threading
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from glossary_site import settings  # noqa: E402
+
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
-# Chromium's own network traffic fails on a closed network; keep it quiet.
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -36,9 +38,13 @@ def main() -> None:
     parser.add_argument("pages", nargs="+", help="paths under _build/html")
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "shots")
     parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html")
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromium", help="the browser (default: as the browser tests find it)")
     parser.add_argument("--full-page", action="store_true")
     args = parser.parse_args()
+    try:
+        chromium = args.chromium or settings.chromium()
+    except settings.SettingError as missing:
+        parser.exit(1, f"{missing}\n")
     args.out.mkdir(parents=True, exist_ok=True)
 
     handler = functools.partial(QuietHandler, directory=str(args.html))
@@ -47,12 +53,14 @@ def main() -> None:
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=args.chromium, args=FLAGS)
+            browser = p.chromium.launch(executable_path=chromium,
+                                        args=list(settings.CHROMIUM_ARGS))
             for name, (w, h) in WIDTHS.items():
                 page = browser.new_page(viewport={"width": w, "height": h})
                 for path in args.pages:
                     page.goto(base + path, wait_until="networkidle")
-                    page.wait_for_timeout(800)  # MathJax typesets after load
+                    # MathJax's promise resolves once it has typeset the page.
+                    page.evaluate("() => window.MathJax && MathJax.startup.promise")
                     shot = args.out / f"{path.replace('/', '_').replace('.html', '')}-{name}.png"
                     page.screenshot(path=str(shot), full_page=args.full_page)
                     print(shot)

@@ -1,0 +1,471 @@
+"""The built site in a real browser: the system's headless Chromium, driven by Playwright.
+
+What only a browser shows: every page loads with no request to another host,
+no console error and no math left unrendered once MathJax has finished; the
+search finds each term; every term page's downloads resolve; a copy button
+copies exactly the code.
+
+The site (``conftest.built_site``) is served by ``http.server`` on a loopback
+port rather than opened as ``file:`` URLs: clipboard permissions are granted
+to an origin, and ``http://127.0.0.1`` is a secure one (``file:`` pages have an
+opaque origin); a download "resolves" when the server answers 200, as it would
+for a reader; and "another host" is simply any other origin.
+
+Each check is one test over every page, listing all its failures together,
+not a test per page: pytest-xdist's ``loadscope`` hands out the modules with
+the most tests first, and a module of 177 tests started at once and kept its
+worker waiting for the site build instead of running the engine tests
+meanwhile (cold ``make test``: 6 min 3 s, against 4 min 12 s as it is now).
+
+One Chromium and one browser context for the module. Playwright's async API,
+on an event loop the module keeps, loads several pages at once: a page's time
+is the browser's own work (scripts, MathJax, layout), which waits on nothing else.
+Chromium is the system's (``GLOSSARY_CHROMIUM``, or ``chromium`` on ``PATH``;
+``make test`` installs it when it can). Without one every test here fails with
+the line saying what to install: a browser test is never skipped.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import doctest
+import functools
+import http.server
+import json
+import sys
+import threading
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from glossary_examples._lib import registry
+from glossary_site import settings
+from glossary_site.myst import code_cells
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+SLUGS = [t.slug for t in registry.TERMS]
+PAGES = ["index.html", "claims.html", "genindex.html", "search.html",
+         *(f"glossary/{slug}.html" for slug in SLUGS)]
+# Pages in flight at once. All 59 pages on 2 busy cores: one at a time 62 s, two
+# 34 s, four 31 s, eight 26 to 30 s; beyond four it is noise.
+IN_FLIGHT = 4
+# Any host but the local server resolves to nothing, at once: a request to another
+# host fails in the test instead of hanging or, on an open network, succeeding.
+OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+# TeX that MathJax would have replaced: a delimiter still in the text is unrendered math.
+RAW_TEX = ("$$", "\\(", "\\[", "\\begin{")
+
+
+# --- The server and the browser ---------------------------------------------------------
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+class QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        # A page closed while a font was still loading hangs up on the server:
+        # no traceback for that; anything else is printed as usual.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+@pytest.fixture(scope="module")
+def site_url(built_site):
+    """The built site, served on a loopback port: its base URL, ending in ``/``."""
+    handler = functools.partial(QuietHandler, directory=str(built_site))
+    server = QuietServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass
+class Browser:
+    """One Chromium, one context (clipboard allowed), the loop their API runs on, the site."""
+
+    loop: asyncio.AbstractEventLoop
+    context: object  # playwright.async_api.BrowserContext
+    base: str  # the site's URL
+    site: Path  # the site's folder
+
+    def run(self, coroutine):
+        return self.loop.run_until_complete(coroutine)
+
+
+@pytest.fixture(scope="module")
+def browser(request):
+    try:
+        executable = settings.chromium()
+    except settings.SettingError as missing:
+        pytest.fail(str(missing), pytrace=False)
+    # Only now the site (minutes when cold): no browser, no waiting for a build.
+    site_url = request.getfixturevalue("site_url")
+    from playwright.async_api import async_playwright
+
+    loop = asyncio.new_event_loop()
+    playwright = loop.run_until_complete(async_playwright().start())
+    chromium = loop.run_until_complete(playwright.chromium.launch(
+        executable_path=executable, args=[*settings.CHROMIUM_ARGS, OFFLINE]))
+    context = loop.run_until_complete(chromium.new_context(
+        permissions=["clipboard-read", "clipboard-write"]))
+    yield Browser(loop, context, site_url, request.getfixturevalue("built_site"))
+    loop.run_until_complete(chromium.close())
+    loop.run_until_complete(playwright.stop())
+    loop.close()
+
+
+# --- Every page: requests, console, math --------------------------------------------------
+
+@dataclass
+class Visit:
+    """What one page did while it loaded, and what it shows once MathJax has finished."""
+
+    foreign: list[str] = field(default_factory=list)  # requests to another host
+    errors: list[str] = field(default_factory=list)  # console errors, exceptions, failed loads
+    math_errors: list[str] = field(default_factory=list)  # MathJax's messages
+    raw_tex: list[str] = field(default_factory=list)  # TeX left in the text, in context
+    downloads: list[str] = field(default_factory=list)  # a.glossary-download, absolute
+
+
+# After load: MathJax (deferred, so already started) has typeset the page when
+# its startup promise resolves; the fonts it asked for are loaded (or failed) when
+# the document's fonts are ready. A TeX error is an merror; an undefined macro is
+# shown by MathJax's noundefined extension as its own name in red, no merror.
+# Text outside code is where TeX must not be left.
+AFTER_LOAD = """async () => {
+  if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
+  await document.fonts.ready;
+  const prose = document.body.cloneNode(true);
+  prose.querySelectorAll("pre, code, script, style").forEach((n) => n.remove());
+  return {
+    mathErrors: [
+      ...[...document.querySelectorAll("mjx-merror")].map(
+        (e) => e.getAttribute("data-mjx-error") || e.textContent),
+      ...[...document.querySelectorAll('mjx-assistive-mml mtext[mathcolor="red"]')].map(
+        (e) => `undefined macro ${e.textContent}`),
+    ],
+    text: prose.textContent,
+    downloads: [...document.querySelectorAll("a.glossary-download")].map((a) => a.href),
+  };
+}"""
+
+
+def local(url: str, base: str) -> bool:
+    # data: and blob: URLs are made inside the page: no request leaves it.
+    return url.startswith(base) or urlsplit(url).scheme in ("data", "blob")
+
+
+async def visit(browser: Browser, path: str, gate: asyncio.Semaphore) -> Visit:
+    async with gate:
+        v, loading = Visit(), [True]
+        page = await browser.context.new_page()
+
+        def error(text: str) -> None:
+            if loading:  # what closing the page cancels is not the page's doing
+                v.errors.append(text)
+
+        def console(message) -> None:
+            # Chromium asks every server for /favicon.ico by itself (the site declares
+            # no icon): its 404 is the browser's, not the page's.
+            if message.location.get("url") == browser.base + "favicon.ico":
+                return
+            if message.type in ("error", "assert"):
+                error(f"console: {message.text} ({message.location.get('url')})")
+
+        page.on("request", lambda r: local(r.url, browser.base) or v.foreign.append(r.url))
+        page.on("requestfailed", lambda r: error(f"failed: {r.url} ({r.failure})"))
+        page.on("response", lambda r: r.status >= 400 and error(f"{r.status}: {r.url}"))
+        page.on("pageerror", lambda e: error(f"uncaught: {e}"))
+        page.on("console", console)
+        await page.goto(browser.base + path)
+        shown = await page.evaluate(AFTER_LOAD)
+        loading.clear()
+        await page.close()
+        v.math_errors = shown["mathErrors"]
+        v.downloads = shown["downloads"]
+        text = shown["text"]
+        for tex in RAW_TEX:
+            at = text.find(tex)
+            if at >= 0:
+                v.raw_tex.append(" ".join(text[max(0, at - 30):at + 40].split()))
+        return v
+
+
+@pytest.fixture(scope="module")
+def visits(browser) -> dict[str, Visit]:
+    """Every page of the site, loaded once, a few at a time: path → :class:`Visit`."""
+
+    async def visit_all():
+        gate = asyncio.Semaphore(IN_FLIGHT)
+        return await asyncio.gather(*(visit(browser, path, gate) for path in PAGES))
+
+    return dict(zip(PAGES, browser.run(visit_all())))
+
+
+def test_every_page_of_the_site_is_visited(built_site):
+    on_disk = sorted(p.relative_to(built_site).as_posix() for p in built_site.rglob("*.html"))
+    assert on_disk == sorted(PAGES)
+
+
+def table(problems: dict[str, list[str]]) -> str:
+    """Every failing page with its problems, one per line: all failures at once."""
+    return "\n".join(f"{page}:\n" + "\n".join(f"    {p}" for p in found)
+                     for page, found in problems.items())
+
+
+def test_every_page_loads_offline_without_errors(visits):
+    problems = {path: [*(f"request to another host: {url}" for url in v.foreign), *v.errors]
+                for path, v in visits.items()}
+    problems = {path: found for path, found in problems.items() if found}
+    assert not problems, f"{len(problems)} of {len(visits)} pages:\n{table(problems)}"
+
+
+def test_math_is_rendered_on_every_page(visits):
+    problems = {path: [*(f"MathJax: {e}" for e in v.math_errors),
+                       *(f"TeX left unrendered: {t}" for t in v.raw_tex)]
+                for path, v in visits.items()}
+    problems = {path: found for path, found in problems.items() if found}
+    assert not problems, f"{len(problems)} of {len(visits)} pages:\n{table(problems)}"
+
+
+# --- Downloads ----------------------------------------------------------------------------
+
+def fetch(url: str) -> bytes:
+    """The body of a 200 answer; any other status raises (urllib's HTTPError)."""
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read()
+
+
+def download_problems(slug: str, links: list[str]) -> list[str]:
+    """What is wrong with a term page's two downloads: its notebook and its script."""
+    notebooks = [u for u in links if urlsplit(u).path.endswith(".ipynb")]
+    scripts = [u for u in links if urlsplit(u).path.endswith(".py")]
+    if not (len(notebooks) == 1 and len(scripts) == 1 and len(links) == 2):
+        return [f"not one .ipynb and one .py link: {links}"]
+    problems = []
+    try:
+        url = notebooks[0]
+        notebook = json.loads(fetch(url))
+        url = scripts[0]
+        script = fetch(url).decode("utf-8")
+    except (OSError, ValueError) as failed:  # an HTTP error, not JSON, not UTF-8
+        return [f"{url}: {failed}"]
+    if not notebook.get("nbformat", 0) >= 4:
+        problems.append(f"{notebooks[0]}: nbformat {notebook.get('nbformat')}")
+    # The page's own code, cell for cell (not some other page's, not a stale copy).
+    page = (ROOT / "docs" / "glossary" / f"{slug}.md").read_text(encoding="utf-8")
+    downloaded = ["".join(c["source"]).strip() for c in notebook.get("cells", [])
+                  if c.get("cell_type") == "code"]
+    if downloaded != [c.source.strip() for c in code_cells(page)]:
+        problems.append(f"{notebooks[0]}: its code cells are not the page's")
+    if not script.strip():
+        problems.append(f"{scripts[0]}: empty")
+    try:
+        compile(script, scripts[0], "exec")  # a script a reader can run
+    except SyntaxError as bad:
+        problems.append(f"{scripts[0]}: not Python: {bad}")
+    return problems
+
+
+def test_every_term_page_offers_its_notebook_and_script(visits):
+    problems = {slug: download_problems(slug, visits[f"glossary/{slug}.html"].downloads)
+                for slug in SLUGS}
+    problems = {slug: found for slug, found in problems.items() if found}
+    assert not problems, f"{len(problems)} of {len(SLUGS)} term pages:\n{table(problems)}"
+
+
+# --- Search -------------------------------------------------------------------------------
+
+def slug_of(href: str) -> str:
+    """``glossary/dropout.html#definition`` → ``dropout``; ``claims.html`` → ``claims``."""
+    return href.split("#")[0].removesuffix(".html").removeprefix("glossary/")
+
+
+# Sphinx's search lists its results one by one, best first, and never reorders
+# them: once the list holds `wanted` pages, their ranks are final. (Waiting for
+# the summary line that ends the listing costs 5 ms per result, and a query can
+# have fifty.) A query that finds fewer pages ends with the summary line.
+RANKED_ENOUGH = """(wanted) => {
+  const results = document.getElementById("search-results");
+  if (results?.querySelector(".search-summary")?.textContent) return true;
+  const links = results ? [...results.querySelectorAll("ul.search > li > a")] : [];
+  return new Set(links.map((a) => a.getAttribute("href").split("#")[0])).size >= wanted;
+}"""
+
+
+async def search_lane(browser: Browser, queue: list, ranked: dict) -> None:
+    """Search in one tab, query after query, until the shared queue is empty.
+
+    ``ranked[i]``: the pages listed for the i-th query, best first, each once.
+    """
+    page = await browser.context.new_page()
+    while queue:
+        index, case = queue.pop()
+        await page.goto(browser.base + "search.html?" + urlencode({"q": case.query}))
+        await page.wait_for_function(RANKED_ENOUGH, arg=case.max_rank)
+        hrefs = await page.eval_on_selector_all(
+            "#search-results ul.search > li > a", "links => links.map((a) => a.getAttribute('href'))")
+        ranked[index] = list(dict.fromkeys(slug_of(h) for h in hrefs))
+    await page.close()
+
+
+def test_search_finds_each_term(browser):
+    """Every query of the table finds its page within its rank; all misses in one table."""
+    from .search_queries import search_cases
+
+    cases = search_cases()
+    assert cases
+    queue, ranked = list(enumerate(cases))[::-1], {}
+
+    async def search_all():
+        await asyncio.gather(*(search_lane(browser, queue, ranked) for _ in range(IN_FLIGHT)))
+
+    browser.run(search_all())
+    misses = []
+    for index, case in enumerate(cases):
+        pages = ranked[index]
+        rank = pages.index(case.slug) + 1 if case.slug in pages else None
+        if rank is None or rank > case.max_rank:
+            misses.append((case, rank, pages[:3]))
+    # rank '-': not among the pages listed when the ranks were read
+    rows = [("query", "expected page", "within", "rank", "first results")] + [
+        (repr(c.query), c.slug, str(c.max_rank), str(rank or "-"), ", ".join(top))
+        for c, rank, top in misses]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    table = "\n".join("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths))
+                      + "  " + row[4] for row in rows)
+    assert not misses, f"{len(misses)} of {len(cases)} searches miss their page:\n{table}"
+
+
+# --- Copy buttons -------------------------------------------------------------------------
+
+COPY_PAGE = "dropout"
+SENTINEL = "(clipboard before the click)"
+
+
+async def click_copy(page, block) -> str:
+    """Hover a code block, click its copy button: what the clipboard then holds."""
+    await page.evaluate("(text) => navigator.clipboard.writeText(text)", SENTINEL)
+    await block.hover()
+    await block.locator("button.copybtn").click()
+    for _ in range(40):  # the copy is synchronous in practice; allow it 2 s anyway
+        copied = await page.evaluate("() => navigator.clipboard.readText()")
+        if copied != SENTINEL:
+            return copied
+        await asyncio.sleep(0.05)
+    raise AssertionError("the copy button put nothing on the clipboard")
+
+
+def doctest_code(text: str) -> str:
+    """What a reader runs from a doctest: its sources, prompts and expected outputs left out."""
+    return "".join(e.source for e in doctest.DocTestParser().get_examples(text)).rstrip("\n")
+
+
+# A code block: its kind (a cell's input, or the class of its wrapper, which names
+# its language), its text, and the text of its cell's output, if it is a cell's.
+DESCRIBE_BLOCK = """(block) => {
+  const output = block.closest(".cell_input")?.closest(".cell")?.querySelector(".cell_output");
+  return [
+    block.closest(".cell_input") ? "cell" : block.parentElement.className,
+    block.querySelector("pre").textContent,
+    output ? output.textContent : "",
+  ];
+}"""
+
+
+def test_copy_button_copies_exactly_the_code(browser):
+    """On a term page: a code cell copies as its source, not its output; a block that
+    includes the module's code copies as that code; any other block copies whole."""
+    page_source = (ROOT / "docs" / "glossary" / f"{COPY_PAGE}.md").read_text(encoding="utf-8")
+    cells = [c.source.rstrip("\n") for c in code_cells(page_source)
+             if not {"remove-cell", "remove-input"} & set(c.options.get("tags", []))]
+    module = (ROOT / "glossary_examples" / f"{registry.term(COPY_PAGE).module}.py").read_text(
+        encoding="utf-8")
+
+    async def copy_all():
+        page = await browser.context.new_page()
+        await page.goto(f"{browser.base}glossary/{COPY_PAGE}.html")
+        found = []
+        blocks = page.locator("div.highlight:not(.cell_output div.highlight)")
+        for i in range(await blocks.count()):
+            block = blocks.nth(i)
+            kind, text, output = await block.evaluate(DESCRIBE_BLOCK)
+            found.append((kind, text, output, await click_copy(page, block)))
+        await page.close()
+        return found
+
+    found = browser.run(copy_all())
+    copied_cells = [(copied, output) for kind, _, output, copied in found if kind == "cell"]
+    assert [copied for copied, _ in copied_cells] == cells
+    for copied, output in copied_cells:
+        assert not output.strip() or output.strip() not in copied
+    others = [(kind, text, copied) for kind, text, _, copied in found if kind != "cell"]
+    for kind, text, copied in others:
+        # No prompts in these blocks: the copy is the block's text, every line of it.
+        assert copied == text.removesuffix("\n"), kind
+    # The functions the page shows with literalinclude, copied as the module has them.
+    included = [copied for kind, _, copied in others if "highlight-default" in kind]
+    assert included and all(copied in module for copied in included)
+    # And the "Run it yourself" commands, whole.
+    assert any("highlight-console" in kind for kind, _, _ in others)
+
+
+def prompt_block_page(built_site: Path) -> str | None:
+    """A page of the site with a ``>>>`` block (as Pygments marks its prompt), if any."""
+    for html in sorted(built_site.rglob("*.html")):
+        if '<span class="gp">&gt;&gt;&gt; </span>' in html.read_text(encoding="utf-8"):
+            return html.relative_to(built_site).as_posix()
+    return None
+
+
+def test_copy_button_leaves_out_prompts_and_outputs(browser):
+    """A doctest block copies as the code alone: no ``>>>``/``...``, no expected output.
+
+    The site shows no such block today (its doctests stay in the modules), so the
+    test adds one to the dropout page as it is served: that module's own doctest,
+    highlighted by Sphinx's highlighter as a ``pycon`` block, the markup a
+    literalinclude of it would get. The page's scripts, and the configuration in
+    ``conf.py``, are the site's. Once the site has a block of its own, that is used.
+    """
+    from sphinx.highlighting import PygmentsBridge
+
+    path = prompt_block_page(browser.site)
+    injected = None
+    if path is None:
+        path = f"glossary/{COPY_PAGE}.html"
+        docstring = ast.get_docstring(ast.parse(
+            (ROOT / "glossary_examples" / f"{registry.term(COPY_PAGE).module}.py").read_text(
+                encoding="utf-8")))
+        doctest_text = docstring[docstring.index(">>> "):] + "\n"
+        injected = ('<div class="highlight-pycon notranslate">'
+                    + PygmentsBridge("html").highlight_block(doctest_text, "pycon") + "</div>")
+
+    async def copy_prompt_block():
+        page = await browser.context.new_page()
+        if injected:
+            async def add_block(route):
+                response = await route.fetch()
+                body = (await response.text()).replace("</h1>", "</h1>" + injected, 1)
+                await route.fulfill(response=response, body=body)
+
+            await page.route(browser.base + path, add_block)
+        await page.goto(browser.base + path)
+        block = page.locator("div.highlight:has(span.gp)").first
+        text = await block.locator("pre").text_content()
+        copied = await click_copy(page, block)
+        await page.close()
+        return text, copied
+
+    text, copied = browser.run(copy_prompt_block())
+    assert ">>> " in text
+    assert copied == doctest_code(text)
