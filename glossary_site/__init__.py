@@ -11,7 +11,10 @@ sections, related terms and claim texts are written once:
   the page's code printed, and ``{claims-list}``;
 - :mod:`.execution`: a failing example is a build error naming page and cell;
 - :mod:`.numbers`: a measured number typed by hand into the prose is a build
-  error (numbers come from the code, through myst-nb's glue).
+  error (numbers come from the code, through myst-nb's glue);
+- :mod:`.search`: every name of every term in the general index and the
+  search index, a jieba dictionary of them for Chinese search, and a search
+  scorer that puts the page of a name first.
 
 Shared by this extension and the build engine (:mod:`glossary_site.engine`, a
 second extension in ``conf.py``): :mod:`.myst` (the one reader of a page's
@@ -30,7 +33,7 @@ if TYPE_CHECKING:
 def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
-    from . import autolink, claims, execution, numbers, terms, upstream
+    from . import autolink, claims, execution, numbers, search, terms, upstream
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
@@ -38,12 +41,13 @@ def setup(app: Sphinx) -> dict:
     execution.setup(app)
     claims.setup(app)
     numbers.setup(app)
+    search.setup(app)
     app.add_css_file("glossary.css")
     # env_version: bump when what the extension stores or reads changes, so
     # existing doctrees are discarded and every page is read again.
     return {
         "version": "1",
-        "env_version": 3,
+        "env_version": 4,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
