@@ -220,6 +220,11 @@ BROKEN = {
         "terms.toml: concept 1 of term 'sigmoid' is 'S型函数', which is also a name"
         " of the term; a related concept is not an alias",
     ),
+    "related concept whose other name is a name of the term": (
+        'name = "logistic regression"', 'name = "logistic unit (Sigmoid)"',
+        "terms.toml: concept 1 of term 'sigmoid' is 'Sigmoid', which is also a name"
+        " of the term; a related concept is not an alias",
+    ),
     "related concept without a Chinese name": (
         'zh = "逻辑回归"\n', "",
         "terms.toml: concept 1 of term 'sigmoid' has no Chinese name (zh)",

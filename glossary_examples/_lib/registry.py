@@ -251,13 +251,14 @@ class _Reader:
             what = f"concept {number} of term '{slug}'"
             self.entry(what, raw, _CONCEPT_KEYS)
             self.chinese(what, "zh", raw["zh"])
-            for name in (raw["name"], raw["zh"]):
-                if name.lower() in names:
+            concept = Concept(raw["name"], raw["zh"], raw["note"])
+            for name in concept.names:
+                if normalise(name) in names:
                     raise self.fail(
                         f"{what} is '{name}', which is also a name of the term; a related"
                         " concept is not an alias"
                     )
-            concepts.append(Concept(raw["name"], raw["zh"], raw["note"]))
+            concepts.append(concept)
         return tuple(concepts)
 
     def terms(self, data: dict, sections: tuple[Section, ...]) -> tuple[Term, ...]:
@@ -303,8 +304,8 @@ class _Reader:
                 claims=self.claims(slug, raw.get("claims", []), aliases, claim_ids),
                 concepts=self.concepts(
                     slug, raw.get("concepts", []),
-                    {n.lower() for n in (raw["name"], raw["zh"], *aliases,
-                                         *raw.get("zh_aliases", ()))},
+                    {normalise(n) for n in (slug, raw["name"], raw["zh"], *aliases,
+                                            *raw.get("zh_aliases", ()))},
                 ),
             )
             numbers[slug] = number
