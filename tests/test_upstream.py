@@ -172,6 +172,8 @@ def _breakers():
 
 def _search_summary_renamed(monkeypatch):
     """A Sphinx whose searchtools.js calls its status paragraph something else."""
+    import atexit
+    import shutil
     import tempfile
 
     import sphinx
@@ -179,6 +181,7 @@ def _search_summary_renamed(monkeypatch):
     static = Path("themes", "basic", "static", "searchtools.js")
     code = (Path(sphinx.__file__).parent / static).read_text(encoding="utf-8")
     moved = Path(tempfile.mkdtemp(prefix="glossary-sphinx-"))
+    atexit.register(shutil.rmtree, moved, True)
     (moved / static).parent.mkdir(parents=True)
     (moved / static).write_text(code.replace('"search-summary"', '"search-status"'))
     monkeypatch.setattr(sphinx, "__file__", str(moved / "__init__.py"))
