@@ -73,6 +73,13 @@ _MATHJAX = os.path.join(
     os.path.dirname(importlib.util.find_spec("sphinx-mathjax-offline").origin), "static"
 )
 html_static_path = ["docs/_static", _MATHJAX]
+# The search page's own field and its message for a search that finds nothing.
+templates_path = ["docs/_templates"]
+# Chinese search: Sphinx splits the text with jieba (English words are still
+# stemmed), so 梯度 finds 梯度下降. glossary_site.search gives jieba a
+# dictionary of every name in the registry and Sphinx a scorer that puts the
+# page of a name first (html_search_options["dict"], html_search_scorer).
+html_search_language = "zh"
 mathjax_path = "mathjax/tex-chtml.js"
 html_last_updated_fmt = None
 html_show_sourcelink = False

@@ -15,7 +15,10 @@ sections, related terms and claim texts are written once:
 - :mod:`.sources`: a caption naming the file of every function a page shows;
 - :mod:`.provenance`: the versions and commit behind the outputs, on every page;
 - :mod:`.downloads`: every page as a notebook and a script that run without
-  this project (:mod:`.standalone` gathers the code they need).
+  this project (:mod:`.standalone` gathers the code they need);
+- :mod:`.search`: every name of every term in the general index and the
+  search index, a jieba dictionary of them for Chinese search, and a search
+  scorer that puts the page of a name first.
 
 Shared by this extension and the build engine (:mod:`glossary_site.engine`, a
 second extension in ``conf.py``): :mod:`.myst` (the one reader of a page's
@@ -34,8 +37,8 @@ if TYPE_CHECKING:
 def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
-    from . import (autolink, claims, downloads, execution, numbers, provenance, sources, terms,
-                   upstream)
+    from . import (autolink, claims, downloads, execution, numbers, provenance, search, sources,
+                   terms, upstream)
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
@@ -46,12 +49,13 @@ def setup(app: Sphinx) -> dict:
     provenance.setup(app)
     sources.setup(app)
     downloads.setup(app)
+    search.setup(app)
     app.add_css_file("glossary.css")
     # env_version: bump when what the extension stores or reads changes, so
     # existing doctrees are discarded and every page is read again.
     return {
         "version": "1",
-        "env_version": 4,
+        "env_version": 5,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -19,6 +19,16 @@ Replacements (an attribute of another package is reassigned):
 - ``chunks``: Sphinx's ``make_chunks`` in its builders (parallel reading one
   page at a time; Sphinx has no setting for the chunk size: sphinx-doc/sphinx#6330).
 
+- ``zh search stemmer``: Sphinx's Chinese search language, registered again
+  (``app.add_search_language``, documented) as a subclass whose
+  ``language_name`` is "English". Sphinx 9.0.4 names the JavaScript stemmer
+  class after the language (``window.Stemmer = ChineseStemmer``), but Chinese
+  search ships the English stemmer, whose class is ``EnglishStemmer``: every
+  search stopped at a ReferenceError and showed "Searching..." forever
+  (sphinx-doc/sphinx#14229; the fix, sphinx-doc/sphinx#14416, names the class
+  after the stemmer's file, and retires this entry). The one other use of the
+  name is the build log's "dumping search index in English (code: zh)".
+
 Reach-ins (no reassignment, but an undocumented surface):
 
 - ``cache transactions``: jupyter-cache's database, through SQLAlchemy's
@@ -55,6 +65,25 @@ Reach-ins (no reassignment, but an undocumented surface):
 - ``executed notebooks``: the folder in which myst-nb keeps every page's
   executed notebook (``jupyter_execute`` beside the site, recorded in
   ``env.mystnb_config.output_folder``), read for the downloads.
+- ``search index entries``: what Sphinx's search index keeps of the index
+  entries of pages a build does not write. ``IndexBuilder`` collects a page's
+  entries as it writes the page, into the environment, after the environment
+  was saved; ``IndexBuilder.load`` (the last build's ``searchindex.js``)
+  restores titles and words but not entries. So a build that writes no page
+  (the engine's no-change build) dumped a search index without any entry, and
+  a search for 暂退法 lost its index-entry match. Before the index is dumped,
+  the entries of every page not written are filled in from the index domain's
+  (documented) ``entries``, as ``IndexBuilder.feed`` would have. Restoring
+  ``indexentries`` in ``IndexBuilder.load`` upstream would retire this entry.
+- ``search page``: what ``docs/_static/search-miss.js`` reads of the page
+  Sphinx's ``searchtools.js`` builds in furo's ``#search-results``: a status
+  paragraph ``p.search-summary``, written only when the search has finished,
+  and the list of results ``ul.search``. A search that finds nothing then
+  shows the glossary's message instead of Sphinx's, which blames spelling and
+  has no link. The message is a template (``docs/_templates/search.html``); an
+  event or hook for "search finished" upstream would retire this entry. (The
+  scorer, ``glossary_site/search_scorer.js``, uses only ``html_search_scorer``,
+  Sphinx's documented hook, and is not an entry here.)
 """
 
 from __future__ import annotations
@@ -76,6 +105,7 @@ WRITTEN_FOR = {
     "jupyter-cache": "1.0.1",
     "jupyter_client": "8.10.0",
     "sqlalchemy": "2.1.9",
+    "furo": "2025.12.19",
 }
 
 
@@ -465,6 +495,102 @@ def _check_executed_notebooks() -> None:
 def executed_notebooks(app) -> Path:
     """The folder of the executed notebooks, ``<docname>.ipynb`` each."""
     return Path(app.env.mystnb_config.output_folder)
+# --- zh search stemmer: the JavaScript class Sphinx names for Chinese search ----------
+
+def _check_zh_stemmer() -> None:
+    from sphinx.search import IndexBuilder
+    from sphinx.search.zh import SearchChinese
+
+    _require(
+        SearchChinese.js_stemmer_rawcode == "english-stemmer.js"
+        and "{self.lang.language_name}Stemmer" in inspect.getsource(IndexBuilder.get_js_stemmer_code),
+        "sphinx", "zh search stemmer",
+        "sphinx.search.IndexBuilder no longer names the stemmer's JavaScript class after the"
+        " search language's language_name (sphinx-doc/sphinx#14229 fixed?)",
+    )
+
+
+def chinese_search_language() -> type:
+    """Sphinx's zh search language, naming the JavaScript stemmer class it ships."""
+    from sphinx.search.zh import SearchChinese
+
+    _check_zh_stemmer()
+
+    class ChineseWithEnglishStemmer(SearchChinese):
+        # Latin words are stemmed by english-stemmer.js, whose class is EnglishStemmer.
+        language_name = "English"
+
+    return ChineseWithEnglishStemmer
+
+
+# --- search index entries: the entries of pages a build did not write -------------------
+
+def _check_search_index_entries() -> None:
+    from sphinx.search import IndexBuilder
+
+    feed = inspect.getsource(IndexBuilder.feed)
+    _require(
+        "env._search_index_index_entries" in inspect.getsource(IndexBuilder.__init__)
+        and "self._index_entries[docname] = sorted(_index_entries)" in feed
+        and "split_index_msg(entry_type, value)" in feed
+        and "_index_entries" not in inspect.getsource(IndexBuilder.load),
+        "sphinx", "search index entries",
+        "sphinx.search.IndexBuilder no longer keeps a page's index entries in"
+        " env._search_index_index_entries when it writes the page, or its load() now"
+        " restores them",
+    )
+
+
+def restore_search_index_entries(env: Any) -> None:
+    """Put the index entries of the pages not written in this build back in the search index."""
+    from sphinx.util.index_entries import split_index_msg
+
+    kept = env._search_index_index_entries  # the IndexBuilder's own dict of them
+    for docname, entries in env.domains.index_domain.entries.items():
+        if docname in kept or docname not in env.all_docs:
+            continue
+        rows: set[tuple[str, str, str]] = set()
+        for entry_type, value, target_id, main, _category in entries:  # as IndexBuilder.feed
+            try:
+                words = split_index_msg(entry_type, value)
+            except ValueError:
+                continue
+            if entry_type in {"see", "seealso"}:
+                rows.add((words[0], target_id or "", main))
+            rows |= {(word, target_id or "", main) for word in words}
+        kept[docname] = sorted(rows)
+
+
+# --- search page: the page Sphinx's searchtools.js builds ------------------------------
+
+# What search-miss.js relies on, as written in Sphinx's searchtools.js.
+SEARCH_PAGE = (
+    'document.getElementById("search-results")',
+    'searchSummary.classList.add("search-summary")',
+    'searchList.classList.add("search")',
+)
+
+
+def _check_search_page() -> None:
+    import furo
+    import sphinx
+
+    tools = (Path(sphinx.__file__).parent / "themes" / "basic" / "static" / "searchtools.js")
+    code = tools.read_text(encoding="utf-8")
+    finish = code[code.find("const _finishSearch"):code.find("const _displayNextItem")]
+    _require(
+        all(part in code for part in SEARCH_PAGE)
+        # the status is written in _finishSearch, and nowhere else
+        and code.count("Search.status.innerText =") == finish.count("Search.status.innerText =") > 0,
+        "sphinx", "search page",
+        "searchtools.js no longer builds p.search-summary and ul.search in #search-results,"
+        " with the status written only when the search has finished",
+    )
+    page = Path(furo.__file__).parent / "theme" / "furo" / "search.html"
+    _require(
+        '<div id="search-results"></div>' in page.read_text(encoding="utf-8"),
+        "furo", "search page", "furo's search.html no longer has <div id=\"search-results\">",
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -484,11 +610,15 @@ CHECKS = {
     "glue pastes": _check_glue_pastes,
     "glue text": _check_glue_text,
     "executed notebooks": _check_executed_notebooks,
+    "zh search stemmer": _check_zh_stemmer,
+    "search index entries": _check_search_index_entries,
+    "search page": _check_search_page,
 }
 
 
 # The entries each extension relies on: it checks them when it is set up.
-CONTENT_ENTRIES = ("page labels", "glue pastes", "glue text", "executed notebooks")
+CONTENT_ENTRIES = ("page labels", "glue pastes", "glue text", "executed notebooks",
+                   "zh search stemmer", "search index entries", "search page")
 ENGINE_ENTRIES = tuple(name for name in CHECKS if name not in CONTENT_ENTRIES)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import unicodedata
 
 import pytest
 
@@ -31,11 +32,44 @@ def test_list_shows_every_term_with_its_chinese_name():
         assert f"{s.name} · {s.zh}" in result.stdout
 
 
+def columns(text: str) -> int:
+    """Terminal columns of ``text``: two for a wide (Chinese) character."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def test_list_aligns_its_columns_whatever_the_slug_and_the_script():
+    lines = cli("list").stdout.splitlines()
+    starts = {"name": set(), "zh": set()}
+    for t in registry.TERMS:
+        line = next(ln for ln in lines if ln.split()[:1] == [t.slug])
+        starts["name"].add(columns(line[:line.index(f" {t.name}") + 1]))
+        starts["zh"].add(columns(line[:line.rindex(f" {t.zh}") + 1]))
+    # the longest slug (parameters-and-hyperparameters) does not push its line out of line
+    assert len(starts["name"]) == 1 and len(starts["zh"]) == 1, starts
+
+
 def test_show_prints_the_module_source():
     result = cli("show", "dropout")
     assert result.returncode == 0
     source = (ROOT / "glossary_examples" / "dropout.py").read_text(encoding="utf-8")
     assert result.stdout == source
+
+
+@pytest.mark.parametrize("name", ["暂退法", "Dropout", "丢弃法", "DROPOUT"])
+def test_show_takes_any_name_of_the_term(name):
+    result = cli("show", name)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (ROOT / "glossary_examples" / "dropout.py").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name, slug", [("SGD", "gradient-descent"), ("mini_batch", "batch"),
+                                        ("池化层", "pooling")])
+def test_run_takes_any_name_of_the_term(name, slug):
+    # --mnist belongs to another term: the error names the term the name was resolved to,
+    # without running anything
+    result = cli("run", name, "--mnist")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: --mnist goes with handwritten-digits, not {slug}"
 
 
 @pytest.mark.parametrize("command", ["show", "run"])
@@ -46,6 +80,28 @@ def test_unknown_slug_names_the_closest_and_exits_2(command):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "dropuot" in lines[0] and "'dropout'" in lines[0]
+
+
+@pytest.mark.parametrize("name, closest, slug", [
+    ("暂退", "暂退法", "dropout"),
+    ("SDG", "SGD", "gradient-descent"),
+])
+def test_unknown_name_suggests_the_closest_name_and_its_term(name, closest, slug):
+    result = cli("run", name)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert f"'{name}'" in lines[0] and f"'{closest}'" in lines[0] and f"'{slug}'" in lines[0]
+
+
+def test_a_related_concept_names_the_term_that_explains_it():
+    result = cli("show", "LSTM")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: 'LSTM' is not a term but a related concept, explained on the page of the"
+        " term 'recurrent-neural-network'"
+    )
 
 
 def test_unknown_slug_with_nothing_close():

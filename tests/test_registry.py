@@ -220,6 +220,11 @@ BROKEN = {
         "terms.toml: concept 1 of term 'sigmoid' is 'S型函数', which is also a name"
         " of the term; a related concept is not an alias",
     ),
+    "related concept whose other name is a name of the term": (
+        'name = "logistic regression"', 'name = "logistic unit (Sigmoid)"',
+        "terms.toml: concept 1 of term 'sigmoid' is 'Sigmoid', which is also a name"
+        " of the term; a related concept is not an alias",
+    ),
     "related concept without a Chinese name": (
         'zh = "逻辑回归"\n', "",
         "terms.toml: concept 1 of term 'sigmoid' has no Chinese name (zh)",
@@ -227,6 +232,22 @@ BROKEN = {
     "related concept without a note": (
         'note = "a model whose output unit is a sigmoid"', 'note = ""',
         "terms.toml: concept 1 of term 'sigmoid' has no note",
+    ),
+    "a name of two terms": (
+        'aliases = ["rectified linear unit", "rectifier"]',
+        'aliases = ["rectified linear unit", "Rectifier", "drop-out"]',
+        "terms.toml: term 'relu' has the name 'drop-out', which is already 'dropout' of"
+        " term 'dropout'",
+    ),
+    "a Chinese name of two terms": (
+        'zh = "S型函数"', 'zh = "整流线性单元"',
+        "terms.toml: term 'sigmoid' has the name '整流线性单元', which is already"
+        " '整流线性单元' of term 'relu'",
+    ),
+    "related concept that is another term's name": (
+        'name = "logistic regression"', 'name = "ramp function (rectifier)"',
+        "terms.toml: concept 1 of term 'sigmoid' is 'rectifier', which is a name of term"
+        " 'relu'; link that term in related instead",
     ),
     "not TOML": (
         'summary = "max(0, x)."', 'summary = "max(0, x).',
@@ -369,8 +390,30 @@ NOT_NAMES = {  # related concepts, never aliases
     "overfitting": ["泛化", "generalisation", "generalization"],
     "exploding-gradient": ["梯度裁剪", "gradient clipping"],
     "unsupervised-learning": ["聚类", "clustering"],
-    "backpropagation": ["链式法则", "chain rule"],
+    "backpropagation": ["链式法则", "chain rule", "自动微分", "GradientTape", "tf.GradientTape"],
     "perceptron": ["M-P neuron"],
+    # words of the reader review's search queries (2026-11-30) that name
+    # something else: a step, a gated layer, one loss, a layer's input, a data set
+    "epoch": ["迭代", "iteration"],
+    "recurrent-neural-network": ["LSTM", "长短期记忆网络"],
+    "loss-function": ["cross-entropy", "交叉熵"],
+    "softmax": ["logits", "logit"],
+    "handwritten-digits": ["MNIST"],
+}
+# Other names that the reader review's search queries used (2026-11-30): each is
+# a name of its term in a textbook, in Keras, or in common use.
+SEARCHED_NAMES = {
+    "dropout": ["随机失活"],  # Ng's course notes in Chinese
+    "pooling": ["汇聚层", "池化层"],  # zh.d2l.ai, 2nd and 1st editions
+    "batch": ["小批量"],
+    "gradient-descent": ["随机梯度下降", "SGD"],
+    "multilayer-perceptron": ["全连接层", "fully connected layer"],
+    "data-augmentation": ["数据增广"],
+    "relu": ["线性整流函数", "rectifier"],  # Wikipedia (zh, en)
+    "backpropagation": ["backprop"],
+    "regularization": ["weight decay"],
+    "convolutional-neural-network": ["卷积", "卷积层", "Conv2D"],
+    "one-hot-encoding": ["to_categorical"],  # keras.utils.to_categorical
 }
 
 
@@ -387,3 +430,61 @@ def test_related_concepts_are_not_aliases(slug):
     entry = registry.term(slug)
     names = {n.lower() for n in (entry.name, entry.zh, *entry.aliases, *entry.zh_aliases)}
     assert not names & {n.lower() for n in NOT_NAMES[slug]}
+
+
+@pytest.mark.parametrize("slug", SEARCHED_NAMES)
+def test_the_names_readers_search_for_are_names_of_their_term(slug):
+    assert set(SEARCHED_NAMES[slug]) <= set(registry.term(slug).names)
+
+
+@pytest.mark.parametrize("slug", [s for s in NOT_NAMES if registry.term(s).concepts])
+def test_a_related_concept_leads_to_its_term_but_is_not_resolved_as_it(slug):
+    for concept in registry.term(slug).concepts:
+        for name in concept.names:
+            with pytest.raises(registry.UnknownTermError) as caught:
+                registry.resolve(name)
+            assert caught.value.suggestion == slug
+            assert str(caught.value) == (f"'{name}' is not a term but a related concept,"
+                                         f" explained on the page of the term '{slug}'")
+
+
+# --- Any name of a term leads to it (the command line, and the site's search) ----------
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_every_name_and_the_slug_resolve_to_the_term(slug):
+    entry = registry.term(slug)
+    for name in (slug, *entry.names):
+        for written in (name, name.upper(), name.replace(" ", "-"), name.replace("-", " ")):
+            assert registry.resolve(written) is entry, written
+
+
+@pytest.mark.parametrize("written, slug", [
+    ("暂退法", "dropout"), ("DROPOUT", "dropout"), ("ＳＧＤ", "gradient-descent"),  # full width
+    ("minibatch", "batch"), ("mini_batch", "batch"), ("Mini Batch", "batch"),
+    ("to categorical", "one-hot-encoding"), ("vanishing_gradient", "vanishing-gradient"),
+    ("batch—norm", "batch-normalization"),  # an em dash
+])
+def test_case_width_and_separators_do_not_matter(written, slug):
+    assert registry.resolve(written).slug == slug
+
+
+@pytest.mark.parametrize("written, message", [
+    ("dropuot", "unknown term 'dropuot'; did you mean 'dropout'?"),
+    ("暂退", "unknown term '暂退'; did you mean '暂退法' (the term 'dropout')?"),
+    ("SDG", "unknown term 'SDG'; did you mean 'SGD' (the term 'gradient-descent')?"),
+    ("GradientTap", "unknown term 'GradientTap'; did you mean 'tf.GradientTape' (a related"
+                    " concept, explained on the page of the term 'backpropagation')?"),
+    ("qqqqqqqq", "unknown term 'qqqqqqqq'"),
+])
+def test_an_unknown_name_suggests_the_closest_name_and_its_term(written, message):
+    with pytest.raises(registry.UnknownTermError) as caught:
+        registry.resolve(written)
+    assert str(caught.value) == message
+
+
+def test_no_two_terms_share_a_name():
+    """What the loader checks (BROKEN above), on the real registry: lookups are unambiguous."""
+    owners = {}
+    for t in registry.TERMS:
+        for name in {registry.normalise(n) for n in (t.slug, *t.names)}:
+            assert owners.setdefault(name, t.slug) == t.slug, name

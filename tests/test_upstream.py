@@ -9,8 +9,12 @@ shown by other tests: ``forked kernel`` (a warm page finds NumPy already
 imported, ``test_engine``), ``cache records`` (a record whose notebook is gone
 is dropped, ``test_lifecycle``), ``environment pickle`` (a refused page stays
 refused, ``test_build_failure``), ``glue pastes`` (a glued number passes the
-typed-number check and a typed one does not, ``test_build_failure``) and
-``page labels`` (related-term links resolve, ``test_site``).
+typed-number check and a typed one does not, ``test_build_failure``),
+``page labels`` (related-term links resolve, ``test_site``), ``zh search
+stemmer`` (the search page's scripts name the stemmer that exists,
+``test_search``), ``search index entries`` (a no-change build's search index
+equals a fresh one's, ``test_engine``) and ``search page`` (the message for a
+search that finds nothing, ``tools/search_table.py`` and the browser tests).
 """
 
 from __future__ import annotations
@@ -134,6 +138,7 @@ def _breakers():
     import myst_nb.sphinx_ext
     import sphinx.application
     import sphinx.builders
+    import sphinx.search
     from jupyter_client.provisioning import LocalProvisioner
     from myst_nb.ext.glue import roles
     from sphinx.domains.std import StandardDomain
@@ -157,7 +162,29 @@ def _breakers():
         "page labels": ("sphinx", _replace(StandardDomain, "labels", {})),
         "environment pickle": ("sphinx", lambda m: m.delattr(sphinx.application, "ENV_PICKLE_FILENAME")),
         "glue pastes": ("myst-nb", _replace(roles.PasteTextRole, "run", run)),
+        "zh search stemmer": ("sphinx", _replace(
+            sphinx.search.IndexBuilder, "get_js_stemmer_code", lambda self: "window.Stemmer = X;")),
+        "search index entries": ("sphinx", _replace(
+            sphinx.search.IndexBuilder, "load", lambda self, stream, format: self._index_entries)),
+        "search page": ("sphinx", _search_summary_renamed),
     }
+
+
+def _search_summary_renamed(monkeypatch):
+    """A Sphinx whose searchtools.js calls its status paragraph something else."""
+    import atexit
+    import shutil
+    import tempfile
+
+    import sphinx
+
+    static = Path("themes", "basic", "static", "searchtools.js")
+    code = (Path(sphinx.__file__).parent / static).read_text(encoding="utf-8")
+    moved = Path(tempfile.mkdtemp(prefix="glossary-sphinx-"))
+    atexit.register(shutil.rmtree, moved, True)
+    (moved / static).parent.mkdir(parents=True)
+    (moved / static).write_text(code.replace('"search-summary"', '"search-status"'))
+    monkeypatch.setattr(sphinx, "__file__", str(moved / "__init__.py"))
 
 
 @pytest.mark.parametrize("entry", list(upstream.CHECKS))

@@ -5,8 +5,12 @@
     python -m glossary_examples run dropout [--save-figures DIR]
     python -m glossary_examples run handwritten-digits --mnist
 
+A term is named by its slug or by any of its names, in English or Chinese
+(``run 暂退法``, ``run SGD``, ``run mini_batch``): case, spaces, hyphens and
+underscores do not matter (:func:`registry.resolve`).
+
 Exit status: 0 on success, 2 for bad usage or an unknown term (the error names
-the closest term), 1 if an example itself fails.
+the closest name and its term), 1 if an example itself fails.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ import argparse
 import importlib
 import inspect
 import sys
+import unicodedata
 from pathlib import Path
 
 from . import registry
 from .page import run_page
 
 EXIT_USAGE = 2
+TERM_HELP = "the term: its slug or any of its names, e.g. dropout, Dropout or 暂退法"
 MNIST_TERM = "handwritten-digits"  # the one example with a data set to download
 
 
@@ -32,9 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("list", help="list the terms with their Chinese names")
     show = sub.add_parser("show", help="print the source of a term's example")
-    show.add_argument("slug", help="the term, e.g. dropout")
+    show.add_argument("term", help=TERM_HELP)
     run = sub.add_parser("run", help="run a term's example and print what its page shows")
-    run.add_argument("slug", help="the term, e.g. dropout")
+    run.add_argument("term", help=TERM_HELP)
     run.add_argument(
         "--save-figures",
         metavar="DIR",
@@ -51,11 +57,29 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: a Chinese character (wide or full-width) takes two.
+
+    >>> width("dropout"), width("暂退法"), width("S 型神经元")
+    (7, 6, 10)
+    """
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, columns: int) -> str:
+    """``text`` followed by spaces up to ``columns`` terminal columns."""
+    return text + " " * (columns - width(text))
+
+
 def _list() -> int:
+    """Slug, English name and Chinese name of every term, in columns, by section."""
+    slug_width = max(width(t.slug) for t in registry.TERMS)
+    name_width = max(width(t.name) for t in registry.TERMS)
     for section in registry.sections():
         print(f"{section.name} · {section.zh}")
         for t in registry.terms_in(section.key):
-            print(f"  {t.slug:<22} {t.name} · {t.zh}")
+            print(f"  {pad(t.slug, slug_width)}  {pad(t.name, name_width)}  {t.zh}")
+    print("\nshow and run take a slug or any name of a term: run dropout, run 暂退法, run SGD")
     return 0
 
 
@@ -81,7 +105,7 @@ def _run(slug: str, figure_dir: Path | None) -> int:
 
 
 def _run_mnist(slug: str) -> int:
-    if registry.term(slug).slug != MNIST_TERM:
+    if slug != MNIST_TERM:
         print(f"error: --mnist goes with {MNIST_TERM}, not {slug}", file=sys.stderr)
         return EXIT_USAGE
     _module(slug).train_on_mnist()
@@ -93,11 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "list":
             return _list()
+        slug = registry.resolve(args.term).slug
         if args.command == "show":
-            return _show(args.slug)
+            return _show(slug)
         if args.mnist:
-            return _run_mnist(args.slug)
-        return _run(args.slug, args.save_figures)
+            return _run_mnist(slug)
+        return _run(slug, args.save_figures)
     except registry.UnknownTermError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE

@@ -9,9 +9,11 @@ The file is checked as it is read: a mistake in it raises
 :class:`RegistryError` with one sentence naming the entry.
 
 >>> term("dropout").zh, term("dropout").zh_aliases
-('暂退法', ('丢弃法', '丢弃'))
+('暂退法', ('丢弃法', '丢弃', '随机失活'))
 >>> term("vanishing-gradient").module
 'vanishing_gradient'
+>>> resolve("暂退法").slug, resolve("sgd").slug, resolve("Mini Batch").slug
+('dropout', 'gradient-descent', 'batch')
 >>> [s.key for s in SECTIONS][:2]
 ['foundations', 'neurons']
 >>> load('[[section]]\\nkey = "x"\\nname = "X"\\nzh = "叉"\\n')
@@ -25,6 +27,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -56,6 +59,19 @@ class Concept:
     zh: str
     note: str  # how it relates to the term, shown after the names
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Its names, a name in parentheses counting as another name of its own.
+
+        >>> Concept("LSTM (long short-term memory)", "长短期记忆网络", "").names
+        ('LSTM (long short-term memory)', '长短期记忆网络', 'LSTM', 'long short-term memory')
+        >>> Concept("Glorot (Xavier) initialisation", "Xavier 初始化", "").names[2:]
+        ('Glorot initialisation', 'Xavier')
+        """
+        inner = re.findall(r"\(([^()]+)\)", self.name)
+        outer = re.sub(r"\s*\([^()]+\)", "", self.name).strip()
+        return (self.name, self.zh, *([outer, *inner] if inner else []))
+
 
 @dataclass(frozen=True)
 class Term:
@@ -80,6 +96,11 @@ class Term:
         """Page title, English then Chinese: ``Dropout · 暂退法``."""
         return f"{self.name} · {self.zh}"
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name of the term: English name, Chinese name, aliases, Chinese aliases."""
+        return (self.name, self.zh, *self.aliases, *self.zh_aliases)
+
 
 class RegistryError(ValueError):
     """A mistake in ``terms.toml``; the message is one sentence naming the entry."""
@@ -102,6 +123,19 @@ _CLAIM_KEYS = {"id": str, "text": str}
 _SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _SLUG_RULE = "lowercase letters and digits, words joined by '-'"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# What a reader may write either way in a name: spaces, hyphens and dashes,
+# underscores ("mini-batch", "minibatch", "mini batch"; "to_categorical").
+# The site's search scorer removes the same characters (glossary_site.search).
+NAME_SEPARATORS = r"[\s\-_\u2010-\u2015]+"
+
+
+def normalise(name: str) -> str:
+    """A name as lookups compare it: NFKC (full-width letters), lowercase, no separators.
+
+    >>> normalise("Mini-batch"), normalise("ＳＧＤ"), normalise("to_categorical")
+    ('minibatch', 'sgd', 'tocategorical')
+    """
+    return re.sub(NAME_SEPARATORS, "", unicodedata.normalize("NFKC", name).lower())
 
 
 def _closest(word: str, candidates) -> str | None:
@@ -217,13 +251,14 @@ class _Reader:
             what = f"concept {number} of term '{slug}'"
             self.entry(what, raw, _CONCEPT_KEYS)
             self.chinese(what, "zh", raw["zh"])
-            for name in (raw["name"], raw["zh"]):
-                if name.lower() in names:
+            concept = Concept(raw["name"], raw["zh"], raw["note"])
+            for name in concept.names:
+                if normalise(name) in names:
                     raise self.fail(
                         f"{what} is '{name}', which is also a name of the term; a related"
                         " concept is not an alias"
                     )
-            concepts.append(Concept(raw["name"], raw["zh"], raw["note"]))
+            concepts.append(concept)
         return tuple(concepts)
 
     def terms(self, data: dict, sections: tuple[Section, ...]) -> tuple[Term, ...]:
@@ -269,8 +304,8 @@ class _Reader:
                 claims=self.claims(slug, raw.get("claims", []), aliases, claim_ids),
                 concepts=self.concepts(
                     slug, raw.get("concepts", []),
-                    {n.lower() for n in (raw["name"], raw["zh"], *aliases,
-                                         *raw.get("zh_aliases", ()))},
+                    {normalise(n) for n in (slug, raw["name"], raw["zh"], *aliases,
+                                            *raw.get("zh_aliases", ()))},
                 ),
             )
             numbers[slug] = number
@@ -281,7 +316,35 @@ class _Reader:
                         f"term '{t.slug}' lists related term '{other}', which is not a term"
                         + _hint(other, terms)
                     )
+        self.unique_names(terms.values())
         return tuple(terms.values())
+
+    def unique_names(self, terms) -> None:
+        """No name (compared as :func:`normalise` does) belongs to two terms.
+
+        The command line and the site's search take any name to its term; a
+        name of two terms would leave them to guess. A related concept may not
+        be another term's name either (it would then be that term).
+        """
+        owner: dict[str, tuple[str, str]] = {}  # normalised name -> (slug, name as written)
+        for t in terms:
+            for name in (t.slug, *t.names):
+                key = normalise(name)
+                slug, first = owner.setdefault(key, (t.slug, name))
+                if slug != t.slug:
+                    raise self.fail(
+                        f"term '{t.slug}' has the name '{name}', which is already"
+                        f" '{first}' of term '{slug}'"
+                    )
+        for t in terms:
+            for number, c in enumerate(t.concepts, start=1):
+                for name in c.names:
+                    if normalise(name) in owner and owner[normalise(name)][0] != t.slug:
+                        raise self.fail(
+                            f"concept {number} of term '{t.slug}' is '{name}', which is a"
+                            f" name of term '{owner[normalise(name)][0]}'; link that term"
+                            " in related instead"
+                        )
 
 
 def load(text: str, source: str = "terms.toml") -> Registry:
@@ -309,13 +372,30 @@ _BY_SLUG = {t.slug: t for t in TERMS}
 
 
 class UnknownTermError(LookupError):
-    """Raised for a slug that is not in the registry; carries the closest slug."""
+    """Raised for a name that is not a term's; carries the slug of the closest term.
 
-    def __init__(self, slug: str, suggestion: str | None):
+    ``name`` is the closest name as written, when it is not the slug itself.
+    ``concept``: that name is a related concept explained on the term's page
+    (the word itself is one when ``name`` is None).
+    """
+
+    def __init__(self, slug: str, suggestion: str | None, name: str | None = None,
+                 concept: bool = False):
         self.slug = slug
         self.suggestion = suggestion
-        hint = f"; did you mean '{suggestion}'?" if suggestion else ""
-        super().__init__(f"unknown term '{slug}'{hint}")
+        if concept and name is None:
+            message = (f"'{slug}' is not a term but a related concept, explained on the page"
+                       f" of the term '{suggestion}'")
+        elif concept:
+            message = (f"unknown term '{slug}'; did you mean '{name}' (a related concept,"
+                       f" explained on the page of the term '{suggestion}')?")
+        elif suggestion and name and normalise(name) != normalise(suggestion):
+            message = f"unknown term '{slug}'; did you mean '{name}' (the term '{suggestion}')?"
+        elif suggestion:
+            message = f"unknown term '{slug}'; did you mean '{suggestion}'?"
+        else:
+            message = f"unknown term '{slug}'"
+        super().__init__(message)
 
 
 def closest_slug(slug: str) -> str | None:
@@ -343,6 +423,45 @@ def term(slug: str) -> Term:
         return _BY_SLUG[slug]
     except KeyError:
         raise UnknownTermError(slug, closest_slug(slug)) from None
+
+
+# Every name of every term, and of every related concept, as normalise() writes them.
+_BY_NAME = {normalise(n): t for t in TERMS for n in (t.slug, *t.names)}
+_CONCEPTS = {normalise(n): t for t in TERMS for c in t.concepts for n in c.names}
+# For suggestions: each normalised name as written (the slug where a name is the slug).
+_WRITTEN = {normalise(n): n for t in TERMS for n in reversed((t.slug, *t.names))}
+_WRITTEN.update({normalise(n): n for t in TERMS for c in t.concepts for n in c.names})
+
+
+def resolve(text: str) -> Term:
+    """The term one of whose names (or slug) is ``text``, in any language.
+
+    Case, full-width letters, spaces, hyphens and underscores do not matter.
+    Otherwise :class:`UnknownTermError` names the closest name (of a term or
+    of a related concept) and its term.
+
+    >>> resolve("Dropout").slug, resolve("BATCH_SIZE").slug, resolve("丢弃法").slug
+    ('dropout', 'batch', 'dropout')
+    >>> resolve("暂退")
+    Traceback (most recent call last):
+    ...
+    glossary_examples._lib.registry.UnknownTermError: unknown term '暂退'; did you mean '暂退法' (the term 'dropout')?
+    >>> resolve("chain rule")
+    Traceback (most recent call last):
+    ...
+    glossary_examples._lib.registry.UnknownTermError: 'chain rule' is not a term but a related concept, explained on the page of the term 'backpropagation'
+    """
+    key = normalise(text)
+    if key in _BY_NAME:
+        return _BY_NAME[key]
+    if key in _CONCEPTS:
+        raise UnknownTermError(text, _CONCEPTS[key].slug, concept=True)
+    close = difflib.get_close_matches(key, [*_BY_NAME, *_CONCEPTS], n=1, cutoff=0.6)
+    if not close:
+        raise UnknownTermError(text, None)
+    (match,) = close
+    owner = _BY_NAME.get(match) or _CONCEPTS[match]
+    raise UnknownTermError(text, owner.slug, _WRITTEN[match], concept=match not in _BY_NAME)
 
 
 def sections() -> list[Section]:

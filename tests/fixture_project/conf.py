@@ -17,6 +17,7 @@ project = "fixture"
 extensions = ["myst_nb", "glossary_site", "glossary_site.engine"]
 myst_enable_extensions = ["dollarmath", "colon_fence"]  # math, as the real site
 html_theme = "basic"
+html_search_language = "zh"  # as the real site: Chinese search, with the registry's names
 
 nb_execution_mode = "cache"
 nb_execution_cache_path = str(settings.cache_dir(Path(__file__).parent))
