@@ -483,12 +483,16 @@ def glue_text(text: str, spec: str) -> str:
 
 
 def _check_executed_notebooks() -> None:
+    import dataclasses
+
     from myst_nb import sphinx_ext
+    from myst_nb.core.config import NbParserConfig
 
     _require(
-        "output_folder=" in inspect.getsource(sphinx_ext),
+        "output_folder" in {f.name for f in dataclasses.fields(NbParserConfig)}
+        and getattr(sphinx_ext, "OUTPUT_FOLDER", None) == "jupyter_execute",
         "myst-nb", "executed notebooks",
-        "myst-nb no longer records its output folder in env.mystnb_config.output_folder",
+        "myst-nb no longer keeps executed notebooks in its output_folder (jupyter_execute)",
     )
 
 

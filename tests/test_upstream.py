@@ -135,6 +135,7 @@ def _breakers():
     import jupyter_cache.cache.db
     import myst_nb.core.read
     import myst_nb.core.render
+    import myst_nb.core.variables
     import myst_nb.sphinx_ext
     import sphinx.application
     import sphinx.builders
@@ -167,6 +168,9 @@ def _breakers():
         "search index entries": ("sphinx", _replace(
             sphinx.search.IndexBuilder, "load", lambda self, stream, format: self._index_entries)),
         "search page": ("sphinx", _search_summary_renamed),
+        "glue text": ("myst-nb", _replace(
+            myst_nb.core.variables, "format_plain_text", lambda text: text)),
+        "executed notebooks": ("myst-nb", _replace(myst_nb.sphinx_ext, "OUTPUT_FOLDER", "_executed")),
     }
 
 
