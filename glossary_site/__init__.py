@@ -55,7 +55,7 @@ def setup(app: Sphinx) -> dict:
     # existing doctrees are discarded and every page is read again.
     return {
         "version": "1",
-        "env_version": 5,
+        "env_version": 6,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
 PROVENANCE_CLASS = "provenance"
+# Sphinx's documented class for text the search index leaves out: the versions
+# are on every page, so "TensorFlow" or "NumPy" would otherwise match them all.
+NO_SEARCH = "no-search"
 # The distribution that provides each module: the CPU-only TensorFlow wheel
 # where it exists, the regular one elsewhere (pyproject.toml).
 # matplotlib and scikit-learn are not in the sentence, but a download names them.
@@ -81,7 +84,7 @@ def add_line(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
     if slug_of(docname) is None or not app.config.glossary_provenance:
         return
-    para = nodes.paragraph("", sentence(app.config.glossary_provenance), classes=[PROVENANCE_CLASS])
+    para = nodes.paragraph("", sentence(app.config.glossary_provenance), classes=[PROVENANCE_CLASS, NO_SEARCH])
     names = next(iter(doctree.findall(
         lambda n: isinstance(n, nodes.paragraph) and NAMES_CLASS in n["classes"])), None)
     if names is not None:

@@ -194,11 +194,13 @@ class RunLocally(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         from .downloads import RUN_LOCALLY_CLASS
+        from .provenance import NO_SEARCH
 
         slug = slug_of(self.env.current_document.docname)
         if slug is None:
             raise self.error("run-locally belongs on a glossary page")
-        box = nodes.container(classes=[RUN_LOCALLY_CLASS])
+        # The same commands and package names on every page: not for the search index.
+        box = nodes.container(classes=[RUN_LOCALLY_CLASS, NO_SEARCH])
         clone = nodes.paragraph()
         from .downloads import requires_python
 

@@ -182,7 +182,7 @@ def test_every_download_runs_without_the_project_and_reproduces_its_page(built_s
     for name in BUILD_ONLY_ENV:
         monkeypatch.delenv(name, raising=False)
     notebooks = sorted((built_site / "downloads").glob("*.ipynb"))
-    assert [p.stem for p in notebooks] == sorted(SLUGS)
+    assert sorted(p.stem for p in notebooks) == sorted(SLUGS)
     for p in notebooks:
         assert (p.with_suffix(".py")).read_text().startswith("# ---\n# jupyter:")
     workdir = tmp_path / "run"
