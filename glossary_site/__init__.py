@@ -7,6 +7,8 @@ sections, related terms and claim texts are written once:
   its title and section order are checked; ``{glossary-index}``,
   ``{related-terms}`` and ``{run-locally}``;
 - :mod:`.autolink`: the first mention of another term links to its page;
+- :mod:`.previews`: every link to a term page carries the term's names and
+  summary, shown on hover, focus and tap by ``_static/term-preview.js``;
 - :mod:`.claims`: ``{claim} <id>`` verdict boxes, checked against the verdict
   the page's code printed, and ``{claims-list}``;
 - :mod:`.execution`: a failing example is a build error naming page and cell;
@@ -37,8 +39,8 @@ if TYPE_CHECKING:
 def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
-    from . import (autolink, claims, downloads, execution, numbers, provenance, search, sources,
-                   terms, upstream)
+    from . import (autolink, claims, downloads, execution, numbers, previews, provenance, search,
+                   sources, terms, upstream)
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
@@ -50,6 +52,7 @@ def setup(app: Sphinx) -> dict:
     sources.setup(app)
     downloads.setup(app)
     search.setup(app)
+    previews.setup(app)
     app.add_css_file("glossary.css")
     # env_version: bump when what the extension stores or reads changes, so
     # existing doctrees are discarded and every page is read again.

@@ -1,0 +1,99 @@
+"""Every link to a term's page carries that term's names and one-line summary.
+
+A reader meeting "dropout" in a sentence should learn what it is without
+leaving the sentence. After references are resolved (``doctree-resolved``),
+every link to a term page, whatever made it (an autolink, a ``{ref}``, the
+related terms, the index, the claims page), is wrapped in a
+:class:`term_preview` node carrying the registry's English name, Chinese name
+and summary. The HTML visitor writes them as ``data-`` attributes of a
+``<span class="term-preview">``; the link itself gets a ``title`` (Sphinx
+writes a reference's ``reftitle`` as one), so without JavaScript the browser's
+own tooltip still gives the definition. ``docs/_static/term-preview.js`` turns
+the attributes into a popover on hover, keyboard focus and tap.
+
+A link is recognised by its target, not by how it was made: its ``refuri``,
+without the fragment, is the builder's relative URI of a term page. A link from
+a page to itself (a section or claim of its own) gets nothing.
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from sphinx.application import Sphinx
+
+from glossary_examples._lib import registry
+
+from .terms import PAGE_PREFIX, built_terms, slug_of
+
+PREVIEW_CLASS = "term-preview"
+# The attributes the script reads (docs/_static/term-preview.js).
+DATA_ATTRIBUTES = ("data-term-name", "data-term-zh", "data-term-summary")
+
+
+class term_preview(nodes.inline):
+    """A link to a term page, with the term's names and summary.
+
+    An ``inline``: a reference must sit in a text element (Sphinx's HTML writer
+    asserts it), and builders without a visitor of their own render it as one.
+    """
+
+
+def title_of(term: registry.Term) -> str:
+    """The ``title`` of a link to ``term``: what the browser shows without the script."""
+    return f"{term.title} — {term.summary}"
+
+
+def term_uris(app: Sphinx, docname: str) -> dict[str, str]:
+    """Relative URI (from ``docname``) of every other built term page → its slug."""
+    own = slug_of(docname)
+    return {
+        app.builder.get_relative_uri(docname, PAGE_PREFIX + t.slug): t.slug
+        for t in built_terms(app.config) if t.slug != own
+    }
+
+
+def target_slug(refuri: str, uris: dict[str, str]) -> str | None:
+    """The slug of the term page ``refuri`` points at, or None."""
+    path = refuri.split("#", 1)[0]
+    return uris.get(path) if path else None  # "" or "#x": a link within the page
+
+
+def add_previews(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    if app.builder.format != "html":
+        return
+    uris = term_uris(app, docname)
+    for ref in list(doctree.findall(nodes.reference)):
+        if not ref.get("internal") or "refuri" not in ref:
+            continue
+        if isinstance(ref.parent, term_preview):
+            continue
+        slug = target_slug(ref["refuri"], uris)
+        if slug is None:
+            continue
+        term = registry.term(slug)
+        ref["reftitle"] = title_of(term)
+        wrapper = term_preview(
+            "", classes=[PREVIEW_CLASS], term_name=term.name, term_zh=term.zh,
+            term_summary=term.summary,
+        )
+        ref.replace_self(wrapper)
+        wrapper += ref
+
+
+def visit_term_preview(self, node: term_preview) -> None:
+    self.body.append(self.starttag(
+        node, "span", "",
+        **{attribute: node[attribute.removeprefix("data-").replace("-", "_")]
+           for attribute in DATA_ATTRIBUTES},
+    ))
+
+
+def depart_term_preview(self, node: term_preview) -> None:
+    self.body.append("</span>")
+
+
+def setup(app: Sphinx) -> None:
+    app.add_node(term_preview, html=(visit_term_preview, depart_term_preview))
+    # After the claims list and the run-locally box are filled in: their links too.
+    app.connect("doctree-resolved", add_previews, priority=900)
+    app.add_js_file("term-preview.js", loading_method="defer")
