@@ -5,11 +5,13 @@ leaving the sentence. After references are resolved (``doctree-resolved``),
 every link to a term page, whatever made it (an autolink, a ``{ref}``, the
 related terms, the index, the claims page), is wrapped in a
 :class:`term_preview` node carrying the registry's English name, Chinese name
-and summary. The HTML visitor writes them as ``data-`` attributes of a
-``<span class="term-preview">``; the link itself gets a ``title`` (Sphinx
-writes a reference's ``reftitle`` as one), so without JavaScript the browser's
-own tooltip still gives the definition. ``docs/_static/term-preview.js`` turns
-the attributes into a popover on hover, keyboard focus and tap.
+and summary. The node's own HTML visitor writes them as ``data-`` attributes
+of a ``<span class="term-preview">`` around the link, with a ``title``: without
+JavaScript, the browser's own tooltip over the link still gives the definition.
+(The span, not the link, carries the title: Sphinx writes a link's attributes
+itself, and only through its undocumented ``reftitle``.)
+``docs/_static/term-preview.js`` turns the attributes into a popover on hover,
+keyboard focus and tap.
 
 A link is recognised by its target, not by how it was made: its ``refuri``,
 without the fragment, is the builder's relative URI of a term page. A link from
@@ -39,7 +41,7 @@ class term_preview(nodes.inline):
 
 
 def title_of(term: registry.Term) -> str:
-    """The ``title`` of a link to ``term``: what the browser shows without the script."""
+    """The ``title`` around a link to ``term``: what the browser shows without the script."""
     return f"{term.title} — {term.summary}"
 
 
@@ -71,21 +73,18 @@ def add_previews(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         if slug is None:
             continue
         term = registry.term(slug)
-        ref["reftitle"] = title_of(term)
         wrapper = term_preview(
             "", classes=[PREVIEW_CLASS], term_name=term.name, term_zh=term.zh,
-            term_summary=term.summary,
+            term_summary=term.summary, title=title_of(term),
         )
         ref.replace_self(wrapper)
         wrapper += ref
 
 
 def visit_term_preview(self, node: term_preview) -> None:
-    self.body.append(self.starttag(
-        node, "span", "",
-        **{attribute: node[attribute.removeprefix("data-").replace("-", "_")]
-           for attribute in DATA_ATTRIBUTES},
-    ))
+    data = {attribute: node[attribute.removeprefix("data-").replace("-", "_")]
+            for attribute in DATA_ATTRIBUTES}
+    self.body.append(self.starttag(node, "span", "", title=node["title"], **data))
 
 
 def depart_term_preview(self, node: term_preview) -> None:

@@ -477,3 +477,185 @@ def test_copy_button_leaves_out_prompts_and_outputs(browser):
     text, copied = browser.run(copy_prompt_block())
     assert ">>> " in text
     assert copied == doctest_code(text)
+
+
+# --- Term previews ------------------------------------------------------------------------
+
+PREVIEW_PAGE = "dropout"
+# A link to another term in the page's running text (an autolink or a {ref}).
+TERM_LINK = "article p:not(.related-terms p) span.term-preview > a"
+PHONE = {"width": 390, "height": 844}
+# The popover, the links that name it, and what it shows, as the page has them now.
+PREVIEW_STATE = """() => {
+  const tip = document.querySelector("[role=tooltip]");
+  const box = tip ? tip.getBoundingClientRect() : null;
+  const shown = !!tip && !tip.hidden && box.width > 0;
+  const style = tip && getComputedStyle(tip);
+  return {
+    shown,
+    id: tip ? tip.id : null,
+    name: shown ? tip.querySelector(".term-preview-name").textContent : null,
+    href: shown ? tip.querySelector("a").href : null,
+    summary: shown ? tip.querySelector(".term-preview-summary").textContent : null,
+    describedBy: [...document.querySelectorAll("[aria-describedby]")].map(
+      (e) => [e.href, e.getAttribute("aria-describedby")]),
+    box: shown ? [box.left, box.top, box.right, box.bottom] : null,
+    viewport: [document.documentElement.clientWidth, document.documentElement.clientHeight],
+    colors: shown ? [style.color, style.backgroundColor] : null,
+    titles: document.querySelectorAll("span.term-preview[title]").length,
+  };
+}"""
+
+
+def preview_slug(href: str) -> str:
+    """``http://…/glossary/relu.html#relu`` → ``relu``."""
+    return urlsplit(href).path.rsplit("/", 1)[-1].removesuffix(".html")
+
+
+def expected_preview(href: str) -> tuple[str, str]:
+    t = registry.term(preview_slug(href))
+    return f"{t.name} · {t.zh}", t.summary
+
+
+def luminance(css_color: str) -> float:
+    """Relative luminance (WCAG 2) of an ``rgb()``/``rgba()`` colour."""
+    channels = [int(c) / 255 for c in re.findall(r"[\d.]+", css_color)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(colors: list[str]) -> float:
+    light, dark = sorted((luminance(c) for c in colors), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def assert_shows(state: dict, href: str) -> None:
+    """The popover is shown, describes the link at ``href``, and is readable."""
+    assert state["shown"], state
+    assert (state["name"], state["summary"]) == expected_preview(href)
+    assert state["href"] == href
+    assert state["describedBy"] == [[href, state["id"]]]
+    left, top, right, bottom = state["box"]
+    width, height = state["viewport"]
+    assert 0 <= left and right <= width and 0 <= top and bottom <= height, state
+    assert contrast(state["colors"]) >= 4.5, state["colors"]
+
+
+def assert_hidden(state: dict) -> None:
+    assert not state["shown"] and state["describedBy"] == [], state
+
+
+def console_errors(page, base: str) -> list[str]:
+    """The page's console errors and uncaught exceptions, as they happen (favicon aside)."""
+    errors = []
+    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+    page.on("console", lambda m: m.type == "error"
+            and m.location.get("url") != base + "favicon.ico" and errors.append(m.text))
+    return errors
+
+
+def test_hover_and_keyboard_focus_show_a_terms_preview(browser):
+    """Mouse: the popover while the pointer is on the link; Tab: while the link has focus;
+    Escape closes it. Readable in the light and the dark theme; no console error."""
+
+    async def interact():
+        page = await browser.context.new_page()
+        errors = console_errors(page, browser.base)
+        await page.goto(f"{browser.base}glossary/{PREVIEW_PAGE}.html")
+        states = {"titles": (await page.evaluate(PREVIEW_STATE))["titles"]}
+        link = page.locator(TERM_LINK).first
+        href = await link.evaluate("(a) => a.href")
+        await link.hover()
+        states["hover"] = await page.evaluate(PREVIEW_STATE)
+        await page.evaluate("() => { document.body.dataset.theme = 'dark'; }")  # furo's switch
+        states["dark"] = await page.evaluate(PREVIEW_STATE)
+        await page.mouse.move(0, 0)
+        await page.wait_for_function("() => document.querySelector('[role=tooltip]').hidden")
+        states["away"] = await page.evaluate(PREVIEW_STATE)
+        # Tab from the top of the page to the first link to a term.
+        focused = None
+        for _ in range(400):
+            await page.keyboard.press("Tab")
+            focused = await page.evaluate(
+                "() => document.activeElement.matches('span.term-preview > a')"
+                " ? document.activeElement.href : null")
+            if focused:
+                break
+        states["focus"] = await page.evaluate(PREVIEW_STATE)
+        await page.keyboard.press("Escape")
+        states["escape"] = await page.evaluate(PREVIEW_STATE)
+        await page.keyboard.press("Tab")  # the next link: its own preview, if it is a term's
+        states["next"] = await page.evaluate(PREVIEW_STATE)
+        next_href = await page.evaluate("() => document.activeElement.href")
+        await page.close()
+        return href, focused, next_href, states, errors
+
+    href, focused, next_href, states, errors = browser.run(interact())
+    assert states["titles"] == 0  # the script's popover replaces the browser's tooltip
+    assert_shows(states["hover"], href)
+    assert_shows(states["dark"], href)
+    assert states["dark"]["colors"] != states["hover"]["colors"]  # it follows the theme
+    assert_hidden(states["away"])
+    assert focused, "Tab never reached a link to a term"
+    assert_shows(states["focus"], focused)
+    assert_hidden(states["escape"])
+    if states["next"]["shown"]:
+        assert_shows(states["next"], next_href)
+    else:
+        assert_hidden(states["next"])
+    assert not errors
+
+
+def test_a_tap_shows_a_terms_preview_and_a_second_tap_follows_the_link(browser):
+    """On a phone (390 px, touch): the first tap shows the popover inside the screen and
+    stays on the page; a tap elsewhere closes it; tapping the link twice follows it."""
+
+    async def interact():
+        context = await browser.context.browser.new_context(
+            viewport=PHONE, has_touch=True, is_mobile=True)
+        page = await context.new_page()
+        errors = console_errors(page, browser.base)
+        url = f"{browser.base}glossary/{PREVIEW_PAGE}.html"
+        await page.goto(url)
+        # The link that starts furthest right: its popover must be moved left to fit.
+        starts = await page.eval_on_selector_all(
+            TERM_LINK, "(links) => links.map((a) => a.getClientRects()[0].left)")
+        link = page.locator(TERM_LINK).nth(starts.index(max(starts)))
+        href = await link.evaluate("(a) => a.href")
+        await link.scroll_into_view_if_needed()
+        states = {"start": max(starts)}
+        await link.tap()
+        states["tap"] = await page.evaluate(PREVIEW_STATE)
+        states["url after tap"] = page.url
+        await page.locator("h1").tap()
+        states["elsewhere"] = await page.evaluate(PREVIEW_STATE)
+        await link.tap()
+        states["again"] = await page.evaluate(PREVIEW_STATE)
+        async with page.expect_navigation():
+            await link.tap()
+        states["url after second tap"] = page.url
+        # On the new page, the popover's own link is followed by one tap.
+        other = page.locator(TERM_LINK).first
+        await other.scroll_into_view_if_needed()
+        await other.tap()
+        tip_link = page.locator("[role=tooltip] a")
+        tip_href = await tip_link.evaluate("(a) => a.href")
+        async with page.expect_navigation():
+            await tip_link.tap()
+        states["url after popover tap"] = page.url
+        await context.close()
+        return url, href, tip_href, states, errors
+
+    url, href, tip_href, states, errors = browser.run(interact())
+    assert_shows(states["tap"], href)
+    assert states["start"] > PHONE["width"] / 2  # (else the test shows no moving left)
+    # Moved left, not squeezed against the right edge: every summary is longer than a
+    # line, so the popover is as wide as the screen allows (its margins aside).
+    left, _, right, _ = states["tap"]["box"]
+    assert right - left >= 0.9 * PHONE["width"], states["tap"]["box"]
+    assert states["url after tap"] == url
+    assert_hidden(states["elsewhere"])
+    assert_shows(states["again"], href)
+    assert states["url after second tap"] == href
+    assert states["url after popover tap"] == tip_href
+    assert not errors

@@ -373,3 +373,67 @@ def test_every_function_shown_from_the_package_names_its_file(built_site, slug):
         assert caption in (f"glossary_examples/{module}.py · {name}",
                            *(f"glossary_examples/{m}.py · {name}" for m in
                              [t.module for t in registry.TERMS] + ["_lib/seeds", "_lib/runtime"]))
+
+
+# --- Term previews (glossary_site/previews.py) ------------------------------------------
+
+def term_links(built_site: Path, path: str) -> list[tuple[str, BeautifulSoup]]:
+    """(slug, link) for every link of a page's content to another term's page."""
+    html = built_site / path
+    found = []
+    for a in article(soup(html)).find_all("a", href=True):
+        parts = urlsplit(a["href"])
+        if parts.scheme or not parts.path:
+            continue  # another site, or a place on this page
+        target = (html.parent / unquote(parts.path)).resolve()
+        if target == html.resolve() or target.parent != (built_site / "glossary").resolve():
+            continue
+        found.append((target.stem, a))
+    return found
+
+
+def link_kind(path: str, a) -> str:
+    if path == "index.html":
+        return "index"
+    if path == "claims.html":
+        return "claims page"
+    if a.find_parent("ul", class_="related-terms"):
+        return "related terms"
+    return "running text"
+
+
+def test_every_link_to_a_term_carries_its_names_and_summary(built_site):
+    """On every page: each link to another term's page sits in a span.term-preview holding
+    that term's names and summary, and whose title gives them without JavaScript."""
+    paths = ["index.html", "claims.html", *(f"glossary/{slug}.html" for slug in SLUGS)]
+    kinds: dict[str, int] = {}
+    problems = []
+    for path in paths:
+        for slug, a in term_links(built_site, path):
+            t = registry.term(slug)
+            kind = link_kind(path, a)
+            kinds[kind] = kinds.get(kind, 0) + 1
+            wrapper = a.parent
+            found = (wrapper.name == "span" and "term-preview" in (wrapper.get("class") or []),
+                     wrapper.get("data-term-name"), wrapper.get("data-term-zh"),
+                     wrapper.get("data-term-summary"), wrapper.get("title"))
+            expected = (True, t.name, t.zh, t.summary, f"{t.name} · {t.zh} — {t.summary}")
+            if found != expected:
+                problems.append(f"{path}: {kind} link to {slug} ({a.get_text()!r}): {found}")
+    assert not problems, f"{len(problems)} links:\n" + "\n".join(problems[:30])
+    # Every way a link to a term is made is among them; the running text holds most.
+    assert set(kinds) == {"index", "claims page", "related terms", "running text"}, kinds
+    assert kinds["index"] >= len(SLUGS), kinds  # the list of every term, and any in its prose
+    assert kinds["related terms"] == sum(len(t.related) for t in registry.TERMS), kinds
+    assert kinds["running text"] > 500, kinds
+
+
+def test_a_link_within_its_own_page_has_no_preview(built_site):
+    """A term page's links to its own sections or claims describe nothing new."""
+    own = 0
+    for slug in SLUGS:
+        for a in article(page(built_site, slug)).find_all("a", href=True):
+            if a["href"].startswith("#") or urlsplit(a["href"]).path == f"{slug}.html":
+                own += 1
+                assert a.find_parent("span", class_="term-preview") is None, (slug, a["href"])
+    assert own > 0

@@ -2,10 +2,9 @@
  * A term's names and one-line summary, where the reader meets a link to it.
  *
  * glossary_site/previews.py wraps every link to a term page in
- * <span class="term-preview" data-term-name data-term-zh data-term-summary>
- * and gives the link a title (the browser's own tooltip when this script does
- * not run). This script shows one popover (role="tooltip", named by the link's
- * aria-describedby while it is shown):
+ * <span class="term-preview" title data-term-name data-term-zh data-term-summary>
+ * (the title: the browser's own tooltip when this script does not run). This script shows one popover (role="tooltip",
+ * named by the link's aria-describedby while it is shown):
  * - mouse: while the pointer is over the link or the popover;
  * - keyboard: while the link has keyboard focus (:focus-visible, so the focus
  *   a click or a tap gives a link shows nothing by itself);
@@ -91,7 +90,7 @@
 
   for (const link of links) {
     // The popover says it now; two tooltips at once would cover each other.
-    link.removeAttribute("title");
+    link.parentElement.removeAttribute("title");
     link.addEventListener("pointerenter", (e) => {
       if (e.pointerType === "mouse") show(link);
     });
