@@ -3,7 +3,8 @@
 What only a browser shows: every page loads with no request to another host,
 no console error and no math left unrendered once MathJax has finished; the
 search finds each term; every term page's downloads resolve; a copy button
-copies exactly the code.
+copies exactly the code; a link to a term shows the term's names and summary on
+hover, keyboard focus and tap.
 
 The site (``conftest.built_site``) is served by ``http.server`` on a loopback
 port rather than opened as ``file:`` URLs: clipboard permissions are granted
