@@ -486,6 +486,8 @@ PREVIEW_PAGE = "dropout"
 # A link to another term in the page's running text (an autolink or a {ref}).
 TERM_LINK = "article p:not(.related-terms p) span.term-preview > a"
 PHONE = {"width": 390, "height": 844}
+# (at this size the first link Tab reaches is below the fold: focus scrolls the page)
+DESKTOP = {"width": 1280, "height": 900}
 # The popover, the links that name it, and what it shows, as the page has them now.
 PREVIEW_STATE = """() => {
   const tip = document.querySelector("[role=tooltip]");
@@ -501,6 +503,8 @@ PREVIEW_STATE = """() => {
     describedBy: [...document.querySelectorAll("[aria-describedby]")].map(
       (e) => [e.href, e.getAttribute("aria-describedby")]),
     box: shown ? [box.left, box.top, box.right, box.bottom] : null,
+    link: shown ? (([r]) => [r.left, r.top, r.right, r.bottom])(
+      document.querySelector("[aria-describedby]").getClientRects()) : null,
     viewport: [document.documentElement.clientWidth, document.documentElement.clientHeight],
     colors: shown ? [style.color, style.backgroundColor] : null,
     titles: document.querySelectorAll("span.term-preview[title]").length,
@@ -539,6 +543,9 @@ def assert_shows(state: dict, href: str) -> None:
     left, top, right, bottom = state["box"]
     width, height = state["viewport"]
     assert 0 <= left and right <= width and 0 <= top and bottom <= height, state
+    # Next to the link's first line: just under it or just over it.
+    _, link_top, _, link_bottom = state["link"]
+    assert 0 <= top - link_bottom <= 16 or 0 <= link_top - bottom <= 16, state
     assert contrast(state["colors"]) >= 4.5, state["colors"]
 
 
@@ -561,6 +568,7 @@ def test_hover_and_keyboard_focus_show_a_terms_preview(browser):
 
     async def interact():
         page = await browser.context.new_page()
+        await page.set_viewport_size(DESKTOP)
         errors = console_errors(page, browser.base)
         await page.goto(f"{browser.base}glossary/{PREVIEW_PAGE}.html")
         states = {"titles": (await page.evaluate(PREVIEW_STATE))["titles"]}

@@ -74,6 +74,9 @@
     link.setAttribute("aria-describedby", tip.id);
     tip.hidden = false;
     place(link);
+    // Focus by Tab scrolls the link into view after the focus event: place it again
+    // once the page has moved, on the side of the link that is then on screen.
+    requestAnimationFrame(() => current === link && place(link));
   };
 
   const hide = () => {
@@ -127,4 +130,5 @@
     if (e.key === "Escape" && current) hide();
   });
   window.addEventListener("resize", () => current && place(current));
+  window.addEventListener("scroll", () => current && place(current), { passive: true });
 })();
