@@ -477,3 +477,78 @@ def test_copy_button_leaves_out_prompts_and_outputs(browser):
     text, copied = browser.run(copy_prompt_block())
     assert ">>> " in text
     assert copied == doctest_code(text)
+
+
+# --- Claims: the verdict first, its evidence folded ----------------------------------------
+
+CLAIM_PAGES = [f"glossary/{t.slug}.html" for t in registry.TERMS if t.claims]
+SCREENS = {"desktop": (1280, 900), "phone": (390, 844)}
+# Each box's distance below the heading of its section, in screens, once the
+# math is typeset and the fonts are in (both move the layout).
+BOX_OFFSETS = """async () => {
+  if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
+  await document.fonts.ready;
+  const y = (el) => el.getBoundingClientRect().top + window.scrollY;
+  return [...document.querySelectorAll("div.claim")].map((box) => {
+    const heading = box.closest("section").querySelector(":scope > h2, :scope > h3");
+    return [box.dataset.claim, (y(box) - y(heading)) / window.innerHeight];
+  });
+}"""
+
+
+def test_each_claim_box_is_within_a_screen_of_its_heading(browser):
+    """A reader who reaches a claim's heading sees its verdict without scrolling a screen."""
+
+    async def offsets(width: int, height: int) -> dict[str, float]:
+        context = await browser.context.browser.new_context(
+            viewport={"width": width, "height": height})
+        gate = asyncio.Semaphore(IN_FLIGHT)
+
+        async def one(path: str) -> list:
+            async with gate:
+                page = await context.new_page()
+                await page.goto(browser.base + path)
+                found = await page.evaluate(BOX_OFFSETS)
+                await page.close()
+                return found
+
+        found = await asyncio.gather(*(one(path) for path in CLAIM_PAGES))
+        await context.close()
+        return {claim_id: screens for page in found for claim_id, screens in page}
+
+    expected = {c.id for _, c in registry.all_claims()}
+    for name, (width, height) in SCREENS.items():
+        measured = browser.run(offsets(width, height))
+        assert set(measured) == expected, name
+        far = {claim_id: round(s, 2) for claim_id, s in measured.items() if not 0 < s < 1}
+        assert not far, f"{name} {width}×{height}: screens from heading to box: {far}"
+
+
+def test_claim_evidence_opens_on_click_without_javascript(browser):
+    """Every fold is closed, hides the check's output, and a click opens it: with
+    JavaScript off, so the fold is the browser's own ``<details>``."""
+
+    async def click_all() -> dict[str, list[str]]:
+        context = await browser.context.browser.new_context(
+            java_script_enabled=False, viewport={"width": 390, "height": 844})
+        page = await context.new_page()
+        problems = {}
+        for path in CLAIM_PAGES:
+            await page.goto(browser.base + path)
+            folds = page.locator("details.claim-evidence")
+            found = [] if await folds.count() else ["no folded evidence"]
+            for i in range(await folds.count()):
+                fold = folds.nth(i)
+                output = fold.locator("div.cell_output").last
+                if await fold.get_attribute("open") is not None or await output.is_visible():
+                    found.append(f"fold {i + 1} is open before any click")
+                await fold.locator("summary").click()
+                if not await fold.evaluate("(d) => d.open") or not await output.is_visible():
+                    found.append(f"fold {i + 1} did not open on click")
+            if found:
+                problems[path] = found
+        await context.close()
+        return problems
+
+    problems = browser.run(click_all())
+    assert not problems, table(problems)
