@@ -403,6 +403,10 @@ def test_copy_button_copies_exactly_the_code(browser):
     async def copy_all():
         page = await browser.context.new_page()
         await page.goto(f"{browser.base}glossary/{COPY_PAGE}.html")
+        # The claims' evidence is folded: open it as a reader would, to reach its code.
+        summaries = page.locator("details.claim-evidence > summary")
+        for i in range(await summaries.count()):
+            await summaries.nth(i).click()
         found = []
         blocks = page.locator("div.highlight:not(.cell_output div.highlight)")
         for i in range(await blocks.count()):
