@@ -11,6 +11,8 @@ sections, related terms and claim texts are written once:
   summary, shown on hover, focus and tap by ``_static/term-preview.js``;
 - :mod:`.claims`: ``{claim} <id>`` verdict boxes, checked against the verdict
   the page's code printed, and ``{claims-list}``;
+- :mod:`.claim_layout`: each box before its evidence, the evidence folded,
+  and a line at the top of the page listing its claims;
 - :mod:`.execution`: a failing example is a build error naming page and cell;
 - :mod:`.numbers`: a measured number typed by hand into the prose is a build
   error (numbers come from the code, through myst-nb's glue);
@@ -39,14 +41,15 @@ if TYPE_CHECKING:
 def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
-    from . import (autolink, claims, downloads, execution, numbers, previews, provenance, search,
-                   sources, terms, upstream)
+    from . import (autolink, claim_layout, claims, downloads, execution, numbers, previews,
+                   provenance, search, sources, terms, upstream)
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
     autolink.setup(app)
     execution.setup(app)
     claims.setup(app)
+    claim_layout.setup(app)
     numbers.setup(app)
     provenance.setup(app)
     sources.setup(app)
@@ -58,7 +61,7 @@ def setup(app: Sphinx) -> dict:
     # existing doctrees are discarded and every page is read again.
     return {
         "version": "1",
-        "env_version": 6,
+        "env_version": 7,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

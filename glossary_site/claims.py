@@ -3,7 +3,7 @@
 ```{claim} relu-sparsity
 :verdict: holds
 
-Why, with the numbers the code above printed.
+Why, with the numbers the code below prints.
 ```
 
 renders ``<div class="claim" data-claim="relu-sparsity" data-verdict="holds">``.
@@ -110,7 +110,8 @@ class ClaimDirective(SphinxDirective):
         header += nodes.inline("", VERDICT_LABELS[verdict], classes=["claim-verdict"])
         box += header
         box += nodes.paragraph("", f"“{claim.text}”", classes=[CLAIM_TEXT_CLASS])
-        box += nodes.paragraph("", f"id: {claim_id}", classes=["claim-id"])
+        # No visible id line: readers do not need it; the id is in the box's
+        # data-claim attribute and its anchor, for tools and links.
         box += self.parse_content_to_nodes()
 
         records = _records(self.env)

@@ -404,6 +404,10 @@ def test_copy_button_copies_exactly_the_code(browser):
     async def copy_all():
         page = await browser.context.new_page()
         await page.goto(f"{browser.base}glossary/{COPY_PAGE}.html")
+        # The claims' evidence is folded: open it as a reader would, to reach its code.
+        summaries = page.locator("details.claim-evidence > summary")
+        for i in range(await summaries.count()):
+            await summaries.nth(i).click()
         found = []
         blocks = page.locator("div.highlight:not(.cell_output div.highlight)")
         for i in range(await blocks.count()):
@@ -668,3 +672,76 @@ def test_a_tap_shows_a_terms_preview_and_a_second_tap_follows_the_link(browser):
     assert states["url after second tap"] == href
     assert states["url after popover tap"] == tip_href
     assert not errors
+# --- Claims: the verdict first, its evidence folded ----------------------------------------
+
+CLAIM_PAGES = [f"glossary/{t.slug}.html" for t in registry.TERMS if t.claims]
+SCREENS = {"desktop": (1280, 900), "phone": (390, 844)}
+# Each box's distance below the heading of its section, in screens, once the
+# math is typeset and the fonts are in (both move the layout).
+BOX_OFFSETS = """async () => {
+  if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
+  await document.fonts.ready;
+  const y = (el) => el.getBoundingClientRect().top + window.scrollY;
+  return [...document.querySelectorAll("div.claim")].map((box) => {
+    const heading = box.closest("section").querySelector(":scope > h2, :scope > h3");
+    return [box.dataset.claim, (y(box) - y(heading)) / window.innerHeight];
+  });
+}"""
+
+
+def test_each_claim_box_is_within_a_screen_of_its_heading(browser):
+    """A reader who reaches a claim's heading sees its verdict without scrolling a screen."""
+
+    async def offsets(width: int, height: int) -> dict[str, float]:
+        context = await browser.context.browser.new_context(
+            viewport={"width": width, "height": height})
+        gate = asyncio.Semaphore(IN_FLIGHT)
+
+        async def one(path: str) -> list:
+            async with gate:
+                page = await context.new_page()
+                await page.goto(browser.base + path)
+                found = await page.evaluate(BOX_OFFSETS)
+                await page.close()
+                return found
+
+        found = await asyncio.gather(*(one(path) for path in CLAIM_PAGES))
+        await context.close()
+        return {claim_id: screens for page in found for claim_id, screens in page}
+
+    expected = {c.id for _, c in registry.all_claims()}
+    for name, (width, height) in SCREENS.items():
+        measured = browser.run(offsets(width, height))
+        assert set(measured) == expected, name
+        far = {claim_id: round(s, 2) for claim_id, s in measured.items() if not 0 < s < 1}
+        assert not far, f"{name} {width}×{height}: screens from heading to box: {far}"
+
+
+def test_claim_evidence_opens_on_click_without_javascript(browser):
+    """Every fold is closed, hides the check's output, and a click opens it: with
+    JavaScript off, so the fold is the browser's own ``<details>``."""
+
+    async def click_all() -> dict[str, list[str]]:
+        context = await browser.context.browser.new_context(
+            java_script_enabled=False, viewport={"width": 390, "height": 844})
+        page = await context.new_page()
+        problems = {}
+        for path in CLAIM_PAGES:
+            await page.goto(browser.base + path)
+            folds = page.locator("details.claim-evidence")
+            found = [] if await folds.count() else ["no folded evidence"]
+            for i in range(await folds.count()):
+                fold = folds.nth(i)
+                output = fold.locator("div.cell_output").last
+                if await fold.get_attribute("open") is not None or await output.is_visible():
+                    found.append(f"fold {i + 1} is open before any click")
+                await fold.locator("summary").click()
+                if not await fold.evaluate("(d) => d.open") or not await output.is_visible():
+                    found.append(f"fold {i + 1} did not open on click")
+            if found:
+                problems[path] = found
+        await context.close()
+        return problems
+
+    problems = browser.run(click_all())
+    assert not problems, table(problems)

@@ -115,6 +115,52 @@ def test_claims_page_lists_every_claim_by_verdict(built_site):
         assert box["data-verdict"] == verdict
 
 
+CLAIM_SLUGS = [t.slug for t in registry.TERMS if t.claims]
+
+
+@pytest.mark.parametrize("slug", CLAIM_SLUGS)
+def test_each_claim_box_comes_first_and_its_evidence_is_folded(built_site, slug):
+    """In "Source claims checked": heading (or the previous claim's evidence), box, then
+    a closed ``<details>`` holding the cell that printed this box's verdict; no code
+    of the section outside a fold."""
+    doc = page(built_site, slug)
+    section = doc.select_one("section#source-claims-checked")
+    boxes = section.select("div.claim")
+    assert boxes
+    for box in boxes:
+        claim_id, verdict = box["data-claim"], box["data-verdict"]
+        before = box.find_previous_sibling()
+        assert before.name in ("h2", "h3") or "claim-evidence" in before.get("class", []), (
+            claim_id, before.name, before.get("class"))
+        fold = box.find_next_sibling()
+        assert fold.name == "details" and "claim-evidence" in fold["class"], claim_id
+        assert not fold.has_attr("open"), claim_id
+        printed = " ".join(o.get_text() for o in fold.select("div.cell_output"))
+        assert f"verdict[{claim_id}]: {verdict}" in printed, claim_id
+        # the box itself says nothing of its id (it is in data-claim and the anchor)
+        assert claim_id not in box.get_text() and not box.select(".claim-id"), claim_id
+    for code in section.select("div.cell, div.highlight"):
+        assert code.find_parent("details", class_="claim-evidence"), code.get_text()[:80]
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_top_line_lists_the_page_claims_with_their_verdicts(built_site, slug):
+    doc = page(built_site, slug)
+    line = doc.select("p.claims-on-page")
+    boxes = doc.select("div.claim")
+    if not boxes:
+        assert not line
+        return
+    assert len(line) == 1 and "provenance" in line[0].find_previous("p")["class"]
+    assert line[0].find_previous(["h1", "h2"]) is doc.h1  # near the top, before any section
+    links = line[0].select("a")
+    assert [a["href"] for a in links] == [f"#{box['id']}" for box in boxes]
+    for a, box in zip(links, boxes):
+        assert a.get_text() == box.select_one(".claim-text").get_text()
+        shown = a.find_next_sibling("span", class_="claim-verdict").get_text()
+        assert shown == box.select_one(".claim-verdict").get_text(), box["data-claim"]
+
+
 def test_index_lists_terms_by_section_in_registry_order(built_site):
     doc = soup(built_site / "index.html")
     found = []  # each section's heading (a rubric), then the list of its terms
