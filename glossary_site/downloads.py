@@ -145,8 +145,10 @@ def plain_markdown(text: str, slug: str, glued: dict[str, str], page_dir: Path) 
         if name == "related-terms":
             return "\n".join(f"- {registry.term(s).title}" for s in term.related)
         if name == "run-locally":
-            return ("This notebook is that: it runs top to bottom with the packages named at"
-                    " the top, and prints what the page shows.")
+            return ("This file is that: it runs top to bottom, in Jupyter or with `python`,"
+                    " with the packages named at the top, and prints what the page prints"
+                    " (Jupyter also shows the figures; a plain `python` run draws them but"
+                    " does not show them).")
         raise DownloadError(f"{slug}: no plain form for the directive {{{name}}}")
 
     def role(m: re.Match) -> str:
@@ -238,7 +240,8 @@ def notebook(slug: str, executed: nbformat.NotebookNode, facts: dict[str, str],
         f"# {term.title}\n\n"
         f"The page *{term.title}* of the executable glossary of deep learning, as a notebook"
         " that runs on its own: the code the page calls is in the cells below, not in a"
-        " package. Run it top to bottom; it prints what the page shows.\n\n"
+        " package. Run it top to bottom; it prints what the page prints, and in Jupyter it"
+        " shows the page's figures too.\n\n"
         f"Needs Python `{requires_python()}` and these packages (the versions the page was"
         " built with):\n\n"
         f"```\npip install {requirements(facts)}\n```\n\n"
