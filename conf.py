@@ -113,12 +113,6 @@ try:
     glossary_only = settings.only()
 except settings.SettingError as bad:
     raise ConfigError(str(bad)) from None
-# Versions and commit behind the outputs (glossary_site.provenance): a new
-# commit rewrites every page's provenance line, executes nothing again.
-from glossary_site import provenance  # noqa: E402
-
-glossary_provenance = provenance.facts(settings.ROOT)
-
 if glossary_only:
     from glossary_examples._lib.registry import TERMS
 

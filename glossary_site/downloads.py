@@ -21,12 +21,13 @@ The script is the same notebook written by jupytext (``py:percent``).
 
 The files are written at ``build-finished`` into ``<site>/downloads/``, from
 the executed notebooks myst-nb keeps beside the site, and linked from each
-page's "Run it yourself" box (:func:`download_links`).
+page's "Run it yourself" box (:func:`fill_run_locally`).
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 import textwrap
@@ -50,12 +51,13 @@ FOLDER = "downloads"
 LINK_CLASS = "glossary-download"
 KINDS = (("ipynb", "Notebook"), ("py", "Python script"))
 GLUE_MIME = "application/papermill.record/"
-RUNTIME = Path(standalone.ROOT) / "_lib" / "runtime.py"
+RUNTIME = standalone.ROOT / "_lib" / "runtime.py"
 # What a download needs: the distribution to pip-install, and its key in provenance.facts.
 REQUIREMENTS = (("numpy", "numpy"), ("tensorflow", "tensorflow"), ("keras", "keras"),
                 ("matplotlib", "matplotlib"), ("scikit-learn", "scikit-learn"))
 
 
+@functools.cache
 def requires_python() -> str:
     """The Python versions the project supports, as pyproject.toml says: ``>=3.11``."""
     import tomllib
@@ -116,12 +118,11 @@ def _options(body: str) -> tuple[dict[str, str], str]:
 
 
 def _pyobject_source(path: Path, name: str) -> str:
+    """What ``literalinclude :pyobject: name`` shows: the definition, decorators included."""
     text = path.read_text(encoding="utf-8")
-    lines = text.splitlines(keepends=True)
     for node in ast.parse(text).body:
         if getattr(node, "name", None) == name:
-            start = (node.decorator_list[0].lineno if node.decorator_list else node.lineno) - 1
-            return "".join(lines[start:node.end_lineno]).rstrip("\n")
+            return standalone.statement_text(text.splitlines(keepends=True), node).rstrip("\n")
     raise DownloadError(f"{path.name}: no top-level {name}")
 
 
@@ -325,7 +326,7 @@ def write(app: Sphinx, exception: Exception | None) -> None:
     keys_file = folder / KEYS
     old_keys = json.loads(keys_file.read_text()) if keys_file.exists() else {}
     keys = {}
-    facts = app.config.glossary_provenance or provenance.facts(Path(app.confdir))
+    facts = app.config.glossary_provenance
     common = _common_inputs(app)
     for docname in sorted(app.env.found_docs):
         slug = slug_of(docname)
@@ -374,8 +375,7 @@ def fill_run_locally(app: Sphinx, doctree: nodes.document, docname: str) -> None
                 f" in Jupyter or plain Python (<code>{requires_python()}</code>), with these packages installed"
                 " (no clone of this project needed):</p>")
         # One package a line: the line fits a phone, and a shell reads it as one command.
-        pip = "pip install \\\n    " + requirements(facts, " \\\n    ") if facts else (
-            "pip install numpy tensorflow keras matplotlib scikit-learn")
+        pip = "pip install \\\n    " + requirements(facts, " \\\n    ")
         box.insert(0, nodes.literal_block(pip, pip, language="console"))
         box.insert(0, nodes.raw("", html, format="html"))
 

@@ -5,9 +5,10 @@ line names Python, TensorFlow, Keras and NumPy (the build's kernels run in
 the build's own environment) and the commit with its date. The date is the
 commit's, not the clock's, so two builds of one commit are byte-identical.
 
-The facts are a configuration value (``glossary_provenance``, set in
-``conf.py``) that Sphinx tracks for HTML: a new commit rewrites every page,
-though no page is executed again.
+The facts are a configuration value (``glossary_provenance``, read from the
+environment and git once, when the configuration is loaded) that Sphinx
+tracks for HTML: a new commit rewrites every page, though no page is executed
+again.
 
 >>> sentence({"python": "3.11.7", "tensorflow": "2.21.0", "keras": "3.15.1",
 ...           "numpy": "2.4.6", "commit": "3113de5a1b2c", "date": "2026-11-30"})
@@ -82,7 +83,7 @@ def add_line(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Under a term page's names line (or its title): the provenance sentence."""
     from .terms import NAMES_CLASS, slug_of
 
-    if slug_of(docname) is None or not app.config.glossary_provenance:
+    if slug_of(docname) is None:
         return
     para = nodes.paragraph("", sentence(app.config.glossary_provenance), classes=[PROVENANCE_CLASS, NO_SEARCH])
     names = next(iter(doctree.findall(
@@ -94,7 +95,14 @@ def add_line(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     title.parent.insert(title.parent.index(title) + 1, para)
 
 
+def read_facts(app: Sphinx, config) -> None:
+    """Fill ``glossary_provenance`` for this build (a value set in conf.py wins)."""
+    if not config.glossary_provenance:
+        config.glossary_provenance = facts(Path(app.confdir))
+
+
 def setup(app: Sphinx) -> None:
     # "html": a change rewrites every page (Sphinx's build info), re-reads none.
     app.add_config_value("glossary_provenance", {}, "html", types=[dict])
+    app.connect("config-inited", read_facts)
     app.connect("doctree-resolved", add_line)

@@ -55,6 +55,14 @@ class _Statement:
     uses: set[str]
 
 
+def statement_text(lines: list[str], node: ast.stmt) -> str:
+    """The source lines of a top-level statement, its decorators included."""
+    start = node.lineno - 1
+    if getattr(node, "decorator_list", None):
+        start = node.decorator_list[0].lineno - 1
+    return "".join(lines[start:node.end_lineno])
+
+
 def _module_path(module: str) -> Path:
     return ROOT.joinpath(*module.split(".")).with_suffix(".py")
 
@@ -106,10 +114,7 @@ class _Module:
                             " imports a module; import the names it uses instead")
                     self.relative[alias.asname or alias.name] = (target, alias.name)
                 continue
-            start = node.lineno - 1
-            if getattr(node, "decorator_list", None):
-                start = node.decorator_list[0].lineno - 1
-            segment = "".join(lines[start:node.end_lineno])
+            segment = statement_text(lines, node)
             uses = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
             self.statements.append(_Statement(module, node, segment, _names_bound(node), uses))
 
