@@ -144,7 +144,8 @@ def plain_markdown(text: str, slug: str, glued: dict[str, str], page_dir: Path) 
             return (f"> **Source claim** · verdict: **{VERDICT_LABELS[opts['verdict']]}**\n>\n"
                     f"> *“{claim.text}”*\n>\n{quoted}")
         if name == "related-terms":
-            return "\n".join(f"- {registry.term(s).title}" for s in term.related)
+            return "\n".join(f"- *{kind}:* {other.title}"
+                             for other, kind in registry.relations(slug))
         if name == "run-locally":
             return ("This file is that: it runs top to bottom, in Jupyter or with `python`,"
                     " with the packages named at the top, and prints what the page prints"

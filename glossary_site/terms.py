@@ -167,10 +167,12 @@ class RelatedTerms(SphinxDirective):
         if slug is None:
             raise self.error("related-terms belongs on a glossary page")
         items = nodes.bullet_list(classes=["related-terms"])
-        for other in registry.term(slug).related:
+        for other, kind in registry.relations(slug):
             para = nodes.paragraph()
-            para += term_link(other, self.config)
-            para += nodes.Text(f" — {registry.term(other).summary}")
+            para += nodes.inline(kind, kind, classes=["relation", "relation-" + kind.replace(" ", "-")])
+            para += nodes.Text(" ")
+            para += term_link(other.slug, self.config)
+            para += nodes.Text(f" — {other.summary}")
             items += nodes.list_item("", para)
         result = [items]
         concepts = registry.term(slug).concepts

@@ -41,7 +41,7 @@ def test_the_registry_is_terms_toml_in_file_order():
 
 
 # The loader checks terms.toml as it reads it: unique, well-formed slugs;
-# known sections; related terms that exist; claim ids unique and prefixed by
+# known sections; relations to terms that exist, prerequisites first; claim ids unique and prefixed by
 # their term; Chinese names. Each case below breaks one rule in a small valid
 # file and expects one sentence naming the entry.
 VALID = """
@@ -61,7 +61,7 @@ name = "Dropout"
 zh = "丢弃"
 section = "training"
 summary = "Zero random units during training."
-related = ["relu"]
+contrast = ["relu"]
 
 [[term.claims]]
 id = "dropout-ensemble"
@@ -75,7 +75,7 @@ zh_aliases = ["整流线性单元"]
 aliases = ["rectified linear unit", "rectifier"]
 section = "networks"
 summary = "max(0, x)."
-related = ["dropout", "sigmoid"]
+learn_first = ["dropout"]
 
 [[term.claims]]
 id = "relu-sparsity"
@@ -87,7 +87,7 @@ name = "Sigmoid"
 zh = "S型函数"
 section = "networks"
 summary = "1 / (1 + exp(-x))."
-related = ["relu"]
+part_of = ["relu"]
 
 [[term.concepts]]
 name = "logistic regression"
@@ -109,14 +109,22 @@ def test_the_small_valid_file_loads_in_file_order():
 
 BROKEN = {
     "related term misspelt": (
-        'related = ["relu"]\n\n[[term.claims]]\nid = "dropout-ensemble"',
-        'related = ["dropuot"]\n\n[[term.claims]]\nid = "dropout-ensemble"',
-        "terms.toml: term 'dropout' lists related term 'dropuot', which is not a term"
+        'contrast = ["relu"]', 'contrast = ["dropuot"]',
+        "terms.toml: term 'dropout' lists 'dropuot' in contrast, which is not a term"
         " (did you mean 'dropout'?)",
     ),
-    "related term unknown": (
-        'related = ["dropout", "sigmoid"]', 'related = ["dropout", "softmax"]',
-        "terms.toml: term 'relu' lists related term 'softmax', which is not a term",
+    "prerequisite unknown": (
+        'learn_first = ["dropout"]', 'learn_first = ["softmax"]',
+        "terms.toml: term 'relu' lists 'softmax' in learn_first, which is not a term",
+    ),
+    "prerequisite after the term": (
+        'contrast = ["relu"]', 'learn_first = ["relu"]',
+        "terms.toml: term 'dropout' lists 'relu' in learn_first but comes before it in the"
+        " site's order; move it after, or move its section",
+    ),
+    "prerequisite listed twice": (
+        'learn_first = ["dropout"]', 'learn_first = ["dropout", "dropout"]',
+        "terms.toml: term 'relu' lists 'dropout' twice in learn_first",
     ),
     "no Chinese name": (
         'zh = "线性整流函数"\n', "",
@@ -136,8 +144,8 @@ BROKEN = {
         " which has no Chinese character",
     ),
     "claim id used twice": (
-        'summary = "1 / (1 + exp(-x))."\nrelated = ["relu"]\n',
-        'summary = "1 / (1 + exp(-x))."\nrelated = ["relu"]\naliases = ["relu"]\n\n'
+        'summary = "1 / (1 + exp(-x))."\npart_of = ["relu"]\n',
+        'summary = "1 / (1 + exp(-x))."\npart_of = ["relu"]\naliases = ["relu"]\n\n'
         '[[term.claims]]\nid = "relu-sparsity"\ntext = "Again."\n',
         "terms.toml: claim id 'relu-sparsity' is used twice (terms 'relu' and 'sigmoid')",
     ),
@@ -185,23 +193,25 @@ BROKEN = {
     "unknown key, nothing close": (
         'summary = "max(0, x)."', 'summary = "max(0, x)."\nwikipedia = "ReLU"',
         "terms.toml: term 'relu' has an unknown key 'wikipedia' (known: slug, name, zh,"
-        " section, summary, related, aliases, zh_aliases, claims, concepts)",
+        " section, summary, learn_first, contrast, part_of, aliases, zh_aliases, claims,"
+        " concepts)",
     ),
     "missing key": (
         'summary = "max(0, x)."\n', "",
         "terms.toml: term 'relu' has no summary",
     ),
     "wrong type": (
-        'related = ["relu"]\n\n[[term.claims]]', 'related = "relu"\n\n[[term.claims]]',
-        "terms.toml: term 'dropout' has related = 'relu', which is not a list of strings",
+        'contrast = ["relu"]', 'contrast = "relu"',
+        "terms.toml: term 'dropout' has contrast = 'relu', which is not a list of strings",
     ),
     "related to itself": (
-        'related = ["dropout", "sigmoid"]', 'related = ["relu", "sigmoid"]',
-        "terms.toml: term 'relu' lists itself as a related term",
+        'part_of = ["relu"]', 'part_of = ["sigmoid"]',
+        "terms.toml: term 'sigmoid' lists itself in part_of",
     ),
-    "no related terms": (
-        'related = ["dropout", "sigmoid"]', "related = []",
-        "terms.toml: term 'relu' has no related terms",
+    "no relation": (
+        'part_of = ["relu"]\n', "",
+        "terms.toml: term 'sigmoid' has no relation to another term (learn_first, contrast"
+        " or part_of, on it or on another term)",
     ),
     "section without a Chinese name": (
         'zh = "网络"\n', "",
@@ -247,7 +257,7 @@ BROKEN = {
     "related concept that is another term's name": (
         'name = "logistic regression"', 'name = "ramp function (rectifier)"',
         "terms.toml: concept 1 of term 'sigmoid' is 'rectifier', which is a name of term"
-        " 'relu'; link that term in related instead",
+        " 'relu'; relate that term instead (learn_first, contrast or part_of)",
     ),
     "not TOML": (
         'summary = "max(0, x)."', 'summary = "max(0, x).',
@@ -488,3 +498,24 @@ def test_no_two_terms_share_a_name():
     for t in registry.TERMS:
         for name in {registry.normalise(n) for n in (t.slug, *t.names)}:
             assert owners.setdefault(name, t.slug) == t.slug, name
+
+
+def test_no_term_comes_before_one_of_its_prerequisites():
+    """The site's reading order (index, sidebar, previous/next) is a topological order."""
+    order = [t.slug for t in registry.site_order()]
+    assert sorted(order) == sorted(t.slug for t in registry.TERMS)
+    late = [(t.slug, p) for t in registry.TERMS for p in t.learn_first
+            if order.index(p) > order.index(t.slug)]
+    assert not late, late
+    # Only the first terms of the path start from nothing.
+    roots = [t.slug for t in registry.site_order() if not t.learn_first]
+    assert roots == ["tensor", "supervised-learning"], roots
+
+
+def test_every_relation_is_labelled_and_shown_on_both_pages():
+    converse = {"part of": "includes", "includes": "part of", "contrast": "contrast",
+                "prerequisite": "next", "next": "prerequisite"}
+    for t in registry.TERMS:
+        for other, kind in registry.relations(t.slug):
+            back = {o.slug: k for o, k in registry.relations(other.slug)}
+            assert back.get(t.slug) == converse[kind], (t.slug, other.slug, kind, back.get(t.slug))

@@ -80,7 +80,9 @@ class Term:
     zh: str
     section: str
     summary: str
-    related: tuple[str, ...]
+    learn_first: tuple[str, ...] = ()  # prerequisites: slugs of earlier terms
+    contrast: tuple[str, ...] = ()  # as written on this term; see relations() for both ways
+    part_of: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     zh_aliases: tuple[str, ...] = ()
     claims: tuple[Claim, ...] = field(default=())
@@ -114,10 +116,12 @@ class Registry(NamedTuple):
 # What an entry may hold: key -> type; required keys first. A list holds strings.
 _SECTION_KEYS = {"key": str, "name": str, "zh": str}
 _TERM_KEYS = {
-    "slug": str, "name": str, "zh": str, "section": str, "summary": str, "related": list,
+    "slug": str, "name": str, "zh": str, "section": str, "summary": str,
+    "learn_first": list, "contrast": list, "part_of": list,
     "aliases": list, "zh_aliases": list, "claims": list, "concepts": list,
 }
-_TERM_OPTIONAL = {"aliases", "zh_aliases", "claims", "concepts"}
+_RELATION_KEYS = ("learn_first", "contrast", "part_of")
+_TERM_OPTIONAL = {"aliases", "zh_aliases", "claims", "concepts", *_RELATION_KEYS}
 _CONCEPT_KEYS = {"name": str, "zh": str, "note": str}
 _CLAIM_KEYS = {"id": str, "text": str}
 _SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -171,8 +175,6 @@ class _Reader:
                     continue
                 if key == "zh":
                     raise self.fail(f"{what} has no Chinese name (zh)")
-                if key == "related":
-                    raise self.fail(f"{what} has no related terms")
                 raise self.fail(f"{what} has no {key}")
             got = value[key]
             if kind is str and not isinstance(got, str):
@@ -285,12 +287,13 @@ class _Reader:
                     f"{what} is in section '{raw['section']}', which is not a section"
                     + _hint(raw["section"], section_keys)
                 )
-            related = tuple(raw["related"])
-            if slug in related:
-                raise self.fail(f"{what} lists itself as a related term")
-            for other in related:
-                if related.count(other) > 1:
-                    raise self.fail(f"{what} lists related term '{other}' twice")
+            for key in _RELATION_KEYS:
+                listed = raw.get(key, [])
+                if slug in listed:
+                    raise self.fail(f"{what} lists itself in {key}")
+                for other in listed:
+                    if listed.count(other) > 1:
+                        raise self.fail(f"{what} lists '{other}' twice in {key}")
             aliases = tuple(raw.get("aliases", ()))
             terms[slug] = Term(
                 slug=slug,
@@ -298,7 +301,9 @@ class _Reader:
                 zh=raw["zh"],
                 section=raw["section"],
                 summary=raw["summary"],
-                related=related,
+                learn_first=tuple(raw.get("learn_first", ())),
+                contrast=tuple(raw.get("contrast", ())),
+                part_of=tuple(raw.get("part_of", ())),
                 aliases=aliases,
                 zh_aliases=tuple(raw.get("zh_aliases", ())),
                 claims=self.claims(slug, raw.get("claims", []), aliases, claim_ids),
@@ -309,15 +314,43 @@ class _Reader:
                 ),
             )
             numbers[slug] = number
-        for t in terms.values():
-            for other in t.related:
-                if other not in terms:
-                    raise self.fail(
-                        f"term '{t.slug}' lists related term '{other}', which is not a term"
-                        + _hint(other, terms)
-                    )
+        self.relations(terms, section_keys)
         self.unique_names(terms.values())
         return tuple(terms.values())
+
+    def relations(self, terms: dict[str, Term], section_keys: list[str]) -> None:
+        """Every relation names a term; the site's order puts prerequisites first.
+
+        The site reads the terms section by section, each section's terms in
+        file order (:func:`site_order`); a term listed in another's
+        ``learn_first`` must come before it there. That makes the order a
+        topological order of the prerequisite graph, and the graph acyclic.
+        """
+        for t in terms.values():
+            for key in _RELATION_KEYS:
+                for other in getattr(t, key):
+                    if other not in terms:
+                        raise self.fail(
+                            f"term '{t.slug}' lists '{other}' in {key}, which is not a term"
+                            + _hint(other, terms)
+                        )
+        order = sorted(terms.values(), key=lambda t: section_keys.index(t.section))
+        position = {t.slug: i for i, t in enumerate(order)}
+        for t in order:
+            for other in t.learn_first:
+                if position[other] > position[t.slug]:
+                    raise self.fail(
+                        f"term '{t.slug}' lists '{other}' in learn_first but comes before it"
+                        " in the site's order; move it after, or move its section"
+                    )
+        linked = {s for t in terms.values() for key in _RELATION_KEYS
+                  for s in (t.slug, *getattr(t, key)) if getattr(t, key)}
+        for t in terms.values():
+            if t.slug not in linked:
+                raise self.fail(
+                    f"term '{t.slug}' has no relation to another term (learn_first,"
+                    " contrast or part_of, on it or on another term)"
+                )
 
     def unique_names(self, terms) -> None:
         """No name (compared as :func:`normalise` does) belongs to two terms.
@@ -342,8 +375,8 @@ class _Reader:
                     if normalise(name) in owner and owner[normalise(name)][0] != t.slug:
                         raise self.fail(
                             f"concept {number} of term '{t.slug}' is '{name}', which is a"
-                            f" name of term '{owner[normalise(name)][0]}'; link that term"
-                            " in related instead"
+                            f" name of term '{owner[normalise(name)][0]}'; relate that term"
+                            " instead (learn_first, contrast or part_of)"
                         )
 
 
@@ -478,3 +511,73 @@ def terms_in(section: str) -> list[Term]:
 def all_claims() -> list[tuple[Term, Claim]]:
     """Every source claim with the term it belongs to."""
     return [(t, c) for t in TERMS for c in t.claims]
+
+
+# ── The prerequisite graph and the other relations ──
+
+def site_order() -> list[Term]:
+    """Every term in the site's reading order: section by section, file order within.
+
+    The registry has checked that it is a topological order of ``learn_first``.
+
+    >>> [t.slug for t in site_order()][:3]
+    ['tensor', 'deep-learning-framework', 'vectorization']
+    """
+    return [t for s in SECTIONS for t in terms_in(s.key)]
+
+
+def before(slug: str) -> list[Term]:
+    """The terms to read before ``slug`` (its ``learn_first``), in site order.
+
+    >>> [t.slug for t in before("dropout")]
+    ['layers', 'regularization']
+    """
+    wanted = set(term(slug).learn_first)
+    return [t for t in site_order() if t.slug in wanted]
+
+
+def after(slug: str) -> list[Term]:
+    """The terms that list ``slug`` in their ``learn_first``, in site order.
+
+    >>> [t.slug for t in after("regularization")]
+    ['dropout', 'early-stopping', 'data-augmentation']
+    """
+    return [t for t in site_order() if slug in t.learn_first]
+
+
+# A pair of terms has one label: the first of these that applies.
+RELATION_KINDS = ("part of", "includes", "contrast", "prerequisite", "next")
+
+
+def relations(slug: str) -> list[tuple[Term, str]]:
+    """Every term related to ``slug``, with how it relates, in site order.
+
+    ``part of``: the term is part or a kind of the other (``part_of``);
+    ``includes``: the converse; ``contrast``: either lists the other in
+    ``contrast``; ``prerequisite``: read the other first (``learn_first``);
+    ``next``: the other lists this one in its ``learn_first``.
+
+    >>> [(t.slug, kind) for t, kind in relations("dropout")]
+    [('layers', 'prerequisite'), ('regularization', 'part of')]
+    >>> [(t.slug, kind) for t, kind in relations("overfitting")][:3]
+    [('epoch', 'prerequisite'), ('underfitting', 'contrast'), ('regularization', 'next')]
+    """
+    this = term(slug)
+    found: dict[str, str] = {}
+    for other in site_order():
+        if other.slug == slug:
+            continue
+        kinds = []
+        if other.slug in this.part_of:
+            kinds.append("part of")
+        if slug in other.part_of:
+            kinds.append("includes")
+        if other.slug in this.contrast or slug in other.contrast:
+            kinds.append("contrast")
+        if other.slug in this.learn_first:
+            kinds.append("prerequisite")
+        if slug in other.learn_first:
+            kinds.append("next")
+        if kinds:
+            found[other.slug] = min(kinds, key=RELATION_KINDS.index)
+    return [(term(s), kind) for s, kind in found.items()]
