@@ -7,6 +7,9 @@ sections, related terms and claim texts are written once:
   its title and section order are checked; ``{glossary-index}``,
   ``{related-terms}`` and ``{run-locally}``;
 - :mod:`.autolink`: the first mention of another term links to its page;
+- :mod:`.reading_path`: a path through the terms: "Before this" and "Read
+  next" under each title, from the prerequisite graph, and the index's
+  ``{start-here}`` box;
 - :mod:`.previews`: every link to a term page carries the term's names and
   summary, shown on hover, focus and tap by ``_static/term-preview.js``;
 - :mod:`.claims`: ``{claim} <id>`` verdict boxes, checked against the verdict
@@ -42,11 +45,12 @@ def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
     from . import (autolink, claim_layout, claims, downloads, execution, numbers, previews,
-                   provenance, search, sources, terms, upstream)
+                   provenance, reading_path, search, sources, terms, upstream)
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
     autolink.setup(app)
+    reading_path.setup(app)
     execution.setup(app)
     claims.setup(app)
     claim_layout.setup(app)

@@ -144,8 +144,12 @@ def plain_markdown(text: str, slug: str, glued: dict[str, str], page_dir: Path) 
             return (f"> **Source claim** · verdict: **{VERDICT_LABELS[opts['verdict']]}**\n>\n"
                     f"> *“{claim.text}”*\n>\n{quoted}")
         if name == "related-terms":
-            return "\n".join(f"- *{kind}:* {other.title}"
-                             for other, kind in registry.relations(slug))
+            from .terms import RELATION_LABELS, relation_groups
+
+            return "\n\n".join(
+                f"**{RELATION_LABELS[kind]}**\n\n"
+                + "\n".join(f"- {other.title} — {other.summary}" for other in related)
+                for kind, related in relation_groups(slug))
         if name == "run-locally":
             return ("This file is that: it runs top to bottom, in Jupyter or with `python`,"
                     " with the packages named at the top, and prints what the page prints"

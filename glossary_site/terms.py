@@ -159,22 +159,50 @@ class GlossaryIndex(SphinxDirective):
         return self.parse_text_to_nodes("\n".join(text))
 
 
+# How a related term relates to the page's, as the Related terms section groups
+# them, in this order (registry.RELATION_KINDS: the kinds; these: the labels).
+RELATION_LABELS = {
+    "prerequisite": "Before this · 先读",
+    "part of": "Part of · 属于",
+    "includes": "Includes · 包括",
+    "contrast": "Contrast · 对比",
+    "next": "Read next · 接着读",
+}
+RELATION_LABEL_CLASS = "relation-label"
+
+
+def relation_class(kind: str) -> str:
+    """``relation-part-of``: the class of a group of related terms of one kind."""
+    return "relation-" + kind.replace(" ", "-")
+
+
+def relation_groups(slug: str) -> list[tuple[str, list[registry.Term]]]:
+    """The related terms of ``slug`` by kind, in :data:`RELATION_LABELS`' order (site order within)."""
+    found = registry.relations(slug)
+    return [(kind, [t for t, k in found if k == kind])
+            for kind in RELATION_LABELS if any(k == kind for _, k in found)]
+
+
 class RelatedTerms(SphinxDirective):
-    """Links to the page's related terms, from the registry."""
+    """Links to the page's related terms, from the registry, grouped by how they relate."""
 
     def run(self) -> list[nodes.Node]:
         slug = slug_of(self.env.current_document.docname)
         if slug is None:
             raise self.error("related-terms belongs on a glossary page")
-        items = nodes.bullet_list(classes=["related-terms"])
-        for other, kind in registry.relations(slug):
-            para = nodes.paragraph()
-            para += nodes.inline(kind, kind, classes=["relation", "relation-" + kind.replace(" ", "-")])
-            para += nodes.Text(" ")
-            para += term_link(other.slug, self.config)
-            para += nodes.Text(f" — {other.summary}")
-            items += nodes.list_item("", para)
-        result = [items]
+        result = []
+        for kind, related in relation_groups(slug):
+            group = nodes.container(classes=["relation-group", relation_class(kind)])
+            label = RELATION_LABELS[kind]
+            group += nodes.paragraph(label, label, classes=[RELATION_LABEL_CLASS])
+            items = nodes.bullet_list(classes=["related-terms"])
+            for other in related:
+                para = nodes.paragraph()
+                para += term_link(other.slug, self.config)
+                para += nodes.Text(f" — {other.summary}")
+                items += nodes.list_item("", para)
+            group += items
+            result.append(group)
         concepts = registry.term(slug).concepts
         if concepts:
             lead = nodes.paragraph(
