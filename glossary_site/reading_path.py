@@ -68,7 +68,11 @@ def _start_here_link() -> nodes.Node:
 
 
 def next_in_order(slug: str) -> registry.Term | None:
-    """The page after ``slug`` in the site's order, or None for the last one."""
+    """The page after ``slug`` in the site's order, or None for the last one.
+
+    >>> next_in_order("dropout").slug, next_in_order("handwritten-digits")
+    ('early-stopping', None)
+    """
     order = registry.site_order()
     at = [t.slug for t in order].index(slug)
     return order[at + 1] if at + 1 < len(order) else None

@@ -177,7 +177,13 @@ def relation_class(kind: str) -> str:
 
 
 def relation_groups(slug: str) -> list[tuple[str, list[registry.Term]]]:
-    """The related terms of ``slug`` by kind, in :data:`RELATION_LABELS`' order (site order within)."""
+    """The related terms of ``slug`` by kind, in :data:`RELATION_LABELS`' order (site order within).
+
+    >>> [(kind, [t.slug for t in related]) for kind, related in relation_groups("regularization")]
+    [('prerequisite', ['overfitting']), ('includes', ['dropout', 'early-stopping', 'data-augmentation'])]
+    >>> set(RELATION_LABELS) == set(registry.RELATION_KINDS)  # a label for every kind
+    True
+    """
     found = registry.relations(slug)
     return [(kind, [t for t, k in found if k == kind])
             for kind in RELATION_LABELS if any(k == kind for _, k in found)]

@@ -488,7 +488,7 @@ def test_copy_button_leaves_out_prompts_and_outputs(browser):
 
 PREVIEW_PAGE = "dropout"
 # A link to another term in the page's running text (an autolink or a {ref}).
-TERM_LINK = "article p:not(.related-terms p) span.term-preview > a"
+TERM_LINK = "article p:not(.related-terms p, .reading-path p) span.term-preview > a"
 PHONE = {"width": 390, "height": 844}
 # (at this size the first link Tab reaches is below the fold: focus scrolls the page)
 DESKTOP = {"width": 1280, "height": 900}
@@ -745,3 +745,117 @@ def test_claim_evidence_opens_on_click_without_javascript(browser):
 
     problems = browser.run(click_all())
     assert not problems, table(problems)
+
+
+# --- A path through the terms: Before this, Read next, related terms, Start here ---------
+
+# Loaded without JavaScript: what is checked here is the page's own layout (furo's
+# stylesheet), not a script's work, and a page without MathJax loads in a blink.
+PATH_STATE = """() => {
+  const shown = (el) => {
+    const box = el.getBoundingClientRect(), style = getComputedStyle(el);
+    return box.width > 0 && box.height > 0 && style.visibility !== "hidden";
+  };
+  const links = (p) => p ? [...p.querySelectorAll("a")].map((a) => [a.getAttribute("href"), shown(a)]) : null;
+  const line = (selector) => {
+    const p = document.querySelector(`div.reading-path p.${selector}`);
+    return p && {text: p.textContent, shown: shown(p), links: links(p),
+                 bottom: p.getBoundingClientRect().bottom + window.scrollY};
+  };
+  const definition = [...document.querySelectorAll("article h2")]
+    .find((h) => h.textContent.startsWith("Definition"));
+  const related = [...document.querySelectorAll("ul.related-terms:not(.related-concepts) > li")]
+    .map((li) => {
+      const label = li.closest("div.relation-group")?.querySelector("p.relation-label");
+      return {href: li.querySelector("a")?.getAttribute("href"),
+              label: label && shown(label) ? label.textContent.trim() : null};
+    });
+  return {
+    before: line("path-before"), next: line("path-next"), related,
+    definition: definition ? definition.getBoundingClientRect().top + window.scrollY : null,
+  };
+}"""
+# The index: its headings after the title, and the links of its Start here box.
+START_STATE = """() => ({
+  headings: [...document.querySelectorAll("article h2")].map((h) => h.textContent.replace("¶", "").trim()),
+  links: [...document.querySelectorAll("div.start-here a")]
+    .filter((a) => a.getBoundingClientRect().width > 0).map((a) => a.getAttribute("href")),
+})"""
+
+
+def stem(href: str) -> str:
+    return Path(urlsplit(href).path).stem
+
+
+def path_problems(slug: str, state: dict) -> list[str]:
+    """What the page's Before this / Read next lines and related terms get wrong."""
+    from glossary_site.reading_path import next_in_order
+    from glossary_site.terms import RELATION_LABELS
+
+    found = []
+    for key, label in (("before", "Before this"), ("next", "Read next")):
+        line = state[key]
+        if line is None or not line["shown"]:
+            found.append(f"no visible {label} line")
+        elif state["definition"] is None or line["bottom"] > state["definition"]:
+            found.append(f"the {label} line is not above the Definition heading")
+        elif not all(visible for _, visible in line["links"]):
+            found.append(f"a link of the {label} line is hidden")
+    if found:
+        return found
+    before = [stem(href) for href, _ in state["before"]["links"]]
+    first = [t.slug for t in registry.before(slug)]
+    if first and before != first:
+        found.append(f"Before this links {before}, the registry says {first}")
+    if not first and (before != ["index"] or "starting point" not in state["before"]["text"]):
+        found.append(f"a starting point's Before this line links {before}, not Start here")
+    after = [stem(href) for href, _ in state["next"]["links"]]
+    then = [t.slug for t in registry.after(slug)] or [
+        t.slug for t in [next_in_order(slug)] if t is not None]
+    if after != then:
+        found.append(f"Read next links {after}, the registry says {then}")
+    if not then and "goal" not in state["next"]["text"]:
+        found.append("the last page's Read next line does not say it is the goal")
+    kinds = {t.slug: kind for t, kind in registry.relations(slug)}
+    shown = {stem(item["href"]): item["label"] for item in state["related"]}
+    if set(shown) != set(kinds):
+        found.append(f"related terms {sorted(shown)}, the registry says {sorted(kinds)}")
+    for other, label in shown.items():
+        if other in kinds and label != RELATION_LABELS[kinds[other]]:
+            found.append(f"related term {other} is labelled {label!r}, not"
+                         f" {RELATION_LABELS[kinds[other]]!r}")
+    return found
+
+
+def test_every_term_page_shows_its_place_in_the_reading_path(browser):
+    """Above the Definition heading, visible: Before this (the registry's before(), or
+    Start here for a starting point) and Read next (after(), or the next page, or the
+    goal); under Related terms every related term has a visible label saying how it
+    relates. The index's first heading after its title is Start here, whose box links
+    the worked example."""
+
+    async def states():
+        context = await browser.context.browser.new_context(
+            java_script_enabled=False, viewport={"width": 1280, "height": 900})
+        gate = asyncio.Semaphore(IN_FLIGHT)
+
+        async def one(path: str, script: str) -> dict:
+            async with gate:
+                page = await context.new_page()
+                await page.goto(browser.base + path)
+                state = await page.evaluate(script)
+                await page.close()
+                return state
+
+        found = await asyncio.gather(*(one(f"glossary/{slug}.html", PATH_STATE) for slug in SLUGS),
+                                     one("index.html", START_STATE))
+        await context.close()
+        return found
+
+    *pages, index = browser.run(states())
+    problems = {slug: path_problems(slug, state) for slug, state in zip(SLUGS, pages)}
+    problems = {slug: found for slug, found in problems.items() if found}
+    assert not problems, f"{len(problems)} of {len(SLUGS)} pages:\n{table(problems)}"
+    assert index["headings"][0].startswith("Start here"), index["headings"]
+    goal = registry.site_order()[-1].slug
+    assert f"glossary/{goal}.html" in {urlsplit(href).path for href in index["links"]}, index
