@@ -175,6 +175,8 @@ class RelatedTerms(SphinxDirective):
             para += nodes.Text(f" — {other.summary}")
             items += nodes.list_item("", para)
         result = [items]
+        from .maps import neighbourhood_map  # (here: maps imports this module)
+        result.insert(0, neighbourhood_map(slug, self.config))
         concepts = registry.term(slug).concepts
         if concepts:
             lead = nodes.paragraph(
