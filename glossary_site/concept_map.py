@@ -59,7 +59,7 @@ def text_width(text: str, size: float) -> float:
     the wider system fonts (DejaVu Sans), narrow ones less.
 
     >>> text_width("张量", 12), round(text_width("Tensor", 10), 1)
-    (24.0, 37.0)
+    (24.0, 36.2)
     """
     width = 0.0
     for ch in text:
@@ -461,6 +461,9 @@ def render_svg(layout: Layout, hrefs: dict[str, str], title: str,
            f'<title id="{title_id}">{esc(title)}</title>',
            f'<defs><marker id="{id_prefix}-arrow" class="cm-arrowhead" viewBox="0 0 10 10"'
            ' refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
+           '<path d="M0 0L10 5L0 10z"/></marker>'
+           f'<marker id="{id_prefix}-arrow-lit" class="cm-arrowhead-lit" viewBox="0 0 10 10"'
+           ' refX="10" refY="5" markerWidth="5" markerHeight="5" orient="auto">'
            '<path d="M0 0L10 5L0 10z"/></marker></defs>',
            '<g class="cm-edges" aria-hidden="true">']
     for e in layout.edges:

@@ -81,7 +81,7 @@ def _layout() -> concept_map.Layout:
 
 def legend() -> nodes.bullet_list:
     """The section colours: one item per section, a swatch and the section's names."""
-    listing = nodes.bullet_list(classes=["concept-map-legend"])
+    listing = nodes.bullet_list(classes=["concept-map-legend", NO_SEARCH])
     for section in registry.sections():
         para = nodes.paragraph()
         para += nodes.inline("", "", classes=["cm-swatch", f"cm-sec-{section.key}"])
@@ -210,7 +210,14 @@ def neighbourhood_map(slug: str, config) -> nodes.container:
     return box
 
 
+def add_script(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """The page with the drawing gets its script (a box's edges stand out); no other page."""
+    if doctree is not None and any(doctree.findall(concept_map_drawing)):
+        app.add_js_file("concept-map.js", loading_method="defer")
+
+
 def setup(app: Sphinx) -> None:
+    app.connect("html-page-context", add_script)
     app.add_node(concept_map_drawing, html=(visit_drawing_html, None),
                  text=(skip, None), latex=(skip, None), man=(skip, None),
                  texinfo=(skip, None))
