@@ -80,7 +80,7 @@ def wrap(text: str, size: float, width: float) -> list[str]:
     >>> wrap("Backpropagation through time", 12.5, 118)
     ['Backpropagation', 'through time']
     >>> wrap("输入层、隐藏层、输出层", 12, 118)
-    ['输入层、隐藏层、输', '出层']
+    ['输入层、隐藏层、', '输出层']
     """
     lines: list[str] = []
     words = text.split(" ")
@@ -93,13 +93,16 @@ def wrap(text: str, size: float, width: float) -> list[str]:
             lines.append(current)
             current = word
     lines.append(current)
-    # A single word too wide (a Chinese name has no spaces): cut between characters.
+    # A single word too wide (a Chinese name has no spaces): cut after an enumeration
+    # comma if one fits, else between characters.
     out: list[str] = []
     for line in lines:
         while text_width(line, size) > width and len(line) > 1:
             cut = len(line)
             while cut > 1 and text_width(line[:cut], size) > width:
                 cut -= 1
+            comma = line.rfind("、", 0, cut)
+            cut = comma + 1 if comma > 0 else cut
             out.append(line[:cut])
             line = line[cut:]
         out.append(line)
