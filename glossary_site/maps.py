@@ -206,7 +206,7 @@ def neighbourhood_map(slug: str, config) -> nodes.container:
         middle += also
     box += middle
     box += _column("after", "Read next", [(registry.term(s), label(s)) for s in after],
-                   config, "Nothing: an end of the map.")
+                   config, "Nothing: a path ends here.")
     return box
 
 

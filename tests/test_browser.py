@@ -903,13 +903,19 @@ NEIGHBOURHOOD_STATE = """() => {
     inside: map.getBoundingClientRect().right <= document.documentElement.clientWidth,
     sideBySide: before.right <= self.left && self.right <= after.left,
     stacked: before.bottom <= self.top && self.bottom <= after.top,
+    colors: [...map.querySelectorAll("li.nm-node")].map((li) => [
+      li.querySelector("a, strong").textContent,
+      getComputedStyle(li.querySelector("a, strong")).color,
+      getComputedStyle(li).backgroundColor,
+    ]),
   };
 }"""
 
 
 def test_a_terms_neighbourhood_is_three_columns_on_a_desktop_and_stacked_on_a_phone(browser):
     """Learn first, the term, read next: side by side at 1280 px, one under the other at
-    390 px; at neither does it run off the screen."""
+    390 px; at neither does it run off the screen; its names contrast with their boxes in
+    the light and the dark theme."""
 
     async def measure():
         found = {}
@@ -918,6 +924,8 @@ def test_a_terms_neighbourhood_is_three_columns_on_a_desktop_and_stacked_on_a_ph
             await page.set_viewport_size({"width": width, "height": height})
             await page.goto(f"{browser.base}glossary/sigmoid.html")
             found[name] = await page.evaluate(NEIGHBOURHOOD_STATE)
+            await page.evaluate("() => { document.body.dataset.theme = 'dark'; }")
+            found[f"{name} dark"] = await page.evaluate(NEIGHBOURHOOD_STATE)
             await page.close()
         return found
 
@@ -925,3 +933,7 @@ def test_a_terms_neighbourhood_is_three_columns_on_a_desktop_and_stacked_on_a_ph
     assert found["desktop"]["sideBySide"] and not found["desktop"]["overflow"], found
     assert found["phone"]["stacked"] and not found["phone"]["overflow"], found
     assert found["desktop"]["inside"] and found["phone"]["inside"], found
+    low = [(where, name, round(contrast([fg, bg]), 2)) for where, state in found.items()
+           for name, fg, bg in state["colors"] if contrast([fg, bg]) < 4.5]
+    assert not low, low
+    assert found["desktop"]["colors"] != found["desktop dark"]["colors"]
