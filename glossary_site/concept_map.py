@@ -12,8 +12,9 @@ before B":
    it (shorter edges overall).
 2. **Long edges** get a bend point (a "dummy") in every layer they cross, so
    that they run between terms rather than through them.
-3. **Order within layers:** barycenter sweeps, down and up, keeping the order
-   with the fewest crossings.
+3. **Order within layers:** barycenter sweeps, down and up, each followed by
+   swaps of neighbours that remove crossings; the order with the fewest
+   crossings is kept.
 4. **Positions:** each item moves towards the mean position of its neighbours
    in the layer above (then below), as close as the spacing allows (an exact
    least-squares projection, pool-adjacent-violators).
@@ -48,7 +49,7 @@ GAP_NODES = 14  # between two boxes side by side
 GAP_DUMMY = 8  # between a box and an edge running past it, or two such edges
 MARGIN = 6
 LAYER_WIDTH = 6  # terms in a layer, at most
-SWEEPS = 12  # barycenter sweeps (each down then up) for the order
+SWEEPS = 4  # barycenter sweeps (each down then up) for the order
 POSITION_PASSES = 12  # positioning passes (each down then up)
 
 
@@ -256,6 +257,26 @@ def total_crossings(layers, down) -> int:
     return sum(crossings(a, b, down) for a, b in zip(layers, layers[1:]))
 
 
+def transpose(layers: list[list[str]], down) -> None:
+    """Swap neighbours in a layer while that removes crossings with the layers around it."""
+
+    def around(k: int) -> int:
+        return ((crossings(layers[k - 1], layers[k], down) if k else 0)
+                + (crossings(layers[k], layers[k + 1], down) if k + 1 < len(layers) else 0))
+
+    improved = True
+    while improved:
+        improved = False
+        for k, items in enumerate(layers):
+            for i in range(len(items) - 1):
+                before = around(k)
+                items[i], items[i + 1] = items[i + 1], items[i]
+                if around(k) < before:
+                    improved = True
+                else:
+                    items[i], items[i + 1] = items[i + 1], items[i]
+
+
 def order_layers(layers: list[list[str]], up, down, sweeps: int = SWEEPS) -> list[list[str]]:
     """Barycenter sweeps; the order with the fewest crossings seen is kept."""
     layers = [list(items) for items in layers]
@@ -275,6 +296,7 @@ def order_layers(layers: list[list[str]], up, down, sweeps: int = SWEEPS) -> lis
     for _ in range(sweeps):
         sweep(range(1, len(layers)), up, lambda k: k - 1)
         sweep(range(len(layers) - 2, -1, -1), down, lambda k: k + 1)
+        transpose(layers, down)
         count = total_crossings(layers, down)
         if count < best_count:
             best, best_count = [list(x) for x in layers], count
