@@ -20,6 +20,8 @@ sections, related terms and claim texts are written once:
 - :mod:`.numbers`: a measured number typed by hand into the prose is a build
   error (numbers come from the code, through myst-nb's glue);
 - :mod:`.sources`: a caption naming the file of every function a page shows;
+- :mod:`.maps`: the concept map page (the prerequisite graph as an SVG that
+  :mod:`.concept_map` lays out) and each term's neighbourhood map;
 - :mod:`.provenance`: the versions and commit behind the outputs, on every page;
 - :mod:`.downloads`: every page as a notebook and a script that run without
   this project (:mod:`.standalone` gathers the code they need);
@@ -44,8 +46,8 @@ if TYPE_CHECKING:
 def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
-    from . import (autolink, claim_layout, claims, downloads, execution, numbers, previews,
-                   provenance, reading_path, search, sources, terms, upstream)
+    from . import (autolink, claim_layout, claims, downloads, execution, maps, numbers,
+                   previews, provenance, reading_path, search, sources, terms, upstream)
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
@@ -60,6 +62,7 @@ def setup(app: Sphinx) -> dict:
     downloads.setup(app)
     search.setup(app)
     previews.setup(app)
+    maps.setup(app)
     app.add_css_file("glossary.css")
     # env_version: bump when what the extension stores or reads changes, so
     # existing doctrees are discarded and every page is read again.

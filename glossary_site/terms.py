@@ -209,6 +209,8 @@ class RelatedTerms(SphinxDirective):
                 items += nodes.list_item("", para)
             group += items
             result.append(group)
+        from .maps import neighbourhood_map  # (here: maps imports this module)
+        result.insert(0, neighbourhood_map(slug, self.config))
         concepts = registry.term(slug).concepts
         if concepts:
             lead = nodes.paragraph(

@@ -33,6 +33,7 @@ import asyncio
 import doctest
 import functools
 import http.server
+import itertools
 import json
 import re
 import sys
@@ -53,7 +54,7 @@ from .conftest import ROOT
 pytestmark = pytest.mark.browser
 
 SLUGS = [t.slug for t in registry.TERMS]
-PAGES = ["index.html", "claims.html", "genindex.html", "search.html",
+PAGES = ["index.html", "claims.html", "concept-map.html", "genindex.html", "search.html",
          *(f"glossary/{slug}.html" for slug in SLUGS)]
 # Pages in flight at once. All 59 pages on 2 busy cores: one at a time 62 s, two
 # 34 s, four 31 s, eight 26 to 30 s; beyond four it is noise.
@@ -860,3 +861,192 @@ def test_every_term_page_shows_its_place_in_the_reading_path(browser):
     assert index["headings"][0].startswith("Start here"), index["headings"]
     goal = registry.site_order()[-1].slug
     assert f"glossary/{goal}.html" in {urlsplit(href).path for href in index["links"]}, index
+# --- The concept map: readable, boxes apart, links that go, both themes ----------------------
+
+MAP_PAGE = "concept-map.html"
+MIN_FONT_PX = 11  # the least rendered size of a box's text
+# Every box of the drawing as laid out now: its rectangle on screen, its text's boxes
+# and rendered font sizes (CSS size times the SVG's scale), and its fill and text colours;
+# and the scrolling frame around the drawing.
+MAP_STATE = """() => {
+  const svg = document.querySelector("svg.concept-map-svg");
+  const scale = svg.getScreenCTM().a;
+  const frame = svg.closest(".concept-map-scroll");
+  const cue = document.querySelector(".concept-map-scroll-cue");
+  const box = (r) => [r.left, r.top, r.right, r.bottom];
+  return {
+    nodes: [...svg.querySelectorAll(".cm-node")].map((node) => {
+      const rect = node.querySelector("rect");
+      const texts = [...node.querySelectorAll("text")];
+      return {
+        slug: node.dataset.slug,
+        href: node.href ? node.href.baseVal ?? node.getAttribute("href") : null,
+        rect: box(rect.getBoundingClientRect()),
+        texts: texts.map((t) => box(t.getBoundingClientRect())),
+        fonts: texts.map((t) => parseFloat(getComputedStyle(t).fontSize) * scale),
+        colors: [getComputedStyle(rect).fill, getComputedStyle(texts[0]).fill],
+      };
+    }),
+    scrolls: frame.scrollWidth > frame.clientWidth + 1,
+    focusable: frame.tabIndex === 0,
+    cue: !!cue && cue.getBoundingClientRect().height > 0,
+  };
+}"""
+
+
+def overlapping(boxes: dict[str, list[float]]) -> list[str]:
+    found = []
+    for (a, (l1, t1, r1, b1)), (b, (l2, t2, r2, b2)) in itertools.combinations(boxes.items(), 2):
+        if l1 < r2 and l2 < r1 and t1 < b2 and t2 < b1:
+            found.append(f"boxes {a} and {b} overlap")
+    return found
+
+
+def map_problems(state: dict, dark: bool) -> list[str]:
+    """Everything wrong with the drawing as a reader at this size and theme sees it."""
+    problems = []
+    nodes = state["nodes"]
+    if [n["slug"] for n in nodes] != [t.slug for t in registry.site_order()]:
+        problems.append(f"boxes: {[n['slug'] for n in nodes]}")
+    problems += overlapping({n["slug"]: n["rect"] for n in nodes})
+    for n in nodes:
+        small = [round(f, 1) for f in n["fonts"] if f < MIN_FONT_PX]
+        if small and not (state["scrolls"] and state["focusable"]):
+            problems.append(f"{n['slug']}: text at {small} px")
+        small = [round(f, 1) for f in n["fonts"] if f < MIN_FONT_PX - 0.5]
+        if small:  # even where it scrolls, the drawing never shrinks that far
+            problems.append(f"{n['slug']}: text at {small} px in a scrolling frame")
+        left, top, right, bottom = n["rect"]
+        for tl, tt, tr, tb in n["texts"]:
+            if tl < left or tr > right or tt < top or tb > bottom:
+                problems.append(f"{n['slug']}: text runs out of its box")
+        ratio = contrast(n["colors"])
+        if ratio < 4.5:
+            problems.append(f"{n['slug']}: text on fill {n['colors']} contrast {ratio:.2f}")
+    if state["scrolls"] and not (state["focusable"] and state["cue"]):
+        problems.append("the map scrolls sideways without keyboard focus or a visible cue")
+    if not state["scrolls"] and state["cue"]:
+        problems.append("a cue to scroll a map that does not scroll")
+    return problems
+
+
+def test_the_concept_map_is_readable_at_desktop_and_phone_width_in_both_themes(browser):
+    """At 1280 and 390 px, light and dark: boxes apart, text of 11 px or more inside its box
+    and contrasting with its fill; where the map is wider than the screen, it scrolls in a
+    frame that takes keyboard focus (arrow keys scroll it) under a visible cue."""
+
+    async def measure():
+        found = {}
+        for name, (width, height) in SCREENS.items():
+            page = await browser.context.new_page()
+            await page.set_viewport_size({"width": width, "height": height})
+            await page.goto(browser.base + MAP_PAGE)
+            await page.evaluate("() => document.fonts.ready")
+            for theme in ("light", "dark"):
+                await page.evaluate(f"() => {{ document.body.dataset.theme = '{theme}'; }}")
+                found[(name, theme)] = await page.evaluate(MAP_STATE)
+            frame = page.locator(".concept-map-scroll")
+            await frame.focus()
+            before = await frame.evaluate("(f) => f.scrollLeft")
+            await page.keyboard.press("ArrowRight")
+            await page.wait_for_timeout(300)  # (a smooth scroll takes a moment)
+            found[(name, "keys")] = (before, await frame.evaluate("(f) => f.scrollLeft"))
+            await page.close()
+        return found
+
+    found = browser.run(measure())
+    problems = {f"{name} {theme}": map_problems(state, theme == "dark")
+                for (name, theme), state in found.items() if theme != "keys"}
+    for name in SCREENS:
+        before, after = found[(name, "keys")]
+        if found[(name, "light")]["scrolls"] and not after > before:
+            problems[f"{name} keys"] = ["the arrow key does not scroll the focused map"]
+    problems = {k: v for k, v in problems.items() if v}
+    assert not problems, table(problems)
+    # The phone's screen is narrower than the map: it scrolls there (and the test saw it).
+    assert found[("phone", "light")]["scrolls"] and not found[("desktop", "light")]["scrolls"]
+    # The theme changes the fills: the dark theme is not the light one's colours.
+    light = {n["slug"]: n["colors"] for n in found[("desktop", "light")]["nodes"]}
+    dark = {n["slug"]: n["colors"] for n in found[("desktop", "dark")]["nodes"]}
+    assert all(light[s] != dark[s] for s in light)
+
+
+def test_each_box_of_the_concept_map_goes_to_its_terms_page(browser):
+    """Every box links to the page whose title is its term's; a click and the keyboard
+    (Tab to a box, Enter) follow the link."""
+
+    async def follow():
+        page = await browser.context.new_page()
+        await page.set_viewport_size(DESKTOP)
+        await page.goto(browser.base + MAP_PAGE)
+        hrefs = await page.eval_on_selector_all(
+            "svg.concept-map-svg a.cm-node",
+            "(links) => links.map((a) => [a.dataset.slug, new URL(a.getAttribute('href'), location.href).href])")
+        first, last = page.locator("svg.concept-map-svg a.cm-node").first, page.locator(
+            "svg.concept-map-svg a.cm-node").last
+        async with page.expect_navigation():
+            await last.click()
+        clicked = page.url
+        await page.go_back()
+        await first.focus()
+        async with page.expect_navigation():
+            await page.keyboard.press("Enter")
+        entered = page.url
+        await page.close()
+        return hrefs, clicked, entered
+
+    hrefs, clicked, entered = browser.run(follow())
+    expected = [(t.slug, f"{browser.base}glossary/{t.slug}.html") for t in registry.site_order()]
+    assert [tuple(pair) for pair in hrefs] == expected
+    problems = []
+    for slug, url in hrefs:  # each page is there, and is the term's
+        title = re.search(r"<h1>(.*?)<a", fetch(url).decode("utf-8"), re.S)
+        if not title or registry.term(slug).name not in title[1]:
+            problems.append(f"{slug}: {url} is not its page")
+    assert not problems, "\n".join(problems)
+    assert clicked == expected[-1][1] and entered == expected[0][1]
+
+
+NEIGHBOURHOOD_STATE = """() => {
+  const map = document.querySelector(".neighbourhood-map");
+  const col = (c) => map.querySelector(c).getBoundingClientRect();
+  const [before, self, after] = [col(".nm-before"), col(".nm-this"), col(".nm-after")];
+  return {
+    overflow: map.scrollWidth > map.clientWidth + 1,
+    inside: map.getBoundingClientRect().right <= document.documentElement.clientWidth,
+    sideBySide: before.right <= self.left && self.right <= after.left,
+    stacked: before.bottom <= self.top && self.bottom <= after.top,
+    colors: [...map.querySelectorAll("li.nm-node")].map((li) => [
+      li.querySelector("a, strong").textContent,
+      getComputedStyle(li.querySelector("a, strong")).color,
+      getComputedStyle(li).backgroundColor,
+    ]),
+  };
+}"""
+
+
+def test_a_terms_neighbourhood_is_three_columns_on_a_desktop_and_stacked_on_a_phone(browser):
+    """Learn first, the term, read next: side by side at 1280 px, one under the other at
+    390 px; at neither does it run off the screen; its names contrast with their boxes in
+    the light and the dark theme."""
+
+    async def measure():
+        found = {}
+        for name, (width, height) in SCREENS.items():
+            page = await browser.context.new_page()
+            await page.set_viewport_size({"width": width, "height": height})
+            await page.goto(f"{browser.base}glossary/sigmoid.html")
+            found[name] = await page.evaluate(NEIGHBOURHOOD_STATE)
+            await page.evaluate("() => { document.body.dataset.theme = 'dark'; }")
+            found[f"{name} dark"] = await page.evaluate(NEIGHBOURHOOD_STATE)
+            await page.close()
+        return found
+
+    found = browser.run(measure())
+    assert found["desktop"]["sideBySide"] and not found["desktop"]["overflow"], found
+    assert found["phone"]["stacked"] and not found["phone"]["overflow"], found
+    assert found["desktop"]["inside"] and found["phone"]["inside"], found
+    low = [(where, name, round(contrast([fg, bg]), 2)) for where, state in found.items()
+           for name, fg, bg in state["colors"] if contrast([fg, bg]) < 4.5]
+    assert not low, low
+    assert found["desktop"]["colors"] != found["desktop dark"]["colors"]

@@ -575,3 +575,83 @@ def test_definitions_link_ahead_mostly_to_related_terms(built_site):
     assert count <= UNRELATED_FORWARD_LINKS, "\n".join(
         f"{slug}: {', '.join(later)}" for slug, later in unrelated.items())
     assert "dropout" in ahead["regularization"]  # (the measurement finds links)
+# --- The concept map (glossary_site/maps.py, glossary_site/concept_map.py) -----------------
+
+def test_the_concept_map_links_each_term_once_to_its_page(built_site):
+    """The drawing: one box per term, in site order, each an SVG link to the term's page,
+    named by the term's names; the page is in the site's navigation."""
+    doc = soup(built_site / "concept-map.html")
+    svgs = article(doc).select("svg.concept-map-svg")
+    assert len(svgs) == 1
+    links = svgs[0].select("a")
+    assert [a["href"] for a in links] == [f"glossary/{t.slug}.html" for t in registry.site_order()]
+    for a, t in zip(links, registry.site_order()):
+        assert a["aria-label"] == t.title and a.title.get_text() == f"{t.title} — {t.summary}"
+        assert (built_site / a["href"]).is_file()
+    edges = svgs[0].select("path[data-edge]")
+    assert sorted(e["data-edge"] for e in edges) == sorted(
+        f"{p} {t.slug}" for t in registry.TERMS for p in t.learn_first)
+    # (the sidebar of every page lists it, next to the claims page)
+    nav = [a["href"] for a in soup(built_site / "index.html").select(".sidebar-tree a")]
+    assert "concept-map.html" in nav
+
+
+def test_the_concept_map_as_text_lists_what_comes_before_and_after_each_term(built_site):
+    doc = soup(built_site / "concept-map.html")
+    items = article(doc).select("div.concept-map-text-version ul.concept-map-text > li")
+    assert len(items) == len(registry.TERMS)
+    for li, t in zip(items, registry.site_order()):
+        hrefs = [a["href"].split("#")[0] for a in li.select("a")]
+        before = [f"glossary/{b.slug}.html" for b in registry.before(t.slug)]
+        after = [f"glossary/{n.slug}.html" for n in registry.after(t.slug)]
+        assert hrefs == [f"glossary/{t.slug}.html", *before, *after], t.slug
+        text = " ".join(li.get_text(" ", strip=True).split())
+        assert f"learn first: {'none' if not before else ''}" in text, t.slug
+        assert f"read next: {'none' if not after else ''}" in text, t.slug
+
+
+def test_the_concept_map_page_keeps_term_names_out_of_the_search_index(built_site):
+    """Its map and list name every term: they are left out, so a search for a term finds
+    the term's page, not this one. Its introduction is indexed (a search for "concept map")."""
+    import json
+
+    text = (built_site / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1:text.rindex(")")])
+    page = index["docnames"].index("concept-map")
+
+    def docs(word: str, kind: str = "terms") -> set[int]:
+        found = index[kind].get(word, [])
+        return set(found) if isinstance(found, list) else {found}
+
+    assert page in docs("concept", "titleterms") and page in docs("概念图", "titleterms")
+    assert page in docs("arrow")
+    for word in ("vector", "backpropag", "dropout", "tensor", "regularis", "pool"):
+        assert docs(word), word
+        assert page not in docs(word), word
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_each_term_page_shows_its_neighbourhood(built_site, slug):
+    """Under "Related terms", above its list: what to learn first (links, in site order),
+    the term itself (no link), what to read next, and any other related term."""
+    section = page(built_site, slug).select_one("section#related-terms")
+    maps = section.select("div.neighbourhood-map")
+    assert len(maps) == 1
+    box = maps[0]
+    assert "related-terms" in box.find_next_sibling("ul")["class"]  # above the list
+    assert "no-search" in box["class"]
+
+    def hrefs(css: str) -> list[str]:
+        return [a["href"].split("#")[0] for a in box.select(css)]
+
+    assert hrefs(".nm-before a") == [f"{t.slug}.html" for t in registry.before(slug)]
+    assert hrefs(".nm-after a") == [f"{t.slug}.html" for t in registry.after(slug)]
+    shown = {t.slug for t in (*registry.before(slug), *registry.after(slug))}
+    others = [f"{t.slug}.html" for t, _ in registry.relations(slug) if t.slug not in shown]
+    assert hrefs(".nm-this a") == others
+    this = box.select("li.nm-self")
+    assert len(this) == 1 and not this[0].select("a")
+    assert registry.term(slug).name in this[0].get_text() and registry.term(slug).zh in this[0].get_text()
+    # Every box shows the term's Chinese name under its English one.
+    for li in box.select("li.nm-node"):
+        assert li.select_one(".nm-zh").get_text() in {t.zh for t in registry.TERMS}
