@@ -6,9 +6,10 @@
  * keyboard can only scroll what has focus, and a <pre> takes none. So each
  * block of the article that can scroll on this screen, and only those (a stop
  * for Tab on every block would make the keyboard's way through a page long),
- * gets tabindex="0" with role="region" and a name ("Code", "Output", "Table",
+ * gets tabindex="0" with role="group" and a name ("Code", "Output", "Table",
  * "Formula") for a screen reader to announce when it has focus; arrow keys
- * then scroll it. Checked again when the window is resized, when a folded
+ * then scroll it. (A group, not a region: twenty landmarks named "Output"
+ * would crowd a screen reader's list of the page's landmarks.) Checked again when the window is resized, when a folded
  * claim's evidence is opened, once fonts are in and whenever the article
  * changes size (math typeset, for one). A block that no longer scrolls loses what this gave it.
  */
@@ -45,7 +46,7 @@
         if (marked || block.hasAttribute("tabindex")) continue; // focusable already
         block.setAttribute(MARK, "");
         block.tabIndex = 0;
-        block.setAttribute("role", "region");
+        block.setAttribute("role", "group");
         block.setAttribute("aria-label", nameOf(block));
       } else if (marked) {
         block.removeAttribute(MARK);

@@ -10,14 +10,16 @@
   const results = document.getElementById("search-results");
   if (!results) return;
   // The same characters as zh_lang.RUN: CJK ideographs and CJK punctuation.
-  const RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{3134f}\u3000-\u303f\uff00-\uffef]+/gu;
+  const CHINESE = "[\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\u{20000}-\\u{3134f}\\u3000-\\u303f\\uff00-\\uffef]+";
+  const HAS = new RegExp(CHINESE, "u");
+  // Two: a test() with a global regex moves its lastIndex, where matchAll() would then start.
+  const RUN = new RegExp(CHINESE, "gu");
 
   const mark = (root) => {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     const found = [];
     for (let text = walker.nextNode(); text; text = walker.nextNode()) {
-      RUN.lastIndex = 0;
-      if (RUN.test(text.data) && !text.parentElement.closest('[lang^="zh"]')) found.push(text);
+      if (HAS.test(text.data) && !text.parentElement.closest('[lang^="zh"]')) found.push(text);
     }
     for (const text of found) {
       const pieces = document.createDocumentFragment();
