@@ -39,6 +39,14 @@
       || (block.scrollHeight > block.clientHeight + 1 && SCROLLS.has(style.overflowY));
   };
 
+  // conf.py turns on Sphinx's navigation_with_keys: ← and → anywhere on the page
+  // open the previous and next pages (doctools.js, a keydown listener on the
+  // document). In a block that scrolls sideways they must scroll it instead: they
+  // stop here, before the document hears them, and the browser scrolls the block.
+  const keepArrows = (event) => {
+    if (event.key === "ArrowLeft" || event.key === "ArrowRight") event.stopPropagation();
+  };
+
   const update = () => {
     for (const block of article.querySelectorAll(CANDIDATES)) {
       const marked = block.hasAttribute(MARK);
@@ -48,7 +56,9 @@
         block.tabIndex = 0;
         block.setAttribute("role", "group");
         block.setAttribute("aria-label", nameOf(block));
+        block.addEventListener("keydown", keepArrows);
       } else if (marked) {
+        block.removeEventListener("keydown", keepArrows);
         block.removeAttribute(MARK);
         block.removeAttribute("tabindex");
         block.removeAttribute("role");
