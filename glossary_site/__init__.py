@@ -27,7 +27,11 @@ sections, related terms and claim texts are written once:
   this project (:mod:`.standalone` gathers the code they need);
 - :mod:`.search`: every name of every term in the general index and the
   search index, a jieba dictionary of them for Chinese search, and a search
-  scorer that puts the page of a name first.
+  scorer that puts the page of a name first;
+- :mod:`.zh_lang`: Chinese text marked as Chinese (``lang="zh-Hans"``), on the
+  page and in what the theme writes around it;
+- :mod:`.accessibility`: heading levels for the sidebar's captions, and
+  keyboard access to every block that scrolls.
 
 Shared by this extension and the build engine (:mod:`glossary_site.engine`, a
 second extension in ``conf.py``): :mod:`.myst` (the one reader of a page's
@@ -46,8 +50,9 @@ if TYPE_CHECKING:
 def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
-    from . import (autolink, claim_layout, claims, downloads, execution, maps, numbers,
-                   previews, provenance, reading_path, search, sources, terms, upstream)
+    from . import (accessibility, autolink, claim_layout, claims, downloads, execution, maps,
+                   numbers, previews, provenance, reading_path, search, sources, terms, upstream,
+                   zh_lang)
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
@@ -63,12 +68,14 @@ def setup(app: Sphinx) -> dict:
     search.setup(app)
     previews.setup(app)
     maps.setup(app)
+    zh_lang.setup(app)
+    accessibility.setup(app)
     app.add_css_file("glossary.css")
     # env_version: bump when what the extension stores or reads changes, so
     # existing doctrees are discarded and every page is read again.
     return {
         "version": "1",
-        "env_version": 8,
+        "env_version": 9,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

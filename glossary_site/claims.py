@@ -30,7 +30,7 @@ from glossary_examples._lib import registry
 from glossary_examples._lib.claims import VERDICTS
 
 from .execution import failed_cells
-from .terms import built_terms, slug_of
+from .terms import SECTION_HEADING_LEVEL, built_terms, slug_of
 
 # The class of a box's quoted source claim: quoted as its source wrote it, so
 # neither autolinked nor checked for typed numbers.
@@ -194,7 +194,9 @@ def fill_claims_list(app: Sphinx, doctree: nodes.document, fromdocname: str) -> 
         group = [r for r in records if r.verdict == verdict]
         if not group:
             continue
-        section = nodes.rubric("", f"{VERDICT_LABELS[verdict]} ({len(group)})")
+        # A real heading (h2, under the page's title), not a styled paragraph.
+        section = nodes.rubric("", f"{VERDICT_LABELS[verdict]} ({len(group)})",
+                               **{"heading-level": SECTION_HEADING_LEVEL})
         items = nodes.bullet_list(classes=["claims-list", f"claims-{verdict}"])
         for r in group:
             uri = app.builder.get_relative_uri(fromdocname, r.docname) + "#" + r.anchor

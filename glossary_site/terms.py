@@ -134,6 +134,10 @@ def register_page_label(app: Sphinx, doctree: nodes.document) -> None:
                      location=docname)
 
 
+# The level of the index's and the claims page's group headings: under the page's title.
+SECTION_HEADING_LEVEL = 2
+
+
 class GlossaryIndex(SphinxDirective):
     """The terms grouped by section, each with its Chinese name and summary."""
 
@@ -156,7 +160,14 @@ class GlossaryIndex(SphinxDirective):
             for t in section_terms:
                 text.append(f"- {{ref}}`{t.slug}` — {t.summary}")
             text.append("")
-        return self.parse_text_to_nodes("\n".join(text))
+        parsed = self.parse_text_to_nodes("\n".join(text))
+        # A heading inside a directive's content comes back as a rubric (a section
+        # cannot start inside a directive). Sphinx writes a rubric with a
+        # heading level as a real <hN>: each section of the index is a heading
+        # for screen readers, h2 under the page's h1.
+        for rubric in (n for node in parsed for n in node.findall(nodes.rubric)):
+            rubric["heading-level"] = SECTION_HEADING_LEVEL
+        return parsed
 
 
 # How a related term relates to the page's, as the Related terms section groups

@@ -31,6 +31,14 @@ Replacements (an attribute of another package is reassigned):
 
 Reach-ins (no reassignment, but an undocumented surface):
 
+- ``toctree caption level``: the captions of toctrees (the sidebar's section
+  names), which Sphinx 9.0.4 writes as ``<p class="caption" role="heading">``
+  with no ``aria-level``. ARIA 1.2 requires one for the heading role (axe-core:
+  ``aria-required-attr``, critical, on every page; the W3C validator rejects it
+  too): sphinx-doc/sphinx#14030. The sidebar's HTML (furo's navigation tree, in
+  the template context) gets ``aria-level="2"``, the level ARIA 1.1 implied,
+  as sphinx-doc/sphinx#14437 proposes; that fix merged retires this entry.
+
 - ``cache transactions``: jupyter-cache's database, through SQLAlchemy's
   documented event hooks (its recipe "Enabling non-legacy SQLite transactional
   modes"): every transaction on a build's cache starts with ``BEGIN IMMEDIATE``.
@@ -75,6 +83,15 @@ Reach-ins (no reassignment, but an undocumented surface):
   the entries of every page not written are filled in from the index domain's
   (documented) ``entries``, as ``IndexBuilder.feed`` would have. Restoring
   ``indexentries`` in ``IndexBuilder.load`` upstream would retire this entry.
+- ``theme fragments``: the values of the template context that furo's
+  templates write as HTML, unescaped: the sidebar's navigation tree (furo's own
+  ``furo_navigation_tree``), the page's table of contents (``toc``), the titles
+  of the previous and next pages, and the site's name (``docstitle``), which
+  furo writes into ``<title>`` only through ``|striptags`` (but for its search
+  page, which ``docs/_templates/search.html`` overrides). ``glossary_site.zh_lang``
+  marks their Chinese as Chinese, ``glossary_site.accessibility`` gives the
+  sidebar's captions a heading level. A theme hook to filter the HTML of the
+  whole page, or documented names for these, would retire this entry.
 - ``search page``: what ``docs/_static/search-miss.js`` reads of the page
   Sphinx's ``searchtools.js`` builds in furo's ``#search-results``: a status
   paragraph ``p.search-summary``, written only when the search has finished,
@@ -91,6 +108,7 @@ from __future__ import annotations
 import importlib.metadata
 import inspect
 import os
+import re
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -565,6 +583,74 @@ def restore_search_index_entries(env: Any) -> None:
         kept[docname] = sorted(rows)
 
 
+# --- theme fragments: the template context's HTML that furo writes as it is -----------
+
+# Context value → how furo's templates write it (each must still be written so).
+THEME_FRAGMENTS = {
+    "furo_navigation_tree": ("sidebar/navigation.html", "{{ furo_navigation_tree }}"),
+    "toc": ("page.html", "{{ toc }}"),
+    "next": ("page.html", "{{ next.title }}"),
+    "prev": ("page.html", "{{ prev.title }}"),
+    "docstitle": ("sidebar/brand.html", "{{ docstitle if docstitle else project }}"),
+}
+# Every use of docstitle in furo's templates, as it is written: HTML in the page,
+# stripped of its tags in <title>, and raw in search.html's <title> (overridden).
+_DOCSTITLE_USES = {
+    "{{ docstitle if docstitle else project }}", "{% if not docstitle %}",
+    "{{ docstitle|striptags|e }}</title>", "{{ docstitle }}</title>",
+}
+
+
+def _check_theme_fragments() -> None:
+    import furo
+
+    theme = Path(furo.__file__).parent / "theme" / "furo"
+    templates = {p.relative_to(theme).as_posix(): p.read_text(encoding="utf-8")
+                 for p in theme.rglob("*.html")}
+    uses = {m.group() for text in templates.values() for m in re.finditer(
+        r"\{[{%][^}]*\bdocstitle\b[^}]*[}%]\}(?:</title>)?", text)}
+    _require(
+        all(written in templates.get(name, "") for name, written in THEME_FRAGMENTS.values())
+        and uses <= _DOCSTITLE_USES
+        and "{{ docstitle }}</title>" in templates.get("search.html", ""),
+        "furo", "theme fragments",
+        "furo's templates no longer write furo_navigation_tree, toc, next.title, prev.title"
+        " and docstitle as they did (or use docstitle elsewhere)",
+    )
+
+
+def theme_fragments() -> tuple[str, ...]:
+    """The names of the context values furo's templates write as HTML."""
+    return tuple(THEME_FRAGMENTS)
+
+
+# --- toctree caption level: the heading level of Sphinx's toctree captions ------------
+
+# An element with role="heading" and no aria-level: its start tag, up to the ">".
+_LEVELLESS_HEADING = re.compile(r"<(p|span|div)(?=[^>]*\srole=\"heading\")(?![^>]*\saria-level=)")
+
+
+def _check_toctree_caption() -> None:
+    from sphinx.writers.html5 import HTML5Translator
+
+    code = inspect.getsource(HTML5Translator.visit_title)
+    _require(
+        "CLASS='caption', ROLE='heading'" in code and "aria" not in code.lower(),
+        "sphinx", "toctree caption level",
+        "sphinx.writers.html5.HTML5Translator.visit_title no longer writes toctree captions"
+        " as role=\"heading\" without aria-level (sphinx-doc/sphinx#14030 fixed?)",
+    )
+
+
+def toctree_caption_levels(html: str, level: int = 2) -> str:
+    """``html`` with ``aria-level`` on every ``role="heading"`` that lacks one.
+
+    >>> toctree_caption_levels('<p class="caption" role="heading"><span>Basics</span></p>')
+    '<p aria-level="2" class="caption" role="heading"><span>Basics</span></p>'
+    """
+    return _LEVELLESS_HEADING.sub(lambda m: f'<{m.group(1)} aria-level="{level}"', html)
+
+
 # --- search page: the page Sphinx's searchtools.js builds ------------------------------
 
 # What search-miss.js relies on, as written in Sphinx's searchtools.js.
@@ -617,12 +703,15 @@ CHECKS = {
     "zh search stemmer": _check_zh_stemmer,
     "search index entries": _check_search_index_entries,
     "search page": _check_search_page,
+    "toctree caption level": _check_toctree_caption,
+    "theme fragments": _check_theme_fragments,
 }
 
 
 # The entries each extension relies on: it checks them when it is set up.
 CONTENT_ENTRIES = ("page labels", "glue pastes", "glue text", "executed notebooks",
-                   "zh search stemmer", "search index entries", "search page")
+                   "zh search stemmer", "search index entries", "search page",
+                   "toctree caption level", "theme fragments")
 ENGINE_ENTRIES = tuple(name for name in CHECKS if name not in CONTENT_ENTRIES)
 
 

@@ -1050,3 +1050,204 @@ def test_a_terms_neighbourhood_is_three_columns_on_a_desktop_and_stacked_on_a_ph
            for name, fg, bg in state["colors"] if contrast([fg, bg]) < 4.5]
     assert not low, low
     assert found["desktop"]["colors"] != found["desktop dark"]["colors"]
+# --- Accessibility: axe-core on every page, Chinese marked as Chinese, scrollable blocks ---
+#
+# axe-core (Deque's engine, the axe.min.js that axe-playwright-python vendors; pinned in
+# requirements.lock) is put into the test browser's pages only, never into the site. Every
+# page is loaded once on a desktop and once on a phone, a few at a time:
+# - desktop, light theme: every axe rule; then the dark theme: the colour rules again (the
+#   theme changes colours only);
+# - phone, light theme: the rules whose outcome the layout decides (which blocks scroll,
+#   how big a tap target is) on every page; every rule on two pages (the phone's header
+#   and menu are the same on all). A run of every rule costs twice a run of the colour
+#   rules and four times one of these: the whole audit is the slowest of this module;
+# - on the desktop load, every text node with Chinese in it must be inside lang="zh…"
+#   (glossary_site/zh_lang.py), the term preview's popover shown, and the search page with
+#   a search's results.
+# No serious or critical violation is allowed, whatever its source (the site, Sphinx, furo);
+# each is listed with its page, screen, theme, rule and the selectors of its elements.
+
+from axe_playwright_python.base import AXE_SCRIPT  # noqa: E402  (this section's own import)
+
+from glossary_site import zh_lang  # noqa: E402
+
+AXE_BLOCKING = ("serious", "critical")
+AXE_COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+AXE_LAYOUT_RULES = ["scrollable-region-focusable", "target-size", "meta-viewport"]
+PHONE_EVERY_RULE = {"index.html", f"glossary/{registry.TERMS[0].slug}.html"}
+# The search page is checked with a search's results on it (they are Chinese too).
+AUDITED = {path: path for path in PAGES} | {"search.html": "search.html?" + urlencode({"q": "暂退法"})}
+
+
+def js_class(characters: str) -> str:
+    """A Python regex character class's contents (``zh_lang.HAN``...) in JavaScript ``u`` syntax."""
+    return "".join(c if c == "-" else f"\\u{{{ord(c):x}}}" for c in characters)
+
+
+CHINESE = f"[{js_class(zh_lang.HAN + zh_lang.PUNCTUATION)}]"
+# Once math and fonts are in, two frames: scroll-regions.js has looked at the blocks again.
+SETTLED = """async () => {
+  if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
+  await document.fonts.ready;
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+}"""
+# Every text node with Chinese in it that has no lang="zh…" around it, with the
+# popover of the first link to a term shown (term-preview.js builds it then).
+UNMARKED_CHINESE = """(chinese) => {
+  const run = new RegExp(chinese, "u");
+  const link = document.querySelector("span.term-preview > a");
+  if (link) link.dispatchEvent(new PointerEvent("pointerenter", { pointerType: "mouse" }));
+  const where = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+    + [...e.classList].map((c) => "." + c).join("");
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let found = 0;
+  const unmarked = [];
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    const parent = text.parentElement;
+    if (!run.test(text.data) || parent.closest("script, style, template")) continue;
+    found += 1;
+    if (!(parent.closest("[lang]")?.lang || "").toLowerCase().startsWith("zh")) {
+      const path = [parent, parent.parentElement, parent.parentElement?.parentElement]
+        .filter(Boolean).map(where).reverse().join(" > ");
+      unmarked.push(`${path}: ${text.data.trim().slice(0, 50)}`);
+    }
+  }
+  document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
+  return { found, unmarked };
+}"""
+AXE_RUN = """async (options) => {
+  const results = await axe.run(document, { resultTypes: ["violations"], ...options });
+  return results.violations.map((v) => ({
+    rule: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.map((n) => n.target.join(" ")),
+  }));
+}"""
+SEARCH_DONE = """() => !!document.querySelector("#search-results .search-summary")?.textContent"""
+
+
+@dataclass
+class Audit:
+    """What axe and the lang check found on one page."""
+
+    violations: list[tuple[str, dict]] = field(default_factory=list)  # (screen/theme, violation)
+    chinese_nodes: int = 0  # text nodes with Chinese in them (desktop load)
+    unmarked: list[str] = field(default_factory=list)  # those without lang="zh…" around them
+
+
+async def audit_page(context, base: str, path: str, screen: str, gate, audit: Audit) -> None:
+    async with gate:
+        page = await context.new_page()
+        await page.goto(base + AUDITED[path])
+        if path == "search.html":
+            await page.wait_for_function(SEARCH_DONE)
+        await page.evaluate(SETTLED)
+        if screen == "desktop":
+            found = await page.evaluate(UNMARKED_CHINESE, CHINESE)
+            audit.chinese_nodes, audit.unmarked = found["found"], found["unmarked"]
+        await page.evaluate(AXE_SCRIPT)
+        every_rule = screen == "desktop" or path in PHONE_EVERY_RULE
+        rules = {} if every_rule else {"runOnly": {"type": "rule", "values": AXE_LAYOUT_RULES}}
+        for v in await page.evaluate(AXE_RUN, rules):
+            audit.violations.append((f"{screen}, light", v))
+        if screen == "desktop":
+            await page.evaluate("() => { document.body.dataset.theme = 'dark'; }")  # furo's switch
+            only = {"runOnly": {"type": "rule", "values": AXE_COLOUR_RULES}}
+            for v in await page.evaluate(AXE_RUN, only):
+                audit.violations.append(("desktop, dark", v))
+        await page.close()
+
+
+@pytest.fixture(scope="module")
+def audits(browser) -> dict[str, Audit]:
+    """Every page audited, on a desktop and on a phone: path → :class:`Audit`."""
+
+    async def audit_all():
+        found = {path: Audit() for path in PAGES}
+        gate = asyncio.Semaphore(IN_FLIGHT)
+        contexts = {screen: await browser.context.browser.new_context(
+            viewport={"width": width, "height": height})
+            for screen, (width, height) in SCREENS.items()}
+        await asyncio.gather(*(audit_page(context, browser.base, path, screen, gate, found[path])
+                               for screen, context in contexts.items() for path in PAGES))
+        for context in contexts.values():
+            await context.close()
+        return found
+
+    return browser.run(audit_all())
+
+
+def test_no_page_has_a_serious_or_critical_accessibility_violation(audits):
+    """axe-core, every rule, on every page: desktop and phone, light and dark themes."""
+    problems = {
+        path: [f"{where}: {v['rule']} ({v['impact']}: {v['help']}) at {', '.join(v['targets'])}"
+               for where, v in a.violations if v["impact"] in AXE_BLOCKING]
+        for path, a in audits.items()}
+    problems = {path: found for path, found in problems.items() if found}
+    assert not problems, f"{len(problems)} of {len(audits)} pages:\n{table(problems)}"
+
+
+def test_chinese_text_is_marked_as_chinese_on_every_page(audits):
+    """Every text node with a Chinese character is in an element whose lang is Chinese:
+    the page, its sidebar and headers, a term's popover, the search's results."""
+    problems = {path: a.unmarked for path, a in audits.items() if a.unmarked}
+    assert not problems, f"{len(problems)} of {len(audits)} pages:\n{table(problems)}"
+    # Every page names its sections in Chinese (in its sidebar at least): none without.
+    assert all(a.chinese_nodes for a in audits.values())
+
+
+# The blocks of the phone's dropout page that scroll sideways, and what they offer.
+SCROLLERS = """() => [...document.querySelectorAll("article pre, article div.table-wrapper")]
+  .filter((b) => b.scrollWidth > b.clientWidth + 1 && getComputedStyle(b).overflowX !== "visible")
+  .map((b) => ({
+    id: b.id, tabIndex: b.tabIndex, role: b.getAttribute("role"), name: b.getAttribute("aria-label"),
+    output: !!b.closest(".cell_output"), background: getComputedStyle(b).backgroundImage,
+  }))"""
+
+
+def test_blocks_that_scroll_can_be_scrolled_with_the_keyboard_and_show_it(browser):
+    """On a phone every code or output block wider than the screen is a Tab stop with a
+    name and a shadow at the edge with more; → scrolls it (and does not open the next
+    page). On a desktop, where they fit, the same blocks are not Tab stops."""
+
+    async def interact():
+        context = await browser.context.browser.new_context(viewport=PHONE)
+        page = await context.new_page()
+        await page.goto(f"{browser.base}glossary/{COPY_PAGE}.html")
+        await page.evaluate(SETTLED)
+        phone = await page.evaluate(SCROLLERS)
+        output = page.locator("div.cell_output pre[data-scroll-region]").first
+        await output.focus()
+        before = await output.evaluate("(b) => b.scrollLeft")
+        url = page.url
+        for _ in range(5):
+            # (→ alone would open the next page: conf.py's navigation_with_keys)
+            await page.keyboard.press("ArrowRight")
+        try:  # a smooth scroll takes a few frames
+            await output.evaluate(
+                "(b) => new Promise((done, late) => { const t = Date.now(); const look = () =>"
+                " b.scrollLeft > 0 ? done() : Date.now() - t > 2000 ? late() :"
+                " requestAnimationFrame(look); look(); })")
+        except Exception:
+            pass
+        after = (await output.evaluate("(b) => b.scrollLeft")) if page.url == url else None
+        await page.set_viewport_size(DESKTOP)
+        await page.evaluate(SETTLED)
+        wide = await page.evaluate(
+            "() => [...document.querySelectorAll('[data-scroll-region]')].map((b) => b.id)")
+        fitting = await page.evaluate(
+            """(ids) => ids.filter((id) => {
+                 const b = document.getElementById(id);
+                 return b && b.scrollWidth <= b.clientWidth + 1 && b.hasAttribute("tabindex");
+               })""", [s["id"] for s in phone if s["id"]])
+        await context.close()
+        return phone, before, after, wide, fitting
+
+    phone, before, after, wide, fitting = browser.run(interact())
+    assert any(s["output"] for s in phone), "no output scrolls on the phone: nothing tested"
+    for s in phone:
+        assert (s["tabIndex"], s["role"]) == (0, "group") and s["name"] in ("Code", "Output"), s
+        assert s["background"].count("gradient") == 4, s  # the covers and the shadows
+    assert after is not None, "→ in a block that scrolls opened another page"
+    assert after > before == 0
+    assert len(wide) < len(phone)
+    assert not fitting

@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup
 
 from glossary_examples._lib import registry
 from glossary_examples._lib.claims import VERDICTS
+from glossary_site.claims import VERDICT_LABELS
 
 from .conftest import copy_project, run_build
 
@@ -108,6 +109,12 @@ def test_claims_page_lists_every_claim_by_verdict(built_site):
             listed[a["href"].split("#claim-")[1]] = (verdict, a["href"])
     expected = {c.id for _, c in registry.all_claims()}
     assert set(listed) == expected
+    # Each verdict's group under a heading of its own (an h2, under the page's h1).
+    headings = [(h.name, h.get_text()) for h in article(doc).select("h1, h2, h3, p.rubric")]
+    assert [name for name, _ in headings] == ["h1"] + ["h2"] * len(
+        {verdict for verdict, _ in listed.values()})
+    assert all(text.startswith(VERDICT_LABELS[v]) for (_, text), v in zip(
+        headings[1:], [v for v in VERDICTS if v in {verdict for verdict, _ in listed.values()}]))
     for t, c in registry.all_claims():
         verdict, href = listed[c.id]
         assert href == f"glossary/{t.slug}.html#claim-{c.id}"
@@ -163,8 +170,9 @@ def test_top_line_lists_the_page_claims_with_their_verdicts(built_site, slug):
 
 def test_index_lists_terms_by_section_in_registry_order(built_site):
     doc = soup(built_site / "index.html")
-    found = []  # each section's heading (a rubric), then the list of its terms
-    for heading in article(doc).select("p.rubric"):
+    found = []  # each section's heading (an h2, under the page's h1), then its terms
+    assert [h.name for h in article(doc).select("h1, h2, h3, p.rubric")][:2] == ["h1", "h2"]
+    for heading in article(doc).select("h2.rubric"):
         items = heading.find_next_sibling("ul").find_all("li", recursive=False)
         found.append((heading.get_text(strip=True).rstrip("¶"),
                       [li.a["href"].split("#")[0] for li in items],

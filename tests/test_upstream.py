@@ -143,12 +143,16 @@ def _breakers():
     from jupyter_client.provisioning import LocalProvisioner
     from myst_nb.ext.glue import roles
     from sphinx.domains.std import StandardDomain
+    from sphinx.writers.html5 import HTML5Translator
 
     def run(self):  # a paste role that marks its text some other way
         return [], []
 
     async def launch_kernel(self, cmd, **kwargs):
         return {}
+
+    def visit_title(self, node):  # captions with a level of their own (sphinx-doc/sphinx#14437)
+        self.body.append(self.starttag(node, "p", "", CLASS="caption", ROLE="heading", ARIA_LEVEL="2"))
 
     return {
         "streams": ("myst-nb", _replace(myst_nb.core.render, "coalesce_streams", lambda o: o)),
@@ -171,6 +175,8 @@ def _breakers():
         "glue text": ("myst-nb", _replace(
             myst_nb.core.variables, "format_plain_text", lambda text: text)),
         "executed notebooks": ("myst-nb", _replace(myst_nb.sphinx_ext, "OUTPUT_FOLDER", "_executed")),
+        "toctree caption level": ("sphinx", _replace(HTML5Translator, "visit_title", visit_title)),
+        "theme fragments": ("furo", _navigation_tree_renamed),
     }
 
 
@@ -189,6 +195,24 @@ def _search_summary_renamed(monkeypatch):
     (moved / static).parent.mkdir(parents=True)
     (moved / static).write_text(code.replace('"search-summary"', '"search-status"'))
     monkeypatch.setattr(sphinx, "__file__", str(moved / "__init__.py"))
+
+
+def _navigation_tree_renamed(monkeypatch):
+    """A furo whose sidebar writes its navigation tree under another name."""
+    import atexit
+    import shutil
+    import tempfile
+
+    import furo
+
+    theme = Path(furo.__file__).parent / "theme"
+    moved = Path(tempfile.mkdtemp(prefix="glossary-furo-"))
+    atexit.register(shutil.rmtree, moved, True)
+    shutil.copytree(theme, moved / "theme")
+    navigation = moved / "theme" / "furo" / "sidebar" / "navigation.html"
+    navigation.write_text(navigation.read_text(encoding="utf-8").replace(
+        "furo_navigation_tree", "furo_sidebar_tree"), encoding="utf-8")
+    monkeypatch.setattr(furo, "__file__", str(moved / "__init__.py"))
 
 
 @pytest.mark.parametrize("entry", list(upstream.CHECKS))

@@ -62,14 +62,31 @@
     tip.style.top = `${top + window.scrollY}px`;
   };
 
+  // Text with its runs of Chinese in <span lang="zh-Hans">, as the build marks the
+  // pages (glossary_site/zh_lang.py): a screen reader reads them in Chinese.
+  const CHINESE = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{3134f}\u3000-\u303f\uff00-\uffef]+/gu;
+  const setText = (element, text) => {
+    element.textContent = "";
+    let at = 0;
+    for (const run of text.matchAll(CHINESE)) {
+      if (run.index > at) element.append(text.slice(at, run.index));
+      const span = document.createElement("span");
+      span.lang = "zh-Hans";
+      span.textContent = run[0];
+      element.append(span);
+      at = run.index + run[0].length;
+    }
+    if (at < text.length) element.append(text.slice(at));
+  };
+
   const show = (link) => {
     cancelHide();
     if (current === link && !tip.hidden) return;
     if (current) current.removeAttribute("aria-describedby");
     const data = link.parentElement.dataset;
-    heading.textContent = `${data.termName} · ${data.termZh}`;
+    setText(heading, `${data.termName} · ${data.termZh}`);
     heading.href = link.href;
-    summary.textContent = data.termSummary;
+    setText(summary, data.termSummary);
     current = link;
     link.setAttribute("aria-describedby", tip.id);
     tip.hidden = false;
