@@ -18,6 +18,8 @@ sections, related terms and claim texts are written once:
   error (numbers come from the code, through myst-nb's glue);
 - :mod:`.sources`: a caption naming the file of every function a page shows;
 - :mod:`.provenance`: the versions and commit behind the outputs, on every page;
+- :mod:`.math_render`: every formula typeset by MathJax at build time
+  (:mod:`.mathjax_engine` runs it), so the pages load no math script;
 - :mod:`.downloads`: every page as a notebook and a script that run without
   this project (:mod:`.standalone` gathers the code they need);
 - :mod:`.search`: every name of every term in the general index and the
@@ -41,8 +43,8 @@ if TYPE_CHECKING:
 def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
-    from . import (autolink, claim_layout, claims, downloads, execution, numbers, previews,
-                   provenance, search, sources, terms, upstream)
+    from . import (autolink, claim_layout, claims, downloads, execution, math_render, numbers,
+                   previews, provenance, search, sources, terms, upstream)
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
@@ -56,6 +58,7 @@ def setup(app: Sphinx) -> dict:
     downloads.setup(app)
     search.setup(app)
     previews.setup(app)
+    math_render.setup(app)
     app.add_css_file("glossary.css")
     # env_version: bump when what the extension stores or reads changes, so
     # existing doctrees are discarded and every page is read again.
