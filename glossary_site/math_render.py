@@ -12,8 +12,8 @@ page and moved the text when it had typeset (layout shift).
   engine's :func:`~.mathjax_engine.fingerprint`: a page written again costs a
   file read per formula, and MathJax starts only for a formula never seen.
 - A page's CSS is MathJax's common rules plus the rules its formulas need,
-  in a ``<style>`` in the page's head (a few KB), the fonts in
-  ``_static/mathjax-fonts``.
+  in a ``<style>`` in the page's head (a few KB); the fonts, cut to the
+  characters the site uses, in ``_static/mathjax-fonts`` (:mod:`.math_fonts`).
 - A display formula wider than a phone's column (:data:`SCROLL_WIDTH_EM`)
   scrolls sideways in its box, which shows a shadow on the side with more
   (``glossary.css``), and is focusable, so it scrolls from the keyboard too.
@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -38,12 +37,11 @@ from sphinx.locale import _
 from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 
-from . import mathjax_engine, settings
+from . import math_fonts, mathjax_engine, settings
 
 logger = logging.getLogger(__name__)
 
 NAME = "glossary-chtml"
-FONTS = "mathjax-fonts"  # the fonts' folder in _static
 # A display formula wider than this many em may not fit a 390 px phone's
 # column (358 px; math is at 120 % of 16 px, glossary.css): it gets a scroll
 # box that the keyboard reaches.
@@ -175,26 +173,13 @@ def add_page_style(app: Sphinx, pagename: str, templatename: str, context: dict,
     chars = [r for r in rules if r.startswith("mjx-c.")]
     css = "\n".join([*base_rules(settings.math_cache_dir(Path(app.confdir))),
                      *(r for r in rules if not r.startswith("mjx-c.")), *chars])
-    fonts = context["pathto"](f"_static/{FONTS}", 1)
+    fonts = context["pathto"](f"_static/{math_fonts.FOLDER}", 1)
     css = css.replace(mathjax_engine.FONT_URL, fonts)
     context["metatags"] = context.get("metatags", "") + f'\n<style id="glossary-math">\n{css}\n</style>\n'
-
-
-def add_fonts(app: Sphinx, config) -> None:
-    """MathJax's web fonts (23 small files) into ``_static/mathjax-fonts``, through
-    ``html_static_path``: a page downloads only those its formulas use."""
-    static = settings.math_static_dir(Path(app.confdir))
-    target = static / FONTS
-    if not target.is_dir() or sorted(p.name for p in target.iterdir()) != sorted(
-            p.name for p in mathjax_engine.FONTS_DIR.iterdir()):
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(mathjax_engine.FONTS_DIR, target)
-    if str(static) not in config.html_static_path:
-        config.html_static_path.append(str(static))
 
 
 def setup(app: Sphinx) -> None:
     app.add_html_math_renderer(NAME, inline_renderers=(visit_math, None),
                                block_renderers=(visit_displaymath, None))
-    app.connect("config-inited", add_fonts)
+    math_fonts.setup(app)
     app.connect("html-page-context", add_page_style)

@@ -33,6 +33,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import upstream
+
 # The es5 tree of the sphinx-mathjax-offline distribution (MathJax 3.2.2).
 MATHJAX_DIR = Path(importlib.util.find_spec("sphinx-mathjax-offline").origin).parent / "static" / "mathjax"
 FONTS_DIR = MATHJAX_DIR / "output" / "chtml" / "fonts" / "woff-v2"
@@ -58,44 +60,14 @@ var MathJax = {
 };
 """ % FONT_URL
 
-# The functions Python calls. Each returns a JSON string: V8 objects handed to
-# Python must not outlive the context (mini-racer hangs at exit otherwise).
-DRIVER = """
-var GLOSSARY = (function () {
-  var startup = MathJax.startup, adaptor = startup.adaptor;
-  function sheet() { return adaptor.textContent(MathJax.chtmlStylesheet()); }
-  function render(tex, display) {
-    try {
-      // Fresh CSS state: the stylesheet then holds exactly what this formula needs.
-      startup.output.clearCache();
-      var doc = startup.document;
-      var item = new doc.options.MathItem(tex, doc.inputJax[0], display);
-      item.setMetrics(16, 8, 1000000, 1000000, 1);
-      item.convert(doc);
-      var box = startup.output.getBBox(item, doc);
-      return JSON.stringify({html: adaptor.outerHTML(item.typesetRoot), css: sheet(),
-                             width: box.w * box.rscale});
-    } catch (error) {
-      return JSON.stringify({error: String(error.message || error)});
-    }
-  }
-  function base() { startup.output.clearCache(); return JSON.stringify({css: sheet()}); }
-  return {render: render, base: base};
-})();
-"""
-
-
-def _mathjax_version() -> str:
-    """The version MathJax's core component declares (``core.js``: ``VERSION="3.2.2"``)."""
-    import re
-
-    found = re.search(r'VERSION="([0-9.]+)"', (MATHJAX_DIR / "core.js").read_text(encoding="utf-8"))
-    return found.group(1) if found else "unknown"
+# The functions Python calls (GLOSSARY.render, GLOSSARY.base): they reach
+# into MathJax beyond its documented API, so they are an entry of upstream.py.
+DRIVER = upstream.MATHJAX_DRIVER
 
 
 def fingerprint() -> str:
     """What a rendered formula depends on besides its TeX: a cache key prefix."""
-    parts = [_mathjax_version(), CONFIG, DRIVER, *COMPONENTS]
+    parts = [upstream.mathjax_version(MATHJAX_DIR), CONFIG, DRIVER, *COMPONENTS]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 

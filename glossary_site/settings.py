@@ -57,17 +57,13 @@ def cache_dir(root: Path = ROOT) -> Path:
 
 
 def math_dir(root: Path = ROOT) -> Path:
-    """Formulas typeset by MathJax at build (glossary_site.math_render), and its fonts."""
+    """Formulas typeset by MathJax at build (glossary_site.math_render), and its fonts cut down."""
     return build_dir(root) / "math"
 
 
 def math_cache_dir(root: Path = ROOT) -> Path:
     return math_dir(root) / "formulas"
 
-
-def math_static_dir(root: Path = ROOT) -> Path:
-    """Added to html_static_path: what of MathJax the site ships (its web fonts)."""
-    return math_dir(root) / "static"
 
 
 def requirements_lock(root: Path = ROOT) -> Path:
