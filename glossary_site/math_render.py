@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -163,6 +164,15 @@ def visit_displaymath(self, node: nodes.math_block) -> None:
 
 # --- The page: its stylesheet, and the fonts ----------------------------------------------
 
+def compact(rule: str) -> str:
+    r"""A rule of MathJax's stylesheet on one line (a third of its bytes were indentation).
+
+    >>> compact('mjx-c.mjx-c78::before {\n  padding: 0.442em 0;\n  content: "x";\n}')
+    'mjx-c.mjx-c78::before {padding: 0.442em 0;content: "x";}'
+    """
+    return re.sub(r"\s*\n\s*", "", rule)
+
+
 def add_page_style(app: Sphinx, pagename: str, templatename: str, context: dict,
                    doctree) -> None:
     """A page with formulas gets their CSS, in its head (Sphinx's ``metatags`` slot)."""
@@ -171,8 +181,9 @@ def add_page_style(app: Sphinx, pagename: str, templatename: str, context: dict,
         return
     # Wrappers (mjx-mfrac ...) before characters, as in MathJax's own sheet.
     chars = [r for r in rules if r.startswith("mjx-c.")]
-    css = "\n".join([*base_rules(settings.math_cache_dir(Path(app.confdir))),
-                     *(r for r in rules if not r.startswith("mjx-c.")), *chars])
+    css = "\n".join(compact(rule) for rule in [
+        *base_rules(settings.math_cache_dir(Path(app.confdir))),
+        *(r for r in rules if not r.startswith("mjx-c.")), *chars])
     fonts = context["pathto"](f"_static/{math_fonts.FOLDER}", 1)
     css = css.replace(mathjax_engine.FONT_URL, fonts)
     context["metatags"] = context.get("metatags", "") + f'\n<style id="glossary-math">\n{css}\n</style>\n'
