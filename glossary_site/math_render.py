@@ -16,7 +16,8 @@ page and moved the text when it had typeset (layout shift).
   characters the site uses, in ``_static/mathjax-fonts`` (:mod:`.math_fonts`).
 - A display formula wider than a phone's column (:data:`SCROLL_WIDTH_EM`)
   scrolls sideways in its box, which shows a shadow on the side with more
-  (``glossary.css``), and is focusable, so it scrolls from the keyboard too.
+  (``glossary.css``), and is focusable, so it scrolls from the keyboard too
+  (``math-scroll.js`` keeps the arrow keys from turning the page).
 - A formula MathJax cannot typeset is a build error naming the page, its line
   and the formula; with ``-W`` the build fails (and keeps failing until the
   formula is fixed: a failed build reads every page again).
@@ -119,6 +120,8 @@ def display_tex(node: nodes.math_block) -> str:
 # --- The HTML translator's visitors ------------------------------------------------------
 
 _page_rules: dict[str, list[str]] = {}  # docname -> rules its formulas need, in order
+_page_scrolls: set[str] = set()  # docnames with a display formula that scrolls
+SCROLL_SCRIPT = "math-scroll.js"  # docs/_static: arrow keys scroll a focused formula
 
 
 def _typeset(self, node: nodes.Element, tex: str, display: bool) -> mathjax_engine.Rendered | None:
@@ -151,6 +154,7 @@ def visit_displaymath(self, node: nodes.math_block) -> None:
         # Wider than a phone: it scrolls, so the keyboard must reach it.
         attributes.update({"tabindex": "0", "role": "group",
                            "aria-label": "formula (scrolls sideways)"})
+        _page_scrolls.add(self.builder.current_docname)
     self.body.append(self.starttag(node, "div", **attributes))
     if node["number"]:
         number = get_node_equation_number(self, node)
@@ -176,6 +180,10 @@ def compact(rule: str) -> str:
 def add_page_style(app: Sphinx, pagename: str, templatename: str, context: dict,
                    doctree) -> None:
     """A page with formulas gets their CSS, in its head (Sphinx's ``metatags`` slot)."""
+    if pagename in _page_scrolls:
+        _page_scrolls.discard(pagename)
+        # Called from html-page-context: for this page only.
+        app.add_js_file(SCROLL_SCRIPT, loading_method="defer")
     rules = _page_rules.pop(pagename, None)
     if not rules:
         return

@@ -879,3 +879,28 @@ def test_on_a_phone_no_formula_hides_part_of_itself_and_no_page_is_wider_than_th
         if wrong:
             problems[path] = wrong
     assert not problems, f"{len(problems)} of {len(PAGES)} pages:\n{table(problems)}"
+
+
+def test_a_wide_formula_scrolls_with_the_arrow_keys_and_the_page_stays(browser):
+    """Focused, a formula that scrolls moves with the arrow keys, which elsewhere
+    turn the page (Sphinx's navigation_with_keys)."""
+
+    async def scroll() -> tuple[str, str, list[int]]:
+        context = await browser.context.browser.new_context(viewport={"width": 390, "height": 844})
+        page = await context.new_page()
+        url = browser.base + "glossary/forward-propagation.html"
+        await page.goto(url)
+        formula = page.locator("div.glossary-display-math[tabindex='0']").first
+        await formula.focus()
+        lefts = [await formula.evaluate("(box) => box.scrollLeft")]
+        for key in ("ArrowRight", "ArrowRight", "ArrowLeft"):
+            await page.keyboard.press(key)
+            await page.wait_for_timeout(150)  # smooth scrolling
+            lefts.append(await formula.evaluate("(box) => box.scrollLeft"))
+        after = page.url
+        await context.close()
+        return url, after, lefts
+
+    url, after, lefts = browser.run(scroll())
+    assert after == url
+    assert lefts[0] == 0 and lefts[2] > lefts[1] > 0 and lefts[3] < lefts[2], lefts
