@@ -15,6 +15,7 @@ when a build rewrites only some pages. Subsets are cached by character set
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import shutil
 from pathlib import Path
@@ -95,4 +96,6 @@ def write_fonts(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> None:
+    # fontTools logs every table it prunes at INFO: none of it in the build's log.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     app.connect("build-finished", write_fonts)

@@ -78,12 +78,7 @@ def render(tex: str, display: bool, cache: Path) -> mathjax_engine.Rendered:
     except (OSError, ValueError, KeyError):
         pass
     rendered = _get_engine().render(tex, display)  # failures are not cached: they are reported
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Written whole then renamed: parallel writers never read half a file.
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False) as f:
-        json.dump({"html": rendered.html, "rules": list(rendered.rules),
-                   "width": rendered.width}, f)
-    os.replace(f.name, path)
+    _store(path, {"html": rendered.html, "rules": list(rendered.rules), "width": rendered.width})
     return rendered
 
 
@@ -95,11 +90,16 @@ def base_rules(cache: Path) -> list[str]:
     except (OSError, ValueError):
         pass
     rules = _get_engine().base_rules()
+    _store(path, rules)
+    return rules
+
+
+def _store(path: Path, value) -> None:
+    """Written whole, then renamed: a parallel writer never reads half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False) as f:
-        json.dump(rules, f)
+        json.dump(value, f)
     os.replace(f.name, path)
-    return rules
 
 
 # --- The TeX of a node: what sphinx.ext.mathjax would hand MathJax ------------------------
