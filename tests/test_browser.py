@@ -139,6 +139,7 @@ class Visit:
     math_errors: list[str] = field(default_factory=list)  # MathJax's, or a MathJax script
     raw_tex: list[str] = field(default_factory=list)  # TeX left in the text, in context
     downloads: list[str] = field(default_factory=list)  # a.glossary-download, absolute
+    layout: dict = field(default_factory=dict)  # at 1280 px, scrolled through: see LAYOUT
 
 
 # After load: the fonts the formulas use are loaded (or failed) when the document's
@@ -191,8 +192,10 @@ async def visit(browser: Browser, path: str, gate: asyncio.Semaphore) -> Visit:
         page.on("response", lambda r: r.status >= 400 and error(f"{r.status}: {r.url}"))
         page.on("pageerror", lambda e: error(f"uncaught: {e}"))
         page.on("console", console)
+        await page.add_init_script(COUNT_SHIFTS)
         await page.goto(browser.base + path)
         shown = await page.evaluate(AFTER_LOAD)
+        v.layout = await page.evaluate(LAYOUT, True)
         loading.clear()
         await page.close()
         v.math_errors = shown["mathErrors"]
@@ -763,15 +766,16 @@ COUNT_SHIFTS = """window.__glossaryShift = 0;
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__glossaryShift += entry.value;
 }).observe({type: "layout-shift", buffered: true});"""
-# After load and fonts: the page scrolled through, a screen at a time (whatever loads
-# or moves further down counts too), then what it loaded and what the phone sees.
+# After load and fonts: the page scrolled through, a screen at a time, if asked
+# (whatever loads or moves further down counts too: done at 1280 px, during the
+# shared visits), then what it loaded and what the phone sees.
 # A display formula that is wider than its box must scroll in it (overflow auto),
 # show that it does (the shadow backgrounds of glossary.css) and take keyboard focus.
 # An inline formula must end inside the text column.
-LAYOUT = """async () => {
+LAYOUT = """async (scroll) => {
   await document.fonts.ready;
   const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-  for (let y = 0; y < document.documentElement.scrollHeight; y += innerHeight) {
+  for (let y = 0; scroll && y < document.documentElement.scrollHeight; y += innerHeight) {
     scrollTo(0, y);
     await frame();
   }
@@ -815,32 +819,38 @@ def on_disk(url: str, browser: Browser) -> int:
     return target.stat().st_size if target.is_file() else 0
 
 
+def as_layout(found: dict, browser: Browser) -> Layout:
+    urls = dict.fromkeys(u.split("#")[0] for u in found["urls"] if u.startswith(browser.base))
+    return Layout({u: on_disk(u, browser) for u in urls}, found["shift"], found["pageWidth"],
+                  found["hidden"], found["inline"])
+
+
 async def lay_out(browser: Browser, context, path: str, gate: asyncio.Semaphore) -> Layout:
     async with gate:
         page = await context.new_page()
         await page.add_init_script(COUNT_SHIFTS)
         await page.goto(browser.base + path, wait_until="load")
-        found = await page.evaluate(LAYOUT)
+        found = await page.evaluate(LAYOUT, False)
         await page.close()
-    urls = dict.fromkeys(u.split("#")[0] for u in found["urls"] if local(u, browser.base))
-    return Layout({u: on_disk(u, browser) for u in urls if u.startswith(browser.base)},
-                  found["shift"], found["pageWidth"], found["hidden"], found["inline"])
+    return as_layout(found, browser)
 
 
 @pytest.fixture(scope="module")
-def layouts(browser) -> dict[str, dict[str, Layout]]:
-    """width name -> page -> :class:`Layout`: every page, once per width, in a fresh context
-    (nothing cached from another page, which changes nothing here: URLs are counted)."""
+def layouts(browser, visits) -> dict[str, dict[str, Layout]]:
+    """width name -> page -> :class:`Layout`. The desktop's from the shared visits (the
+    module's context: Playwright's 1280 × 720); the phone's from a pass of its own."""
+    assert WIDTHS["desktop"] == 1280  # Playwright's default viewport, the visits'
 
-    async def all_at(width: int) -> dict[str, Layout]:
+    async def phone() -> dict[str, Layout]:
         context = await browser.context.browser.new_context(
-            viewport={"width": width, "height": 900 if width > 500 else 844})
+            viewport={"width": WIDTHS["phone"], "height": 844})
         gate = asyncio.Semaphore(IN_FLIGHT)
         found = await asyncio.gather(*(lay_out(browser, context, p, gate) for p in PAGES))
         await context.close()
         return dict(zip(PAGES, found))
 
-    return {name: browser.run(all_at(width)) for name, width in WIDTHS.items()}
+    return {"desktop": {path: as_layout(v.layout, browser) for path, v in visits.items()},
+            "phone": browser.run(phone())}
 
 
 def test_every_term_page_weighs_at_most_500_kb(layouts):
