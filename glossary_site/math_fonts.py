@@ -76,6 +76,7 @@ def subset_fonts(chars: dict[str, set[str]], cache: Path) -> Path:
         options.notdef_outline = True
         options.name_IDs = ["*"]  # the names and licence stay
         options.recalc_timestamp = False  # the same bytes on every build
+        options.drop_tables.append("FFTM")  # FontForge's timestamps: no use to a browser
         loaded = subset.load_font(str(font), options)
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=sorted(ord(c) for c in chars.get(font.name, ())))
