@@ -26,6 +26,8 @@ page and moved the text when it had typeset (layout shift).
 
 from __future__ import annotations
 
+import base64
+import functools
 import hashlib
 import json
 import os
@@ -168,6 +170,15 @@ def visit_displaymath(self, node: nodes.math_block) -> None:
 
 # --- The page: its stylesheet, and the fonts ----------------------------------------------
 
+ZERO_FONT = "MathJax_Zero.woff"
+
+
+@functools.cache
+def _zero_font_url() -> str:
+    data = (mathjax_engine.FONTS_DIR / ZERO_FONT).read_bytes()
+    return "data:font/woff;base64," + base64.b64encode(data).decode("ascii")
+
+
 def compact(rule: str) -> str:
     r"""A rule of MathJax's stylesheet on one line (a third of its bytes were indentation).
 
@@ -192,6 +203,11 @@ def add_page_style(app: Sphinx, pagename: str, templatename: str, context: dict,
     css = "\n".join(compact(rule) for rule in [
         *base_rules(settings.math_cache_dir(Path(app.confdir))),
         *(r for r in rules if not r.startswith("mjx-c.")), *chars])
+    # MJXZERO comes first in every math font-family, so its metrics place every line
+    # of a formula: inline (1.8 KB), it is there at the first layout, and the layout
+    # does not move when the other fonts arrive (with a fallback's metrics instead,
+    # a fraction was 7 px taller until then: a layout shift).
+    css = css.replace(f"{mathjax_engine.FONT_URL}/{ZERO_FONT}", _zero_font_url())
     fonts = context["pathto"](f"_static/{math_fonts.FOLDER}", 1)
     css = css.replace(mathjax_engine.FONT_URL, fonts)
     context["metatags"] = context.get("metatags", "") + f'\n<style id="glossary-math">\n{css}\n</style>\n'
