@@ -5,7 +5,6 @@ passed with ``-c .``. The layout, and every ``GLOSSARY_*`` variable, are read
 in ``glossary_site/settings.py``.
 """
 
-import importlib.util
 import os
 
 from sphinx.errors import ConfigError
@@ -66,13 +65,11 @@ nb_execution_in_temp = False
 # --- HTML ---------------------------------------------------------------
 html_theme = "furo"
 html_title = "Deep learning glossary · 深度学习术语表"
-# MathJax 3, served from _static: no request to another host. The files come
-# from the sphinx-mathjax-offline distribution; its extension itself is not
-# used (it does not declare parallel-read safety, which forces serial builds).
-_MATHJAX = os.path.join(
-    os.path.dirname(importlib.util.find_spec("sphinx-mathjax-offline").origin), "static"
-)
-html_static_path = ["docs/_static", _MATHJAX]
+# Math is typeset when the site is built, by MathJax 3 run in an embedded V8
+# (glossary_site.math_render): pages load no math script, only the web fonts
+# their formulas use (which that module adds to html_static_path).
+html_math_renderer = "glossary-chtml"
+html_static_path = ["docs/_static"]
 # The search page's own field and its message for a search that finds nothing.
 templates_path = ["docs/_templates"]
 # Chinese search: Sphinx splits the text with jieba (English words are still
@@ -80,7 +77,6 @@ templates_path = ["docs/_templates"]
 # dictionary of every name in the registry and Sphinx a scorer that puts the
 # page of a name first (html_search_options["dict"], html_search_scorer).
 html_search_language = "zh"
-mathjax_path = "mathjax/tex-chtml.js"
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False

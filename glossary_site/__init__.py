@@ -23,6 +23,8 @@ sections, related terms and claim texts are written once:
 - :mod:`.maps`: the concept map page (the prerequisite graph as an SVG that
   :mod:`.concept_map` lays out) and each term's neighbourhood map;
 - :mod:`.provenance`: the versions and commit behind the outputs, on every page;
+- :mod:`.math_render`: every formula typeset by MathJax at build time
+  (:mod:`.mathjax_engine` runs it), so the pages load no math script;
 - :mod:`.downloads`: every page as a notebook and a script that run without
   this project (:mod:`.standalone` gathers the code they need);
 - :mod:`.search`: every name of every term in the general index and the
@@ -51,8 +53,8 @@ def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
     from . import (accessibility, autolink, claim_layout, claims, downloads, execution, maps,
-                   numbers, previews, provenance, reading_path, search, sources, terms, upstream,
-                   zh_lang)
+                   math_render, numbers, previews, provenance, reading_path, search, sources,
+                   terms, upstream, zh_lang)
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
@@ -70,6 +72,7 @@ def setup(app: Sphinx) -> dict:
     maps.setup(app)
     zh_lang.setup(app)
     accessibility.setup(app)
+    math_render.setup(app)
     app.add_css_file("glossary.css")
     # env_version: bump when what the extension stores or reads changes, so
     # existing doctrees are discarded and every page is read again.

@@ -56,6 +56,16 @@ def cache_dir(root: Path = ROOT) -> Path:
     return build_dir(root) / "jupyter_cache"
 
 
+def math_dir(root: Path = ROOT) -> Path:
+    """Formulas typeset by MathJax at build (glossary_site.math_render), and its fonts cut down."""
+    return build_dir(root) / "math"
+
+
+def math_cache_dir(root: Path = ROOT) -> Path:
+    return math_dir(root) / "formulas"
+
+
+
 def requirements_lock(root: Path = ROOT) -> Path:
     return root / "requirements.lock"
 

@@ -39,6 +39,16 @@ Reach-ins (no reassignment, but an undocumented surface):
   the template context) gets ``aria-level="2"``, the level ARIA 1.1 implied,
   as sphinx-doc/sphinx#14437 proposes; that fix merged retires this entry.
 
+- ``mathjax at build``: MathJax 3.2.2's es5 components (the tree that
+  ``sphinx-mathjax-offline`` ships), evaluated one by one in mini-racer's V8
+  by ``glossary_site/mathjax_engine.py`` and marked loaded with the loader's
+  ``preLoad``, as MathJax's own node examples do with ``require``. Besides the
+  documented ``MathJax.tex2chtml``-level API, :data:`MATHJAX_DRIVER` uses the
+  output jax's ``clearCache`` (so that the stylesheet holds exactly one
+  formula's CSS) and, to measure a formula's width for the phone layout,
+  builds the ``MathItem`` that ``MathDocument.convert`` builds and asks the
+  output jax's ``getBBox``. A documented "convert and measure" call upstream
+  (MathJax 4's ``MathJax.startup.output`` metrics) would retire the second half.
 - ``cache transactions``: jupyter-cache's database, through SQLAlchemy's
   documented event hooks (its recipe "Enabling non-legacy SQLite transactional
   modes"): every transaction on a build's cache starts with ``BEGIN IMMEDIATE``.
@@ -124,6 +134,7 @@ WRITTEN_FOR = {
     "jupyter_client": "8.10.0",
     "sqlalchemy": "2.1.9",
     "furo": "2025.12.19",
+    "sphinx-mathjax-offline": "0.0.2",  # MathJax 3.2.2
 }
 
 
@@ -683,6 +694,68 @@ def _check_search_page() -> None:
     )
 
 
+
+# --- mathjax at build: MathJax's es5 components in V8 ---------------------------------
+
+MATHJAX_WRITTEN_FOR = "3.2.2"
+# In MathJax 3.2.2's es5 output/chtml.js, as minified there: what MATHJAX_DRIVER calls.
+MATHJAX_REACHED = ("prototype.clearCache=function(){this.cssStyles.clear()",
+                   "prototype.getBBox=function(")
+
+# Each function returns a JSON string: V8 objects handed to Python must not
+# outlive their context (mini-racer hangs at exit otherwise).
+MATHJAX_DRIVER = """
+var GLOSSARY = (function () {
+  var startup = MathJax.startup, adaptor = startup.adaptor;
+  function sheet() { return adaptor.textContent(MathJax.chtmlStylesheet()); }
+  function render(tex, display) {
+    try {
+      // Fresh CSS state: the stylesheet then holds exactly what this formula needs.
+      startup.output.clearCache();
+      // What MathDocument.convert does (MathJax.tex2chtml), keeping the item to measure it.
+      var doc = startup.document;
+      var item = new doc.options.MathItem(tex, doc.inputJax[0], display);
+      item.setMetrics(16, 8, 1000000, 1000000, 1);
+      item.convert(doc);
+      var box = startup.output.getBBox(item, doc);
+      return JSON.stringify({html: adaptor.outerHTML(item.typesetRoot), css: sheet(),
+                             width: box.w * box.rscale});
+    } catch (error) {
+      return JSON.stringify({error: String(error.message || error)});
+    }
+  }
+  function base() { startup.output.clearCache(); return JSON.stringify({css: sheet()}); }
+  return {render: render, base: base};
+})();
+"""
+
+
+def mathjax_version(tree: Path) -> str:
+    """The version MathJax's core component declares (``core.js``: ``VERSION="3.2.2"``)."""
+    import re
+
+    try:
+        found = re.search(r'VERSION="([0-9.]+)"', (tree / "core.js").read_text(encoding="utf-8"))
+    except OSError:
+        return "missing"
+    return found.group(1) if found else "unknown"
+
+
+def _check_mathjax_at_build() -> None:
+    from . import mathjax_engine
+
+    tree = mathjax_engine.MATHJAX_DIR
+    chtml = tree / "output" / "chtml.js"
+    _require(
+        mathjax_version(tree) == MATHJAX_WRITTEN_FOR
+        and all((tree / f"{c}.js").is_file() for c in ("startup", *mathjax_engine.COMPONENTS))
+        and mathjax_engine.FONTS_DIR.is_dir()
+        and all(part in chtml.read_text(encoding="utf-8") for part in MATHJAX_REACHED),
+        "sphinx-mathjax-offline", "mathjax at build",
+        f"its MathJax is {mathjax_version(tree)}, not {MATHJAX_WRITTEN_FOR} with the es5"
+        " components, web fonts and output-jax methods that mathjax_engine.py uses",
+    )
+
 # --------------------------------------------------------------------------------------
 
 _installed: dict[str, Callable] = {}
@@ -705,13 +778,14 @@ CHECKS = {
     "search page": _check_search_page,
     "toctree caption level": _check_toctree_caption,
     "theme fragments": _check_theme_fragments,
+    "mathjax at build": _check_mathjax_at_build,
 }
 
 
 # The entries each extension relies on: it checks them when it is set up.
 CONTENT_ENTRIES = ("page labels", "glue pastes", "glue text", "executed notebooks",
                    "zh search stemmer", "search index entries", "search page",
-                   "toctree caption level", "theme fragments")
+                   "toctree caption level", "theme fragments", "mathjax at build")
 ENGINE_ENTRIES = tuple(name for name in CHECKS if name not in CONTENT_ENTRIES)
 
 

@@ -1,10 +1,12 @@
 """The built site in a real browser: the system's headless Chromium, driven by Playwright.
 
 What only a browser shows: every page loads with no request to another host,
-no console error and no math left unrendered once MathJax has finished; the
-search finds each term; every term page's downloads resolve; a copy button
-copies exactly the code; a link to a term shows the term's names and summary on
-hover, keyboard focus and tap.
+no console error and no math left unrendered (it is typeset when the site is
+built: no MathJax runs in the browser); the search finds each term; every term
+page's downloads resolve; a copy button copies exactly the code; a link to a
+term shows the term's names and summary on hover, keyboard focus and tap; a
+term page weighs at most 500 KB, no page's layout shifts as it loads, and on a
+phone no formula is cut off.
 
 The site (``conftest.built_site``) is served by ``http.server`` on a loopback
 port rather than opened as ``file:`` URLs: clipboard permissions are granted
@@ -20,7 +22,7 @@ meanwhile (cold ``make test``: 6 min 3 s, against 4 min 12 s as it is now).
 
 One Chromium and one browser context for the module. Playwright's async API,
 on an event loop the module keeps, loads several pages at once: a page's time
-is the browser's own work (scripts, MathJax, layout), which waits on nothing else.
+is the browser's own work (scripts, layout), which waits on nothing else.
 Chromium is the system's (``GLOSSARY_CHROMIUM``, or ``chromium`` on ``PATH``;
 ``make test`` installs it when it can). Without one every test here fails with
 the line saying what to install: a browser test is never skipped.
@@ -62,7 +64,7 @@ IN_FLIGHT = 4
 # Any host but the local server resolves to nothing, at once: a request to another
 # host fails in the test instead of hanging or, on an open network, succeeding.
 OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
-# TeX that MathJax would have replaced: a delimiter still in the text is unrendered math.
+# TeX that was not typeset: a delimiter still in the text is unrendered math.
 RAW_TEX = ("$$", "\\(", "\\[", "\\begin{")
 
 
@@ -131,27 +133,28 @@ def browser(request):
 
 @dataclass
 class Visit:
-    """What one page did while it loaded, and what it shows once MathJax has finished."""
+    """What one page did while it loaded, and what it shows once its fonts are in."""
 
     foreign: list[str] = field(default_factory=list)  # requests to another host
     errors: list[str] = field(default_factory=list)  # console errors, exceptions, failed loads
-    math_errors: list[str] = field(default_factory=list)  # MathJax's messages
+    math_errors: list[str] = field(default_factory=list)  # MathJax's, or a MathJax script
     raw_tex: list[str] = field(default_factory=list)  # TeX left in the text, in context
     downloads: list[str] = field(default_factory=list)  # a.glossary-download, absolute
+    layout: dict = field(default_factory=dict)  # at 1280 px, scrolled through: see LAYOUT
 
 
-# After load: MathJax (deferred, so already started) has typeset the page when
-# its startup promise resolves; the fonts it asked for are loaded (or failed) when
-# the document's fonts are ready. A TeX error is an merror; an undefined macro is
-# shown by MathJax's noundefined extension as its own name in red, no merror.
-# Text outside code is where TeX must not be left.
+# After load: the fonts the formulas use are loaded (or failed) when the document's
+# fonts are ready. Math is typeset at build (glossary_site/math_render.py), where a
+# bad formula fails the build; were MathJax to run here after all (a script left
+# in a page), its errors would show as an merror, or, for an undefined macro, as
+# its own name in red. Text outside code is where TeX must not be left.
 AFTER_LOAD = """async () => {
-  if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
   await document.fonts.ready;
   const prose = document.body.cloneNode(true);
   prose.querySelectorAll("pre, code, script, style").forEach((n) => n.remove());
   return {
     mathErrors: [
+      ...(window.MathJax ? ["MathJax runs in the browser"] : []),
       ...[...document.querySelectorAll("mjx-merror")].map(
         (e) => e.getAttribute("data-mjx-error") || e.textContent),
       ...[...document.querySelectorAll('mjx-assistive-mml mtext[mathcolor="red"]')].map(
@@ -190,8 +193,10 @@ async def visit(browser: Browser, path: str, gate: asyncio.Semaphore) -> Visit:
         page.on("response", lambda r: r.status >= 400 and error(f"{r.status}: {r.url}"))
         page.on("pageerror", lambda e: error(f"uncaught: {e}"))
         page.on("console", console)
+        await page.add_init_script(COUNT_SHIFTS)
         await page.goto(browser.base + path)
         shown = await page.evaluate(AFTER_LOAD)
+        v.layout = await page.evaluate(LAYOUT, True)
         loading.clear()
         await page.close()
         v.math_errors = shown["mathErrors"]
@@ -679,9 +684,8 @@ def test_a_tap_shows_a_terms_preview_and_a_second_tap_follows_the_link(browser):
 CLAIM_PAGES = [f"glossary/{t.slug}.html" for t in registry.TERMS if t.claims]
 SCREENS = {"desktop": (1280, 900), "phone": (390, 844)}
 # Each box's distance below the heading of its section, in screens, once the
-# math is typeset and the fonts are in (both move the layout).
+# fonts are in (they move the layout).
 BOX_OFFSETS = """async () => {
-  if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
   await document.fonts.ready;
   const y = (el) => el.getBoundingClientRect().top + window.scrollY;
   return [...document.querySelectorAll("div.claim")].map((box) => {
@@ -1251,3 +1255,166 @@ def test_blocks_that_scroll_can_be_scrolled_with_the_keyboard_and_show_it(browse
     assert after > before == 0
     assert len(wide) < len(phone)
     assert not fitting
+# --- Page weight, layout shift, formulas on a phone ---------------------------------------
+# Every page at a desktop and a phone width, loaded once per width: what it downloads
+# (each URL once, its bytes on disk: http.server sends them uncompressed, so that is
+# what travels), how far its content moved while it loaded (Cumulative Layout Shift,
+# the layout-shift entries without recent input), and at the phone width whether a
+# display formula hides part of itself or anything pushes the page sideways.
+
+WEIGHT_BUDGET = 500 * 1024  # bytes a term page may load in all: HTML, CSS, JS, fonts, images
+CLS_BUDGET = 0.1  # "good", by the Web Vitals' threshold
+WIDTHS = {"desktop": 1280, "phone": 390}
+# Before the page's own scripts: layout shifts are counted from the first one.
+COUNT_SHIFTS = """window.__glossaryShift = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__glossaryShift += entry.value;
+}).observe({type: "layout-shift", buffered: true});"""
+# After load and fonts: the page scrolled through, a screen at a time, if asked
+# (whatever loads or moves further down counts too: done at 1280 px, during the
+# shared visits), then what it loaded and what the phone sees.
+# A display formula that is wider than its box must scroll in it (overflow auto),
+# show that it does (the shadow backgrounds of glossary.css) and take keyboard focus.
+# An inline formula must end inside the text column.
+LAYOUT = """async (scroll) => {
+  await document.fonts.ready;
+  const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  for (let y = 0; scroll && y < document.documentElement.scrollHeight; y += innerHeight) {
+    scrollTo(0, y);
+    await frame();
+  }
+  scrollTo(0, 0);
+  await document.fonts.ready;
+  await frame();
+  const column = document.querySelector("article")?.getBoundingClientRect().right ?? innerWidth;
+  const hidden = [...document.querySelectorAll("div.math")].filter((box) => {
+    const inner = box.querySelector("mjx-container");
+    return box.scrollWidth > box.clientWidth + 1 || (inner && inner.scrollWidth > inner.clientWidth + 1);
+  }).map((box) => {
+    const style = getComputedStyle(box);
+    return {text: box.textContent.trim().slice(0, 60), scrolls: style.overflowX === "auto",
+            cue: style.backgroundImage.includes("gradient"), focusable: box.tabIndex >= 0,
+            named: Boolean(box.getAttribute("role") && box.getAttribute("aria-label"))};
+  });
+  const inline = [...document.querySelectorAll("span.math")]
+    .filter((span) => span.getBoundingClientRect().right > column + 1)
+    .map((span) => span.textContent.trim().slice(0, 60));
+  return {
+    shift: window.__glossaryShift,
+    urls: [location.href, ...performance.getEntriesByType("resource").map((e) => e.name)],
+    pageWidth: document.documentElement.scrollWidth,
+    hidden, inline,
+  };
+}"""
+
+
+@dataclass
+class Layout:
+    weight: dict[str, int]  # URL -> bytes on disk, each URL once
+    shift: float
+    page_width: int
+    hidden: list[dict]  # display formulas wider than their box
+    inline: list[str]  # inline formulas past the column's edge
+
+
+def on_disk(url: str, browser: Browser) -> int:
+    path = urlsplit(url).path.removeprefix(urlsplit(browser.base).path)
+    target = browser.site / (path or "index.html")
+    return target.stat().st_size if target.is_file() else 0
+
+
+def as_layout(found: dict, browser: Browser) -> Layout:
+    urls = dict.fromkeys(u.split("#")[0] for u in found["urls"] if u.startswith(browser.base))
+    return Layout({u: on_disk(u, browser) for u in urls}, found["shift"], found["pageWidth"],
+                  found["hidden"], found["inline"])
+
+
+async def lay_out(browser: Browser, context, path: str, gate: asyncio.Semaphore) -> Layout:
+    async with gate:
+        page = await context.new_page()
+        await page.add_init_script(COUNT_SHIFTS)
+        await page.goto(browser.base + path, wait_until="load")
+        found = await page.evaluate(LAYOUT, False)
+        await page.close()
+    return as_layout(found, browser)
+
+
+@pytest.fixture(scope="module")
+def layouts(browser, visits) -> dict[str, dict[str, Layout]]:
+    """width name -> page -> :class:`Layout`. The desktop's from the shared visits (the
+    module's context: Playwright's 1280 × 720); the phone's from a pass of its own."""
+    assert WIDTHS["desktop"] == 1280  # Playwright's default viewport, the visits'
+
+    async def phone() -> dict[str, Layout]:
+        context = await browser.context.browser.new_context(
+            viewport={"width": WIDTHS["phone"], "height": 844})
+        gate = asyncio.Semaphore(IN_FLIGHT)
+        found = await asyncio.gather(*(lay_out(browser, context, p, gate) for p in PAGES))
+        await context.close()
+        return dict(zip(PAGES, found))
+
+    return {"desktop": {path: as_layout(v.layout, browser) for path, v in visits.items()},
+            "phone": browser.run(phone())}
+
+
+def test_every_term_page_weighs_at_most_500_kb(layouts):
+    problems = {}
+    for path in PAGES:
+        if not path.startswith("glossary/"):
+            continue
+        for name, found in layouts.items():
+            weight = found[path].weight
+            total = sum(weight.values())
+            if total > WEIGHT_BUDGET:
+                heaviest = sorted(weight.items(), key=lambda item: -item[1])[:4]
+                problems.setdefault(path, []).append(
+                    f"{name}: {total // 1024} KB; heaviest: "
+                    + ", ".join(f"{urlsplit(u).path.rsplit('/', 1)[-1][:40]} {n // 1024} KB"
+                                for u, n in heaviest))
+    assert not problems, f"{len(problems)} term pages over {WEIGHT_BUDGET // 1024} KB:\n{table(problems)}"
+
+
+def test_no_page_shifts_its_layout_as_it_loads(layouts):
+    problems = {path: [f"cumulative layout shift {found.shift:.3f} at 1280 px"]
+                for path, found in layouts["desktop"].items() if found.shift >= CLS_BUDGET}
+    assert not problems, f"{len(problems)} of {len(PAGES)} pages:\n{table(problems)}"
+
+
+def test_on_a_phone_no_formula_hides_part_of_itself_and_no_page_is_wider_than_the_screen(layouts):
+    problems = {}
+    for path, found in layouts["phone"].items():
+        wrong = [f"the page is {found.page_width} px wide"] if found.page_width > WIDTHS["phone"] else []
+        for formula in found.hidden:
+            missing = [what for what in ("scrolls", "cue", "focusable", "named") if not formula[what]]
+            if missing:
+                wrong.append(f"display formula wider than its box, without {', '.join(missing)}: "
+                             f"{formula['text']}")
+        wrong += [f"inline formula past the column's edge: {text}" for text in found.inline]
+        if wrong:
+            problems[path] = wrong
+    assert not problems, f"{len(problems)} of {len(PAGES)} pages:\n{table(problems)}"
+
+
+def test_a_wide_formula_scrolls_with_the_arrow_keys_and_the_page_stays(browser):
+    """Focused, a formula that scrolls moves with the arrow keys, which elsewhere
+    turn the page (Sphinx's navigation_with_keys)."""
+
+    async def scroll() -> tuple[str, str, list[int]]:
+        context = await browser.context.browser.new_context(viewport={"width": 390, "height": 844})
+        page = await context.new_page()
+        url = browser.base + "glossary/forward-propagation.html"
+        await page.goto(url)
+        formula = page.locator("div.glossary-display-math[tabindex='0']").first
+        await formula.focus()
+        lefts = [await formula.evaluate("(box) => box.scrollLeft")]
+        for key in ("ArrowRight", "ArrowRight", "ArrowLeft"):
+            await page.keyboard.press(key)
+            await page.wait_for_timeout(150)  # smooth scrolling
+            lefts.append(await formula.evaluate("(box) => box.scrollLeft"))
+        after = page.url
+        await context.close()
+        return url, after, lefts
+
+    url, after, lefts = browser.run(scroll())
+    assert after == url
+    assert lefts[0] == 0 and lefts[2] > lefts[1] > 0 and lefts[3] < lefts[2], lefts

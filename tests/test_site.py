@@ -81,12 +81,23 @@ def test_term_page_has_a_plot_drawn_at_build(built_site, slug):
 
 
 @pytest.mark.parametrize("slug", SLUGS)
-def test_math_is_rendered_locally(built_site, slug):
+def test_math_is_typeset_at_build(built_site, slug):
+    """Every formula arrives typeset (MathJax's CHTML, with MathML for screen readers):
+    the page loads no math script, and nothing from another host."""
     doc = page(built_site, slug)
-    assert doc.select(".math"), "no formula"
+    formulas = doc.select(".math")
+    assert formulas, "no formula"
+    for formula in formulas:
+        assert formula.select_one("mjx-container mjx-assistive-mml math"), formula.get_text()[:80]
     scripts = [s.get("src", "") for s in doc.find_all("script")]
-    assert any(urlsplit(s).path.endswith("_static/mathjax/tex-chtml.js") for s in scripts)
-    assert (built_site / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert not [s for s in scripts if "mathjax" in s.lower()], scripts
+    # Its fonts, linked from the page's own math stylesheet, are on the site; MJXZERO,
+    # whose metrics place the lines of a formula, is in the stylesheet itself.
+    style = doc.select_one("style#glossary-math").get_text()
+    urls = re.findall(r'url\("([^"]+)"\)', style)
+    fonts = {unquote(u) for u in urls if not u.startswith("data:")}
+    assert fonts and all((built_site / "glossary" / u).resolve().is_file() for u in fonts), fonts
+    assert re.search(r'font-family: MJXZERO;src: url\("data:font/woff;base64,', style)
     for tag, attr in (("script", "src"), ("link", "href"), ("img", "src")):
         for el in doc.find_all(tag):
             assert not el.get(attr, "").startswith(("http:", "https:", "//")), el
@@ -663,3 +674,22 @@ def test_each_term_page_shows_its_neighbourhood(built_site, slug):
     # Every box shows the term's Chinese name under its English one.
     for li in box.select("li.nm-node"):
         assert li.select_one(".nm-zh").get_text() in {t.zh for t in registry.TERMS}
+# --- Weight of the site ---------------------------------------------------------------------
+
+SITE_BUDGET = 10 * 2**20  # bytes, the pages' own (downloads aside)
+# What a reader downloads on purpose, one file per term: a notebook (its plots inside,
+# base64) and a script. Not loaded by any page, and the other 14 MB of the site.
+OFFERED = "downloads"
+
+
+def test_the_site_weighs_at_most_10_mb_beside_its_downloads(built_site):
+    sizes = {p.relative_to(built_site).as_posix(): p.stat().st_size
+             for p in built_site.rglob("*") if p.is_file()}
+    pages = {path: size for path, size in sizes.items() if not path.startswith(f"{OFFERED}/")}
+    biggest = sorted(pages.items(), key=lambda item: -item[1])[:5]
+    assert sum(pages.values()) <= SITE_BUDGET, f"{sum(pages.values())} bytes; biggest: {biggest}"
+    # No MathJax tree: only its fonts, cut down (glossary_site/math_fonts.py).
+    assert not [p for p in sizes if p.startswith("_static/mathjax/")]
+    fonts = [p for p in sizes if p.startswith("_static/mathjax-fonts/")]
+    assert fonts and all(p.endswith(".woff") for p in fonts)
+    assert sum(sizes[p] for p in fonts) < 100_000

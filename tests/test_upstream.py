@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from glossary_site import upstream
+from glossary_site import mathjax_engine, upstream
 
 from .conftest import build_env
 from .fixture import make_fixture
@@ -177,6 +177,9 @@ def _breakers():
         "executed notebooks": ("myst-nb", _replace(myst_nb.sphinx_ext, "OUTPUT_FOLDER", "_executed")),
         "toctree caption level": ("sphinx", _replace(HTML5Translator, "visit_title", visit_title)),
         "theme fragments": ("furo", _navigation_tree_renamed),
+        # A MathJax tree without the components (another MathJax, or none).
+        "mathjax at build": ("sphinx-mathjax-offline", _replace(
+            mathjax_engine, "MATHJAX_DIR", Path(__file__).parent)),
     }
 
 

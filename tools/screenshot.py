@@ -59,8 +59,6 @@ def main() -> None:
                 page = browser.new_page(viewport={"width": w, "height": h})
                 for path in args.pages:
                     page.goto(base + path, wait_until="networkidle")
-                    # MathJax's promise resolves once it has typeset the page.
-                    page.evaluate("() => window.MathJax && MathJax.startup.promise")
                     shot = args.out / f"{path.replace('/', '_').replace('.html', '')}-{name}.png"
                     page.screenshot(path=str(shot), full_page=args.full_page)
                     print(shot)
