@@ -516,6 +516,18 @@ PREVIEW_STATE = """() => {
 }"""
 
 
+# Focus by Tab scrolls the page to the link, smoothly (furo: scroll-behavior: smooth),
+# and the popover follows it; read it once the page has stood still for a few frames.
+SCROLL_SETTLED = """() => new Promise((resolve) => {
+  let last = null, still = 0;
+  const tick = () => {
+    if (window.scrollY === last) still += 1; else { still = 0; last = window.scrollY; }
+    if (still >= 3) resolve(); else requestAnimationFrame(tick);
+  };
+  tick();
+})"""
+
+
 def preview_slug(href: str) -> str:
     """``http://…/glossary/relu.html#relu`` → ``relu``."""
     return urlsplit(href).path.rsplit("/", 1)[-1].removesuffix(".html")
@@ -595,10 +607,12 @@ def test_hover_and_keyboard_focus_show_a_terms_preview(browser):
                 " ? document.activeElement.href : null", TERM_LINK)
             if focused:
                 break
+        await page.evaluate(SCROLL_SETTLED)
         states["focus"] = await page.evaluate(PREVIEW_STATE)
         await page.keyboard.press("Escape")
         states["escape"] = await page.evaluate(PREVIEW_STATE)
         await page.keyboard.press("Tab")  # the next link: its own preview, if it is a term's
+        await page.evaluate(SCROLL_SETTLED)
         states["next"] = await page.evaluate(PREVIEW_STATE)
         next_href = await page.evaluate("() => document.activeElement.href")
         await page.close()
