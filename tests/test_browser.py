@@ -597,14 +597,15 @@ def test_hover_and_keyboard_focus_show_a_terms_preview(browser):
         await page.mouse.move(0, 0)
         await page.wait_for_function("() => document.querySelector('[role=tooltip]').hidden")
         states["away"] = await page.evaluate(PREVIEW_STATE)
-        # Tab from the top of the page to the first link to a term in the running text
-        # (past the Before this / Read next line: above the hovered link, out of view).
+        # Tab from the top of the page to the first link to a term (the hover scrolled the
+        # page down; back at the top, it is the Before this line's, in view).
+        await page.evaluate("() => window.scrollTo({top: 0, behavior: 'instant'})")
         focused = None
         for _ in range(400):
             await page.keyboard.press("Tab")
             focused = await page.evaluate(
-                "(selector) => document.activeElement.matches(selector)"
-                " ? document.activeElement.href : null", TERM_LINK)
+                "() => document.activeElement.matches('span.term-preview > a')"
+                " ? document.activeElement.href : null")
             if focused:
                 break
         await page.evaluate(SCROLL_SETTLED)
