@@ -207,11 +207,14 @@ class RelatedTerms(SphinxDirective):
         slug = slug_of(self.env.current_document.docname)
         if slug is None:
             raise self.error("related-terms belongs on a glossary page")
+        from .provenance import NO_SEARCH
+
         result = []
         for kind, related in relation_groups(slug):
             group = nodes.container(classes=["relation-group", relation_class(kind)])
             label = RELATION_LABELS[kind]
-            group += nodes.paragraph(label, label, classes=[RELATION_LABEL_CLASS])
+            # The same few labels on every page: not for the search index.
+            group += nodes.paragraph(label, label, classes=[RELATION_LABEL_CLASS, NO_SEARCH])
             items = nodes.bullet_list(classes=["related-terms"])
             for other in related:
                 para = nodes.paragraph()

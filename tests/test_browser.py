@@ -522,6 +522,18 @@ PREVIEW_STATE = """() => {
 }"""
 
 
+# Focus by Tab scrolls the page to the link, smoothly (furo: scroll-behavior: smooth),
+# and the popover follows it; read it once the page has stood still for a few frames.
+SCROLL_SETTLED = """() => new Promise((resolve) => {
+  let last = null, still = 0;
+  const tick = () => {
+    if (window.scrollY === last) still += 1; else { still = 0; last = window.scrollY; }
+    if (still >= 3) resolve(); else requestAnimationFrame(tick);
+  };
+  tick();
+})"""
+
+
 def preview_slug(href: str) -> str:
     """``http://…/glossary/relu.html#relu`` → ``relu``."""
     return urlsplit(href).path.rsplit("/", 1)[-1].removesuffix(".html")
@@ -591,20 +603,23 @@ def test_hover_and_keyboard_focus_show_a_terms_preview(browser):
         await page.mouse.move(0, 0)
         await page.wait_for_function("() => document.querySelector('[role=tooltip]').hidden")
         states["away"] = await page.evaluate(PREVIEW_STATE)
-        # Tab from the top of the page to the first link to a term in the running text
-        # (past the Before this / Read next line: above the hovered link, out of view).
+        # Tab from the top of the page to the first link to a term (the hover scrolled the
+        # page down; back at the top, it is the Before this line's, in view).
+        await page.evaluate("() => window.scrollTo({top: 0, behavior: 'instant'})")
         focused = None
         for _ in range(400):
             await page.keyboard.press("Tab")
             focused = await page.evaluate(
-                "(selector) => document.activeElement.matches(selector)"
-                " ? document.activeElement.href : null", TERM_LINK)
+                "() => document.activeElement.matches('span.term-preview > a')"
+                " ? document.activeElement.href : null")
             if focused:
                 break
+        await page.evaluate(SCROLL_SETTLED)
         states["focus"] = await page.evaluate(PREVIEW_STATE)
         await page.keyboard.press("Escape")
         states["escape"] = await page.evaluate(PREVIEW_STATE)
         await page.keyboard.press("Tab")  # the next link: its own preview, if it is a term's
+        await page.evaluate(SCROLL_SETTLED)
         states["next"] = await page.evaluate(PREVIEW_STATE)
         next_href = await page.evaluate("() => document.activeElement.href")
         await page.close()
@@ -843,20 +858,23 @@ def test_every_term_page_shows_its_place_in_the_reading_path(browser):
     async def states():
         context = await browser.context.browser.new_context(
             java_script_enabled=False, viewport={"width": 1280, "height": 900})
-        gate = asyncio.Semaphore(IN_FLIGHT)
+        # The plots are below the Definition and take no part in this: not loaded.
+        await context.route(re.compile(r"\.png$"), lambda route: route.abort())
+        queue = [(i, f"glossary/{slug}.html", PATH_STATE) for i, slug in enumerate(SLUGS)]
+        queue.append((len(SLUGS), "index.html", START_STATE))
+        found = {}
 
-        async def one(path: str, script: str) -> dict:
-            async with gate:
-                page = await context.new_page()
+        async def lane():  # one tab, page after page
+            page = await context.new_page()
+            while queue:
+                i, path, script = queue.pop()
                 await page.goto(browser.base + path)
-                state = await page.evaluate(script)
-                await page.close()
-                return state
+                found[i] = await page.evaluate(script)
+            await page.close()
 
-        found = await asyncio.gather(*(one(f"glossary/{slug}.html", PATH_STATE) for slug in SLUGS),
-                                     one("index.html", START_STATE))
+        await asyncio.gather(*(lane() for _ in range(IN_FLIGHT)))
         await context.close()
-        return found
+        return [found[i] for i in range(len(found))]
 
     *pages, index = browser.run(states())
     problems = {slug: path_problems(slug, state) for slug, state in zip(SLUGS, pages)}

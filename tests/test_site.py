@@ -221,20 +221,21 @@ def test_index_sidebar_and_page_links_follow_the_reading_order(built_site):
               for heading in article(doc).select("p.rubric")
               for li in heading.find_next_sibling("ul").find_all("li", recursive=False)]
     sidebar = [Path(a["href"]).stem for a in doc.select(".sidebar-tree a") if "glossary/" in a["href"]]
-    # Following "next" from the index: furo's footer link on every page.
-    chain, at = [], built_site / "index.html"
-    while True:
-        link = soup(at).select_one("a.next-page")
-        at = (at.parent / urlsplit(link["href"]).path).resolve() if link else None
-        if at is None or at.parent.name != "glossary":
-            break
+
+    def footer_link(at: Path, kind: str) -> Path | None:
+        """Where furo's "next" or "previous" link at the foot of a page leads."""
+        found = re.search(rf'<a class="{kind}-page" href="([^"]+)"', at.read_text(encoding="utf-8"))
+        return (at.parent / urlsplit(found[1]).path).resolve() if found else None
+
+    # Following "next" from the index, and "previous" back from the last term page.
+    chain, at = [], footer_link(built_site / "index.html", "next")
+    while at is not None and at.parent.name == "glossary":
         chain.append(at.stem)
-    # And "previous" back from the last term page.
+        at = footer_link(at, "next")
     back, at = [], built_site / "glossary" / f"{order[-1]}.html"
-    while at.parent.name == "glossary":
+    while at is not None and at.parent.name == "glossary":
         back.append(at.stem)
-        link = soup(at).select_one("a.prev-page")
-        at = (at.parent / urlsplit(link["href"]).path).resolve()
+        at = footer_link(at, "prev")
     for name, found in (("index", listed), ("sidebar", sidebar), ("next links", chain),
                         ("previous links", back[::-1])):
         assert found == order, name
@@ -564,7 +565,10 @@ def forward_links(html: Path) -> dict[str, list[str]]:
     position = {slug: i for i, slug in enumerate(order)}
     found = {}
     for slug in order:
-        definition = page(html, slug).select_one("section#definition")
+        text = (html / "glossary" / f"{slug}.html").read_text(encoding="utf-8")
+        start = text.index('<section id="definition">')
+        # (parse the Definition alone: the whole page, 55 times, takes seconds)
+        definition = BeautifulSoup(text[start:text.index("<section id=", start + 1)], "html.parser")
         later = []
         for a in definition.select("a.reference.internal[href]"):
             other = Path(urlsplit(a["href"]).path).stem
