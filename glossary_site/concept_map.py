@@ -142,7 +142,7 @@ class Layout:
     edges: list[Edge]
     width: float
     height: float
-    layers: list[list[str]]  # each layer's items, left to right ("slug" or "~source>target")
+    layers: list[list[str]]  # each layer's items, left to right: slugs and bend points (dummy())
 
 
 def box_for(term: registry.Term) -> Node:
@@ -185,17 +185,14 @@ def assign_layers(terms: list[registry.Term], width: int) -> dict[str, int]:
     while moved:
         moved = False
         for s in slugs:
-            pull = len(preds[s]) - len(succs[s])  # > 0: up is shorter; < 0: down
-            if pull > 0 or (pull == 0 and not preds[s]):
-                if not preds[s] and not succs[s]:
-                    continue
-                best = max((layer[p] for p in preds[s]), default=-1) + 1
-                if not preds[s]:  # a root with as many edges either way: stays put
-                    continue
-                candidates = range(best, layer[s])
-            elif pull < 0:
-                best = min(layer[n] for n in succs[s]) - 1
-                candidates = range(best, layer[s], -1)
+            # Each layer moved shortens every edge on one side and lengthens every
+            # edge on the other: move towards the side with more (the total only
+            # falls, so this ends).
+            pull = len(preds[s]) - len(succs[s])
+            if pull > 0:  # up, as close under the lowest prerequisite as there is room
+                candidates = range(max(layer[p] for p in preds[s]) + 1, layer[s])
+            elif pull < 0:  # down, as close over the highest follower as there is room
+                candidates = range(min(layer[n] for n in succs[s]) - 1, layer[s], -1)
             else:
                 continue
             for target in candidates:
