@@ -213,6 +213,22 @@ def neighbourhood_map(slug: str, config) -> nodes.container:
     return box
 
 
+def note_code(app: Sphinx, doctree: nodes.document) -> None:
+    """A page holding a map is read again when this module or the layout changes.
+
+    (Sphinx reads a page again when its source changes, not when the code that
+    made part of it does: without this, an edit here left the term pages as they were.)
+    """
+    if any(doctree.findall(_holds_a_map)):
+        app.env.note_dependency(__file__)
+        app.env.note_dependency(concept_map.__file__)
+
+
+def _holds_a_map(node: nodes.Node) -> bool:
+    return isinstance(node, concept_map_drawing) or (
+        isinstance(node, nodes.container) and NEIGHBOURHOOD_CLASS in node["classes"])
+
+
 def add_script(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     """The page with the drawing gets its script (a box's edges stand out); no other page."""
     if doctree is not None and any(doctree.findall(concept_map_drawing)):
@@ -220,6 +236,7 @@ def add_script(app: Sphinx, pagename: str, templatename: str, context: dict, doc
 
 
 def setup(app: Sphinx) -> None:
+    app.connect("doctree-read", note_code)
     app.connect("html-page-context", add_script)
     app.add_node(concept_map_drawing, html=(visit_drawing_html, None),
                  text=(skip, None), latex=(skip, None), man=(skip, None),
