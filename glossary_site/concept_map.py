@@ -471,7 +471,9 @@ def render_svg(layout: Layout, hrefs: dict[str, str], title: str,
 
     The SVG is a group (it holds links, so not ``role="img"``) named by its
     ``<title>``. Each box is an ``<a>`` named by ``aria-label`` (the term's
-    names); its ``<title>`` adds the summary, which the browser shows on hover.
+    names); its ``<title>`` adds the summary, which the browser shows on hover (the
+    English name only: a ``<title>`` can hold no element to mark Chinese text with its
+    ``lang``, and the box shows the Chinese name, ``lang="zh-Hans"``).
     Colours are CSS classes (``docs/_static/glossary.css``), so the light and
     the dark theme each colour it.
     """
@@ -509,15 +511,15 @@ def render_svg(layout: Layout, hrefs: dict[str, str], title: str,
         for line in node.zh_lines:
             lines.append(f'<tspan x="{number(node.x)}" y="{number(y)}">{esc(line)}</tspan>')
             y += LINE
-        text += (f'<text class="cm-zh" lang="zh" font-size="{number(ZH_SIZE)}"'
+        text += (f'<text class="cm-zh" lang="zh-Hans" font-size="{number(ZH_SIZE)}"'
                  f' text-anchor="middle">{"".join(lines)}</text>')
         classes = f"cm-node {section_class(t)}"
         if slug in hrefs:
             out.append(f'<a href="{esc(hrefs[slug])}" class="{classes}" data-slug="{slug}"'
-                       f' aria-label="{esc(t.title)}"><title>{esc(t.title)} — {esc(t.summary)}'
+                       f' aria-label="{esc(t.title)}"><title>{esc(t.name)} — {esc(t.summary)}'
                        f'</title>{box}{text}</a>')
         else:  # not built (a partial build): the box, no link
             out.append(f'<g class="{classes} cm-unbuilt" data-slug="{slug}">'
-                       f'<title>{esc(t.title)}</title>{box}{text}</g>')
+                       f'<title>{esc(t.name)}</title>{box}{text}</g>')
     out.append("</g></svg>")
     return "".join(out)

@@ -1104,7 +1104,8 @@ UNMARKED_CHINESE = """(chinese) => {
     const parent = text.parentElement;
     if (!run.test(text.data) || parent.closest("script, style, template")) continue;
     found += 1;
-    if (!(parent.closest("[lang]")?.lang || "").toLowerCase().startsWith("zh")) {
+    // (the attribute, not .lang: an SVG element has no lang property, only the attribute)
+    if (!(parent.closest("[lang]")?.getAttribute("lang") || "").toLowerCase().startsWith("zh")) {
       const path = [parent, parent.parentElement, parent.parentElement?.parentElement]
         .filter(Boolean).map(where).reverse().join(" > ");
       unmarked.push(`${path}: ${text.data.trim().slice(0, 50)}`);
