@@ -142,7 +142,7 @@ class Layout:
     edges: list[Edge]
     width: float
     height: float
-    layers: list[list[str]]  # each layer's items, left to right ("slug" or "~source>target")
+    layers: list[list[str]]  # each layer's items, left to right: slugs and bend points (dummy())
 
 
 def box_for(term: registry.Term) -> Node:
@@ -185,17 +185,14 @@ def assign_layers(terms: list[registry.Term], width: int) -> dict[str, int]:
     while moved:
         moved = False
         for s in slugs:
-            pull = len(preds[s]) - len(succs[s])  # > 0: up is shorter; < 0: down
-            if pull > 0 or (pull == 0 and not preds[s]):
-                if not preds[s] and not succs[s]:
-                    continue
-                best = max((layer[p] for p in preds[s]), default=-1) + 1
-                if not preds[s]:  # a root with as many edges either way: stays put
-                    continue
-                candidates = range(best, layer[s])
-            elif pull < 0:
-                best = min(layer[n] for n in succs[s]) - 1
-                candidates = range(best, layer[s], -1)
+            # Each layer moved shortens every edge on one side and lengthens every
+            # edge on the other: move towards the side with more (the total only
+            # falls, so this ends).
+            pull = len(preds[s]) - len(succs[s])
+            if pull > 0:  # up, as close under the lowest prerequisite as there is room
+                candidates = range(max(layer[p] for p in preds[s]) + 1, layer[s])
+            elif pull < 0:  # down, as close over the highest follower as there is room
+                candidates = range(min(layer[n] for n in succs[s]) - 1, layer[s], -1)
             else:
                 continue
             for target in candidates:
@@ -474,7 +471,9 @@ def render_svg(layout: Layout, hrefs: dict[str, str], title: str,
 
     The SVG is a group (it holds links, so not ``role="img"``) named by its
     ``<title>``. Each box is an ``<a>`` named by ``aria-label`` (the term's
-    names); its ``<title>`` adds the summary, which the browser shows on hover.
+    names); its ``<title>`` adds the summary, which the browser shows on hover (the
+    English name only: a ``<title>`` can hold no element to mark Chinese text with its
+    ``lang``, and the box shows the Chinese name, ``lang="zh-Hans"``).
     Colours are CSS classes (``docs/_static/glossary.css``), so the light and
     the dark theme each colour it.
     """
@@ -512,15 +511,15 @@ def render_svg(layout: Layout, hrefs: dict[str, str], title: str,
         for line in node.zh_lines:
             lines.append(f'<tspan x="{number(node.x)}" y="{number(y)}">{esc(line)}</tspan>')
             y += LINE
-        text += (f'<text class="cm-zh" lang="zh" font-size="{number(ZH_SIZE)}"'
+        text += (f'<text class="cm-zh" lang="zh-Hans" font-size="{number(ZH_SIZE)}"'
                  f' text-anchor="middle">{"".join(lines)}</text>')
         classes = f"cm-node {section_class(t)}"
         if slug in hrefs:
             out.append(f'<a href="{esc(hrefs[slug])}" class="{classes}" data-slug="{slug}"'
-                       f' aria-label="{esc(t.title)}"><title>{esc(t.title)} — {esc(t.summary)}'
+                       f' aria-label="{esc(t.title)}"><title>{esc(t.name)} — {esc(t.summary)}'
                        f'</title>{box}{text}</a>')
         else:  # not built (a partial build): the box, no link
             out.append(f'<g class="{classes} cm-unbuilt" data-slug="{slug}">'
-                       f'<title>{esc(t.title)}</title>{box}{text}</g>')
+                       f'<title>{esc(t.name)}</title>{box}{text}</g>')
     out.append("</g></svg>")
     return "".join(out)

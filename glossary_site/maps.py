@@ -20,6 +20,8 @@ search for one should find the term's own page.
 
 from __future__ import annotations
 
+import math
+
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
@@ -35,9 +37,10 @@ SCROLL_CLASS = "concept-map-scroll"
 FRAME_CLASS = "concept-map-frame"
 MAP_TITLE = ("Concept map: every term of the glossary, an arrow from each term to the"
              " terms that build on it")
-# The drawing never shrinks below this share of its size (its text stays at 11 px or
-# more); a narrower screen scrolls it sideways.
-MIN_SCALE = 0.9
+# The drawing never shrinks below the size at which its smallest text is 11 CSS px; a
+# narrower screen scrolls it sideways.
+MIN_FONT_PX = 11
+MIN_SCALE = MIN_FONT_PX / min(concept_map.NAME_SIZE, concept_map.ZH_SIZE)
 
 
 class concept_map_drawing(nodes.General, nodes.Element):
@@ -51,7 +54,7 @@ def visit_drawing_html(self, node: concept_map_drawing) -> None:
     hrefs = {slug: builder.get_relative_uri(docname, PAGE_PREFIX + slug) for slug in built}
     layout = _layout()
     svg = concept_map.render_svg(layout, hrefs, MAP_TITLE)
-    min_width = round(layout.width * MIN_SCALE)
+    min_width = math.ceil(layout.width * MIN_SCALE)
     # The cue shows only where the column is narrower than the drawing's least width:
     # a container query on the frame, with this drawing's number.
     self.body.append(
@@ -210,6 +213,22 @@ def neighbourhood_map(slug: str, config) -> nodes.container:
     return box
 
 
+def note_code(app: Sphinx, doctree: nodes.document) -> None:
+    """A page holding a map is read again when this module or the layout changes.
+
+    (Sphinx reads a page again when its source changes, not when the code that
+    made part of it does: without this, an edit here left the term pages as they were.)
+    """
+    if any(doctree.findall(_holds_a_map)):
+        app.env.note_dependency(__file__)
+        app.env.note_dependency(concept_map.__file__)
+
+
+def _holds_a_map(node: nodes.Node) -> bool:
+    return isinstance(node, concept_map_drawing) or (
+        isinstance(node, nodes.container) and NEIGHBOURHOOD_CLASS in node["classes"])
+
+
 def add_script(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     """The page with the drawing gets its script (a box's edges stand out); no other page."""
     if doctree is not None and any(doctree.findall(concept_map_drawing)):
@@ -217,6 +236,7 @@ def add_script(app: Sphinx, pagename: str, templatename: str, context: dict, doc
 
 
 def setup(app: Sphinx) -> None:
+    app.connect("doctree-read", note_code)
     app.connect("html-page-context", add_script)
     app.add_node(concept_map_drawing, html=(visit_drawing_html, None),
                  text=(skip, None), latex=(skip, None), man=(skip, None),

@@ -81,7 +81,7 @@ def test_every_term_is_drawn_once_with_its_names(layout):
     for a, t in zip(links, registry.TERMS):
         assert a.get("href") == f"glossary/{t.slug}.html"
         assert a.get("aria-label") == t.title
-        assert a.find(f"{SVG}title").text == f"{t.title} — {t.summary}"
+        assert a.find(f"{SVG}title").text == f"{t.name} — {t.summary}"
         texts = ["".join(s.text for s in text.findall(f"{SVG}tspan")) for text in a.findall(f"{SVG}text")]
         # wrapped at spaces (English) or between characters (Chinese): the words are all there
         assert texts[0].replace(" ", "") == t.name.replace(" ", "")
