@@ -17,6 +17,8 @@ sections, related terms and claim texts are written once:
 - :mod:`.numbers`: a measured number typed by hand into the prose is a build
   error (numbers come from the code, through myst-nb's glue);
 - :mod:`.sources`: a caption naming the file of every function a page shows;
+- :mod:`.plots`: every plot with its caption as alt text, a dark rendering for
+  the dark theme, its size reserved, and a link to the full-size file;
 - :mod:`.provenance`: the versions and commit behind the outputs, on every page;
 - :mod:`.downloads`: every page as a notebook and a script that run without
   this project (:mod:`.standalone` gathers the code they need);
@@ -41,8 +43,8 @@ if TYPE_CHECKING:
 def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
-    from . import (autolink, claim_layout, claims, downloads, execution, numbers, previews,
-                   provenance, search, sources, terms, upstream)
+    from . import (autolink, claim_layout, claims, downloads, execution, numbers, plots,
+                   previews, provenance, search, sources, terms, upstream)
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
@@ -56,6 +58,7 @@ def setup(app: Sphinx) -> dict:
     downloads.setup(app)
     search.setup(app)
     previews.setup(app)
+    plots.setup(app)
     app.add_css_file("glossary.css")
     # env_version: bump when what the extension stores or reads changes, so
     # existing doctrees are discarded and every page is read again.
