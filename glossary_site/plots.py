@@ -78,9 +78,29 @@ def to_oklab(rgb: np.ndarray) -> np.ndarray:
     return np.cbrt(linear @ _RGB_TO_LMS.T) @ _LMS_TO_LAB.T
 
 
+def _oklab_to_linear(lab: np.ndarray) -> np.ndarray:
+    return ((lab @ np.linalg.inv(_LMS_TO_LAB).T) ** 3) @ np.linalg.inv(_RGB_TO_LMS).T
+
+
 def from_oklab(lab: np.ndarray) -> np.ndarray:
-    """OKLab to sRGB in 0..1, clipped to the sRGB gamut."""
-    linear = np.clip(((lab @ np.linalg.inv(_LMS_TO_LAB).T) ** 3) @ np.linalg.inv(_RGB_TO_LMS).T,
+    """OKLab to sRGB in 0..1.
+
+    A colour outside sRGB keeps its lightness and hue and loses chroma until it
+    fits (bisection on the chroma), rather than being clipped channel by
+    channel, which would change its lightness too.
+    """
+    def fits(scale: np.ndarray) -> np.ndarray:
+        linear = _oklab_to_linear(np.column_stack([lab[:, 0], lab[:, 1:] * scale[:, None]]))
+        return np.all((linear >= -1e-6) & (linear <= 1 + 1e-6), axis=1)
+
+    low, high = np.zeros(len(lab)), np.ones(len(lab))
+    inside = fits(high)
+    for _ in range(20):  # the largest chroma that fits, to about 1e-6 of the original
+        middle = (low + high) / 2
+        ok = fits(middle)
+        low, high = np.where(ok, middle, low), np.where(ok, high, middle)
+    scale = np.where(inside, 1.0, low)
+    linear = np.clip(_oklab_to_linear(np.column_stack([lab[:, 0], lab[:, 1:] * scale[:, None]])),
                      0, 1)
     return np.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear ** (1 / 2.4) - 0.055)
 
@@ -97,8 +117,9 @@ DARK_FOREGROUND = "#cfd0d0"
 # Lightness below KNEE (text, lines, saturated colours) lands between the text's
 # lightness and MIDDLE; above it (paper, pale fills) between MIDDLE and the page's.
 # Two straight pieces, one decreasing function: a lighter colour always becomes a
-# darker one, so no two colours merge and the order of a colour scale is kept
-# (reversed), while a mid-lightness line (orange, L 0.73) stays readable on the page.
+# darker one, so the order of a colour scale is kept (reversed; the dark range is
+# narrower, so neighbouring greys may round to one), while a mid-lightness line
+# (orange, L 0.73) stays readable on the page.
 KNEE, MIDDLE = 0.75, 0.58
 
 
