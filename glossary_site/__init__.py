@@ -64,7 +64,7 @@ def setup(app: Sphinx) -> dict:
     # existing doctrees are discarded and every page is read again.
     return {
         "version": "1",
-        "env_version": 7,
+        "env_version": 8,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -42,8 +42,6 @@ from docutils import nodes
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
-from . import upstream
-
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
@@ -269,7 +267,4 @@ class PlotFigures(SphinxTransform):
 
 
 def setup(app: Sphinx) -> None:
-    # A caption lives in its cell's metadata: the page's, also when the outputs come
-    # from the cache (which would otherwise bring the metadata of the run that filled it).
-    upstream.keep_page_cell_metadata()
     app.add_transform(PlotFigures)

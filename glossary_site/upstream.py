@@ -29,15 +29,6 @@ Replacements (an attribute of another package is reassigned):
   after the stemmer's file, and retires this entry). The one other use of the
   name is the build log's "dumping search index in English (code: zh)".
 
-- ``cell metadata``: myst-nb's ``NotebookClientCache.start_client``, wrapped.
-  On a cache hit it takes the page's code cells from the cached notebook
-  (jupyter-cache's ``merge_match_into_notebook`` with ``cell_meta=None``),
-  metadata and all; the cache key ignores cell metadata, so a page's
-  ``mystnb:`` options (a plot's caption) were those of the run that filled
-  the cache, and an edited caption never reached the page until the code
-  changed. The wrapper puts the page's own metadata back on each code cell.
-  myst-nb passing ``cell_meta=()`` (a page's metadata wins) would retire it.
-
 Reach-ins (no reassignment, but an undocumented surface):
 
 - ``cache transactions``: jupyter-cache's database, through SQLAlchemy's
@@ -606,46 +597,6 @@ def _check_search_page() -> None:
     )
 
 
-# --- cell metadata: the page's, not the cached notebook's --------------------------------
-
-def _check_cell_metadata() -> None:
-    from myst_nb.core.execute.cache import NotebookClientCache
-
-    start = _installed.get("cell metadata original", NotebookClientCache.start_client)
-    _require(
-        NotebookClientCache.start_client in (start, _installed.get("cell metadata"))
-        and _calls(start, "merge_match_into_notebook") and "_notebook" in start.__code__.co_names,
-        "myst-nb", "cell metadata",
-        "myst_nb's NotebookClientCache.start_client no longer merges the cached notebook"
-        " (merge_match_into_notebook) into its _notebook",
-    )
-
-
-def keep_page_cell_metadata() -> None:
-    """Have myst-nb render a cached page with the page's own code-cell metadata."""
-    from myst_nb.core.execute.cache import NotebookClientCache
-
-    _check_cell_metadata()
-    if "cell metadata" in _installed:
-        return
-    original = NotebookClientCache.start_client
-
-    def start_client(self):
-        import nbformat
-
-        page = [cell.metadata for cell in self.notebook.cells]
-        original(self)
-        # A cache hit replaced the notebook with a merged copy, cell for cell.
-        if len(self.notebook.cells) == len(page):
-            for cell, metadata in zip(self.notebook.cells, page):
-                if cell.cell_type == "code":
-                    cell.metadata = nbformat.from_dict(metadata)
-
-    NotebookClientCache.start_client = start_client
-    _installed["cell metadata"] = start_client
-    _installed["cell metadata original"] = original
-
-
 # --------------------------------------------------------------------------------------
 
 _installed: dict[str, Callable] = {}
@@ -666,14 +617,12 @@ CHECKS = {
     "zh search stemmer": _check_zh_stemmer,
     "search index entries": _check_search_index_entries,
     "search page": _check_search_page,
-    "cell metadata": _check_cell_metadata,
 }
 
 
 # The entries each extension relies on: it checks them when it is set up.
 CONTENT_ENTRIES = ("page labels", "glue pastes", "glue text", "executed notebooks",
-                   "zh search stemmer", "search index entries", "search page",
-                   "cell metadata")
+                   "zh search stemmer", "search index entries", "search page")
 ENGINE_ENTRIES = tuple(name for name in CHECKS if name not in CONTENT_ENTRIES)
 
 

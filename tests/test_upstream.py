@@ -141,7 +141,6 @@ def _breakers():
     import sphinx.builders
     import sphinx.search
     from jupyter_client.provisioning import LocalProvisioner
-    from myst_nb.core.execute.cache import NotebookClientCache
     from myst_nb.ext.glue import roles
     from sphinx.domains.std import StandardDomain
 
@@ -163,8 +162,6 @@ def _breakers():
         "forked kernel": ("jupyter_client", _replace(LocalProvisioner, "launch_kernel", launch_kernel)),
         "page labels": ("sphinx", _replace(StandardDomain, "labels", {})),
         "environment pickle": ("sphinx", lambda m: m.delattr(sphinx.application, "ENV_PICKLE_FILENAME")),
-        "cell metadata": ("myst-nb", _replace(
-            NotebookClientCache, "start_client", lambda self: setattr(self, "_notebook", None))),
         "glue pastes": ("myst-nb", _replace(roles.PasteTextRole, "run", run)),
         "zh search stemmer": ("sphinx", _replace(
             sphinx.search.IndexBuilder, "get_js_stemmer_code", lambda self: "window.Stemmer = X;")),
