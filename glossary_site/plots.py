@@ -125,7 +125,7 @@ def dark_lightness(lightness: np.ndarray) -> np.ndarray:
     """The dark rendering's OKLab lightness for each lightness of the drawn figure.
 
     >>> dark_lightness(np.array([0.0, 0.75, 1.0])).round(3).tolist()  # ink, knee, paper
-    [0.856, 0.58, 0.184]
+    [0.857, 0.58, 0.191]
     """
     fg, bg = _hex_lightness(DARK_FOREGROUND), _hex_lightness(DARK_BACKGROUND)
     ink = fg - (fg - MIDDLE) * (lightness / KNEE)
@@ -141,7 +141,7 @@ def dark_colors(rgb: np.ndarray) -> np.ndarray:
     line's blue.
 
     >>> dark_colors(np.array([[255, 255, 255], [0, 0, 0]], dtype=np.uint8)).tolist()
-    [[19, 20, 22], [207, 208, 208]]
+    [[20, 20, 20], [208, 208, 208]]
     """
     lab = to_oklab(rgb / 255.0)
     lab[:, 0] = dark_lightness(lab[:, 0])
