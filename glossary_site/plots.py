@@ -21,11 +21,13 @@ turns each such image into what the page shows:
 - **lossless recompression** (Pillow's ``optimize``), so that the two files
   together weigh about what the one did.
 
-It all happens at render time, from the PNGs in the execution cache: no page
-is executed again, and the downloads keep the figures as the kernel drew them.
-The files are named after their content and this module's :data:`VERSION`,
-and written atomically: two parallel readers writing the same plot write the
-same bytes, and two builds give identical files.
+It all happens when a page is read, from the PNGs in the execution cache: no
+figure is drawn again, and the downloads keep the figures as the kernel drew
+them. (The caption is cell metadata, which jupyter-cache's key includes:
+writing or editing a caption executes that page again, once.)
+The files are named after the plot and this module's code, and written
+atomically: two parallel readers writing the same plot write the same bytes,
+two builds give identical files, and a page read again reuses its plots' files.
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Bump when what this module writes changes: the files' names change with it.
-VERSION = "1"
+# This module's own code: part of every file's name, so that a change to how the
+# renderings are made gives new files, and an unchanged plot is not processed again.
+_CODE = Path(__file__).read_bytes()
 # The element myst-nb marks a code cell's outputs with.
 OUTPUT_ELEMENT = "cell_code_output"
 PLOT_CLASS = "glossary-plot"
@@ -196,10 +199,8 @@ def png_size(png: bytes) -> tuple[int, int]:
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
-def _write_once(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (readers in parallel may write the same file)."""
-    if path.exists() and path.read_bytes() == data:
-        return
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all (parallel readers may write one file)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".plot-")
     with os.fdopen(fd, "wb") as f:
         f.write(data)
@@ -256,12 +257,15 @@ class PlotFigures(SphinxTransform):
             alt = " ".join(caption.astext().split())
             _, path = self.env.relfn2path(image["uri"], self.env.docname)
             png = Path(path).read_bytes()
-            key = hashlib.sha256(png + VERSION.encode()).hexdigest()[:16]
+            key = hashlib.sha256(png + _CODE).hexdigest()[:16]
             size = png_size(png)
             variants = {}
             for theme, make in (("light", optimised), ("dark", dark_pixels)):
                 name = f"plot-{key}-{theme}.png"
-                _write_once(Path(path).with_name(name), make(png))
+                # Named after the plot and this module's code: a file already there
+                # holds these very bytes (written atomically), so it is not made again.
+                if not Path(path).with_name(name).exists():
+                    _write_atomically(Path(path).with_name(name), make(png))
                 # The uri as myst-nb wrote it, with the new file's name.
                 uri = image["uri"][: image["uri"].rfind("/") + 1] + name
                 variants[theme] = _variant(image, uri, size, alt, theme)

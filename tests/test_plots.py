@@ -127,3 +127,53 @@ def test_optimised_keeps_the_pixels_and_drops_the_metadata():
 def test_png_size_refuses_what_is_not_a_png(bad):
     with pytest.raises(ValueError):
         plots.png_size(bad)
+
+
+# --- the transform ---------------------------------------------------------------------------
+
+def page_with_a_plot(tmp_path, caption: str | None):
+    """A doctree as myst-nb leaves a plot cell when a page is read, and its PNG."""
+    from types import SimpleNamespace
+
+    from docutils import nodes
+    from docutils.frontend import get_default_settings
+    from docutils.parsers.rst import Parser
+    from docutils.utils import new_document
+    from PIL import Image
+
+    Image.new("RGB", (40, 20), "white").save(tmp_path / "abc.png")
+    document = new_document("page.md", get_default_settings(Parser))
+    document.settings.env = SimpleNamespace(
+        docname="glossary/page", relfn2path=lambda uri, docname: (uri, str(tmp_path / uri)))
+    bundle = nodes.container("", nodes.container("", nodes.image(uri="abc.png"),
+                                                 mime_type="image/png"), nb_element="mime_bundle")
+    shown = nodes.figure("", bundle, nodes.caption("", caption)) if caption else bundle
+    output = nodes.container("", shown, nb_element=plots.OUTPUT_ELEMENT)
+    document += nodes.container("", output, nb_element="cell_code")
+    return document
+
+
+def test_a_plot_gets_its_caption_as_alt_text_two_sized_renderings_and_the_note(tmp_path):
+    from docutils import nodes
+
+    document = page_with_a_plot(tmp_path, "What the plot shows, in a sentence.")
+    plots.PlotFigures(document).apply()
+    figure = next(document.findall(nodes.figure))
+    images = list(figure.findall(nodes.image))
+    assert [i.parent["classes"] for i in images] == [["only-light"], ["only-dark"]]
+    for image in images:
+        assert image["alt"] == "What the plot shows, in a sentence."
+        assert (image["width"], image["height"], image["loading"]) == ("40", "20", "lazy")
+        assert (tmp_path / image["uri"]).is_file()
+    assert plots.PLOT_CLASS in figure["classes"]
+    note = next(figure.findall(nodes.paragraph))
+    assert note["classes"] == ["only-dark", plots.DARK_NOTE_CLASS]
+
+
+def test_a_plot_without_a_caption_is_an_error(tmp_path, caplog):
+    from docutils import nodes
+
+    document = page_with_a_plot(tmp_path, None)
+    plots.PlotFigures(document).apply()
+    assert "a plot without a caption" in caplog.text
+    assert [i["uri"] for i in document.findall(nodes.image)] == ["abc.png"]  # left as it was
