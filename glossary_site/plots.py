@@ -240,7 +240,12 @@ class PlotFigures(SphinxTransform):
     default_priority = 800  # after myst-nb built the outputs, before images are collected
 
     def apply(self, **kwargs) -> None:
-        for image in plot_images(self.document):
+        images = plot_images(self.document)
+        if images:
+            # A page with plots is read again when this module changes (Sphinx compares
+            # the modification times of a page's dependencies).
+            self.env.note_dependency(__file__)
+        for image in images:
             # myst-nb's figure holds the output's mime bundle (the PNG, and a text
             # form that a post-transform drops at write time) and the caption.
             figure = image.parent

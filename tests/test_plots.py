@@ -144,7 +144,8 @@ def page_with_a_plot(tmp_path, caption: str | None):
     Image.new("RGB", (40, 20), "white").save(tmp_path / "abc.png")
     document = new_document("page.md", get_default_settings(Parser))
     document.settings.env = SimpleNamespace(
-        docname="glossary/page", relfn2path=lambda uri, docname: (uri, str(tmp_path / uri)))
+        docname="glossary/page", relfn2path=lambda uri, docname: (uri, str(tmp_path / uri)),
+        dependencies=[], note_dependency=lambda path: document.settings.env.dependencies.append(path))
     bundle = nodes.container("", nodes.container("", nodes.image(uri="abc.png"),
                                                  mime_type="image/png"), nb_element="mime_bundle")
     shown = nodes.figure("", bundle, nodes.caption("", caption)) if caption else bundle
@@ -166,6 +167,7 @@ def test_a_plot_gets_its_caption_as_alt_text_two_sized_renderings_and_the_note(t
         assert (image["width"], image["height"], image["loading"]) == ("40", "20", "lazy")
         assert (tmp_path / image["uri"]).is_file()
     assert plots.PLOT_CLASS in figure["classes"]
+    assert document.settings.env.dependencies == [plots.__file__]  # read again when it changes
     note = next(figure.findall(nodes.paragraph))
     assert note["classes"] == ["only-dark", plots.DARK_NOTE_CLASS]
 
