@@ -276,7 +276,10 @@ class PlotFigures(SphinxTransform):
                 variants[theme] = _variant(image, uri, size, alt, theme)
             if PLOT_CLASS not in figure["classes"]:
                 figure["classes"].append(PLOT_CLASS)
-                figure += nodes.paragraph("", DARK_NOTE, classes=["only-dark", DARK_NOTE_CLASS])
+                # Raw HTML, not a paragraph: the same sentence on every plot is not
+                # something to search for.
+                figure += nodes.raw("", f'<p class="only-dark {DARK_NOTE_CLASS}">{DARK_NOTE}</p>',
+                                    format="html")
             image.replace_self([variants["light"], variants["dark"]])
 
 

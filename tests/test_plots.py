@@ -168,8 +168,8 @@ def test_a_plot_gets_its_caption_as_alt_text_two_sized_renderings_and_the_note(t
         assert (tmp_path / image["uri"]).is_file()
     assert plots.PLOT_CLASS in figure["classes"]
     assert document.settings.env.dependencies == [plots.__file__]  # read again when it changes
-    note = next(figure.findall(nodes.paragraph))
-    assert note["classes"] == ["only-dark", plots.DARK_NOTE_CLASS]
+    note = next(figure.findall(nodes.raw))
+    assert note.astext() == f'<p class="only-dark {plots.DARK_NOTE_CLASS}">{plots.DARK_NOTE}</p>'
 
 
 def test_a_plot_without_a_caption_is_an_error(tmp_path, caplog):
