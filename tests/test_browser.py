@@ -794,8 +794,8 @@ PLOTS_SHOWN = """async ([nearWhite]) => {
     const img = visible[0];
     if (img) {
       img.scrollIntoView({block: "center"});
-      await Promise.race([img.decode().catch(() => null),
-                          new Promise((done) => setTimeout(done, 10000))]);
+      img.loading = "eager";  // load it now, whatever the browser thinks of the viewport
+      await img.decode().catch(() => null);  // a broken image: naturalWidth 0, reported
     }
     shown.push({
       visible: visible.length,
