@@ -22,6 +22,8 @@ sections, related terms and claim texts are written once:
 - :mod:`.sources`: a caption naming the file of every function a page shows;
 - :mod:`.maps`: the concept map page (the prerequisite graph as an SVG that
   :mod:`.concept_map` lays out) and each term's neighbourhood map;
+- :mod:`.plots`: every plot with its caption as alt text, a dark rendering for
+  the dark theme, its size reserved, and a link to the full-size file;
 - :mod:`.provenance`: the versions and commit behind the outputs, on every page;
 - :mod:`.math_render`: every formula typeset by MathJax at build time
   (:mod:`.mathjax_engine` runs it), so the pages load no math script;
@@ -53,8 +55,8 @@ def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
     from . import (accessibility, autolink, claim_layout, claims, downloads, execution, maps,
-                   math_render, numbers, previews, provenance, reading_path, search, sources,
-                   terms, upstream, zh_lang)
+                   math_render, numbers, plots, previews, provenance, reading_path, search,
+                   sources, terms, upstream, zh_lang)
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
@@ -70,6 +72,7 @@ def setup(app: Sphinx) -> dict:
     search.setup(app)
     previews.setup(app)
     maps.setup(app)
+    plots.setup(app)
     zh_lang.setup(app)
     accessibility.setup(app)
     math_render.setup(app)
@@ -78,7 +81,7 @@ def setup(app: Sphinx) -> dict:
     # existing doctrees are discarded and every page is read again.
     return {
         "version": "1",
-        "env_version": 9,
+        "env_version": 10,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -283,6 +283,11 @@ def notebook(slug: str, executed: nbformat.NotebookNode, facts: dict[str, str],
             new_cell.outputs = outputs
             new_cell.execution_count = cell.get("execution_count")
             cells.append(new_cell)
+            # A plot's caption (the page shows it under the figure) follows its cell.
+            caption = cell.metadata.get("mystnb", {}).get("figure", {}).get("caption")
+            if caption:
+                text = plain_markdown(str(caption), slug, glued, page_dir).strip()
+                cells.append(nbformat.v4.new_markdown_cell(f"*Figure:* {text}"))
     for number, cell in enumerate(cells):
         cell.id = f"{slug}-{number}"  # stable ids: two builds give the same file
     new.cells = cells

@@ -1435,3 +1435,236 @@ def test_a_wide_formula_scrolls_with_the_arrow_keys_and_the_page_stays(browser):
     url, after, lefts = browser.run(scroll())
     assert after == url
     assert lefts[0] == 0 and lefts[2] > lefts[1] > 0 and lefts[3] < lefts[2], lefts
+# --- Plots: alt text, space reserved, legible on a phone, dark in the dark theme ----------
+# glossary_site/plots.py: each plot is a figure with a caption, a light and a dark
+# rendering (Furo's only-light / only-dark), width and height attributes, and a link
+# to its file. Measured at phone width, where a plot is smallest.
+
+PLOT_CELL = re.compile(r"\b\w+\.plot_\w+\(\)")
+PLOT_PAGES = {f"glossary/{t.slug}.html": sum(
+    len(PLOT_CELL.findall(c.source)) for c in code_cells(
+        (ROOT / "docs" / "glossary" / f"{t.slug}.md").read_text(encoding="utf-8")))
+    for t in registry.TERMS}
+PLOT_PAGES = {path: count for path, count in PLOT_PAGES.items() if count}
+# The page whose plots are also measured in a screenshot: several plots, one a claim's evidence.
+RENDERED_PAGE = "glossary/sigmoid.html"
+# A plot in the dark theme: its mean relative luminance, and the share of its pixels
+# near white (measured below: light renderings about 0.8 and 0.8, dark ones about
+# 0.05 and 0).
+DARK_MEAN_LUMINANCE, NEAR_WHITE, NEAR_WHITE_SHARE = 0.35, 0.8, 0.1
+
+# Each plot's figure, as shown: the visible rendering (the other is display: none),
+# loaded (scrolled to: the images are lazy), with what a reader and a screen reader get.
+# Closed evidence folds are opened first: some plots are a claim's evidence.
+PLOTS_SHOWN = """async ([nearWhite]) => {
+  // The image file's pixels, as drawn on a canvas: [mean relative luminance, share near white].
+  const fileLuminance = (img) => {
+    const canvas = document.createElement("canvas");
+    [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
+    const context = canvas.getContext("2d");
+    context.drawImage(img, 0, 0);
+    const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    const linear = Array.from({length: 256}, (_, c) => (c /= 255) <= 0.04045
+      ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+    let sum = 0, white = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const y = 0.2126 * linear[data[i]] + 0.7152 * linear[data[i + 1]] + 0.0722 * linear[data[i + 2]];
+      sum += y;
+      white += y >= nearWhite;
+    }
+    const n = data.length / 4;
+    return [sum / n, white / n];
+  };
+  document.querySelectorAll("details").forEach((d) => { d.open = true; });
+  const shown = [];
+  for (const figure of document.querySelectorAll("figure.glossary-plot")) {
+    const visible = [...figure.querySelectorAll("img")].filter((i) => i.getClientRects().length);
+    const img = visible[0];
+    if (img) {
+      img.scrollIntoView({block: "center"});
+      img.loading = "eager";  // load it now, whatever the browser thinks of the viewport
+      await img.decode().catch(() => null);  // a broken image: naturalWidth 0, reported
+    }
+    shown.push({
+      visible: visible.length,
+      caption: figure.querySelector("figcaption .caption-text")?.textContent ?? "",
+      alt: img?.getAttribute("alt") ?? "",
+      variant: img?.closest(".only-dark") ? "dark" : img?.closest(".only-light") ? "light" : "",
+      src: img?.currentSrc ?? "",
+      href: img?.closest("a")?.href ?? "",
+      natural: img?.naturalWidth ?? 0,
+      client: img?.clientWidth ?? 0,
+      light: img?.naturalWidth ? fileLuminance(img) : null,
+    });
+  }
+  return shown;
+}"""
+# Before any image has arrived: the box each visible plot image takes, and its attributes.
+PLOT_BOXES = """() => {
+  document.querySelectorAll("details").forEach((d) => { d.open = true; });
+  return [...document.querySelectorAll("figure.glossary-plot img")]
+  .filter((i) => i.getClientRects().length)
+  .map((i) => ({complete: i.complete && i.naturalWidth > 0,
+                width: i.getBoundingClientRect().width, height: i.getBoundingClientRect().height,
+                attrs: [i.getAttribute("width"), i.getAttribute("height")]}));
+}"""
+
+
+def mean_luminance(png: bytes) -> tuple[float, float]:
+    """(mean relative luminance, share of pixels at least NEAR_WHITE) of a screenshot."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")) / 255
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    y = linear @ [0.2126, 0.7152, 0.0722]
+    return float(y.mean()), float((y >= NEAR_WHITE).mean())
+
+
+async def plots_on_pages(browser: Browser, scheme: str, rendered: str) -> dict:
+    """Every plot page at phone width in ``scheme``, loaded once each: path → (the plot
+    images' boxes before any arrived, [(each figure as shown, luminance of its
+    screenshot for the plots of the page ``rendered``, else None)])."""
+    context = await browser.context.browser.new_context(viewport=PHONE, color_scheme=scheme)
+    # Math is not what is measured here, and typesetting it is most of a page's load.
+    await context.route("**/mathjax/**", lambda route: route.abort())
+    gate = asyncio.Semaphore(IN_FLIGHT)
+
+    async def one(path: str) -> tuple[list, list]:
+        async with gate:
+            page = await context.new_page()
+            # Image requests are held, unanswered, until the boxes are measured (a
+            # refused image would be a broken one, which Chromium sizes by its alt text).
+            held, measured = [], []
+
+            async def hold(route) -> None:
+                await route.continue_() if measured else held.append(route)
+
+            await page.route("**/_images/*", hold)
+            await page.goto(browser.base + path, wait_until="domcontentloaded")
+            boxes = await page.evaluate(PLOT_BOXES)
+            measured.append(True)
+            for route in held:
+                await route.continue_()
+            shown = await page.evaluate(PLOTS_SHOWN, [NEAR_WHITE])
+            found = [(plot, None) for plot in shown]
+            if path == rendered:
+                # The plots as rendered, on one page (a CSS rule could still show them
+                # light); every page's plots share that markup and style, and every
+                # plot's file is measured in PLOTS_SHOWN. JPEG: much quicker than PNG.
+                images = page.locator("figure.glossary-plot img:visible")
+                for i in range(await images.count()):
+                    shot = await images.nth(i).screenshot(type="jpeg", quality=80)
+                    found[i] = (shown[i], mean_luminance(shot))
+            await page.close()
+            return boxes, found
+
+    found = await asyncio.gather(*(one(path) for path in PLOT_PAGES))
+    await context.close()
+    return dict(zip(PLOT_PAGES, found))
+
+
+@pytest.fixture(scope="module")
+def dark_phone(browser) -> dict:
+    """Every plot page at phone width in the dark theme (the system's; Furo's "auto")."""
+    return browser.run(plots_on_pages(browser, "dark", rendered=RENDERED_PAGE))
+
+
+@pytest.fixture(scope="module")
+def dark_phone_plots(dark_phone) -> dict:
+    """path → [(each plot as shown, its screenshot's luminance or None)]."""
+    return {path: plots for path, (_, plots) in dark_phone.items()}
+
+
+def counted(path: str, plots: list) -> list[str]:
+    """A problem unless the page shows a captioned plot figure for each of its plot cells."""
+    return [] if len(plots) == PLOT_PAGES[path] else [
+        f"{len(plots)} captioned plots, {PLOT_PAGES[path]} plot cells"]
+
+
+def test_every_plot_has_its_caption_as_alt_text(dark_phone_plots):
+    problems = {}
+    for path, plots in dark_phone_plots.items():
+        found = counted(path, plots)
+        for n, (plot, _) in enumerate(plots, 1):
+            caption = " ".join(plot["caption"].split())
+            if plot["visible"] != 1:
+                found.append(f"plot {n}: {plot['visible']} images shown, not one")
+            elif not caption or plot["alt"] != caption:
+                found.append(f"plot {n}: alt {plot['alt'][:60]!r} is not its caption {caption[:60]!r}")
+            elif re.search(r"\.(png|svg|webp)\b|_images/", plot["alt"]):
+                found.append(f"plot {n}: alt is a file name: {plot['alt'][:60]!r}")
+        if found:
+            problems[path] = found
+    assert not problems, table(problems)
+
+
+def test_every_plot_is_legible_on_a_phone_through_its_full_size_link(dark_phone_plots):
+    """At 390 px a plot is shrunk to the column; it is served at twice the pixels it
+    occupies or more (sharp when zoomed), and a tap opens its file at full size."""
+    problems = {}
+    for path, plots in dark_phone_plots.items():
+        found = counted(path, plots)
+        for n, (plot, _) in enumerate(plots, 1):
+            if not plot["natural"] >= 2 * plot["client"] > 0:
+                found.append(f"plot {n}: {plot['natural']} px wide, shown at {plot['client']} px")
+            if not plot["href"] or plot["href"] != plot["src"]:
+                found.append(f"plot {n}: not linked to its file ({plot['href']!r})")
+        if found:
+            problems[path] = found
+    assert not problems, table(problems)
+
+
+def test_no_plot_is_a_white_block_in_the_dark_theme(dark_phone_plots):
+    problems = {}
+    for path, plots in dark_phone_plots.items():
+        found = counted(path, plots)
+        for n, (plot, rendered) in enumerate(plots, 1):
+            if plot["variant"] != "dark":
+                found.append(f"plot {n}: the {plot['variant'] or 'unmarked'} rendering is shown")
+            measured = [("file", plot["light"])]
+            if path == RENDERED_PAGE:
+                measured.append(("as rendered", rendered))
+            for what, light in measured:
+                if light is None or light[0] > DARK_MEAN_LUMINANCE or light[1] > NEAR_WHITE_SHARE:
+                    found.append(f"plot {n} ({what}): mean luminance, share near white: {light}")
+        if found:
+            problems[path] = found
+    assert not problems, table(problems)
+
+
+def test_the_theme_switch_chooses_the_plots_rendering(browser):
+    """Furo's own switch (stored in localStorage) overrides the system's scheme."""
+
+    async def variants(scheme: str, theme: str) -> list[str]:
+        context = await browser.context.browser.new_context(viewport=PHONE, color_scheme=scheme)
+        await context.add_init_script(f"localStorage.setItem('theme', '{theme}')")
+        page = await context.new_page()
+        await page.goto(browser.base + "glossary/dropout.html")
+        shown = await page.evaluate(PLOTS_SHOWN, [NEAR_WHITE])
+        await context.close()
+        return [p["variant"] for p in shown]
+
+    assert browser.run(variants("light", "dark")) == ["dark"]
+    assert browser.run(variants("dark", "light")) == ["light"]
+
+
+def test_plot_images_reserve_their_space_before_they_load(dark_phone):
+    """With every plot image held back by the server, each already takes its final box."""
+    problems = {}
+    for path, (images, _) in dark_phone.items():
+        found = [] if len(images) == PLOT_PAGES[path] else [
+            f"{len(images)} plot images shown, {PLOT_PAGES[path]} plot cells"]
+        for n, box in enumerate(images, 1):
+            w, h = (int(a or 0) for a in box["attrs"])
+            if box["complete"]:
+                found.append(f"plot {n}: loaded although its file was held back")
+            elif not (w and h and box["width"] > 0
+                      and abs(box["height"] - box["width"] * h / w) <= 1.5):
+                found.append(f"plot {n}: box {box['width']:.0f}×{box['height']:.0f} before load,"
+                             f" attributes {box['attrs']}")
+        if found:
+            problems[path] = found
+    assert not problems, table(problems)

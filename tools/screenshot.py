@@ -40,6 +40,10 @@ def main() -> None:
     parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html")
     parser.add_argument("--chromium", help="the browser (default: as the browser tests find it)")
     parser.add_argument("--full-page", action="store_true")
+    parser.add_argument("--theme", choices=("light", "dark"), default="light",
+                        help="the colour scheme the browser asks for (Furo's theme is 'auto')")
+    parser.add_argument("--scroll-to", metavar="SELECTOR",
+                        help="scroll the first element matching SELECTOR into view first")
     args = parser.parse_args()
     try:
         chromium = args.chromium or settings.chromium()
@@ -56,10 +60,17 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=chromium,
                                         args=list(settings.CHROMIUM_ARGS))
             for name, (w, h) in WIDTHS.items():
-                page = browser.new_page(viewport={"width": w, "height": h})
+                page = browser.new_page(viewport={"width": w, "height": h},
+                                        color_scheme=args.theme)
                 for path in args.pages:
                     page.goto(base + path, wait_until="networkidle")
-                    shot = args.out / f"{path.replace('/', '_').replace('.html', '')}-{name}.png"
+                    if args.scroll_to:
+                        page.locator(args.scroll_to).first.evaluate(
+                            "(e) => e.scrollIntoView({block: 'start'})")
+                        page.wait_for_timeout(300)  # lazy images start loading once in view
+                        page.wait_for_load_state("networkidle")
+                    stem = path.replace('/', '_').replace('.html', '')
+                    shot = args.out / f"{stem}-{name}{'-dark' if args.theme == 'dark' else ''}.png"
                     page.screenshot(path=str(shot), full_page=args.full_page)
                     print(shot)
                 page.close()
