@@ -134,8 +134,10 @@ def register_page_label(app: Sphinx, doctree: nodes.document) -> None:
                      location=docname)
 
 
-# The level of the index's and the claims page's group headings: under the page's title.
+# The level of the claims page's group headings (under the page's title) and of the
+# index's sections (under its "The terms" heading).
 SECTION_HEADING_LEVEL = 2
+INDEX_SECTION_HEADING_LEVEL = 3
 
 
 class GlossaryIndex(SphinxDirective):
@@ -164,9 +166,9 @@ class GlossaryIndex(SphinxDirective):
         # A heading inside a directive's content comes back as a rubric (a section
         # cannot start inside a directive). Sphinx writes a rubric with a
         # heading level as a real <hN>: each section of the index is a heading
-        # for screen readers, h2 under the page's h1.
+        # for screen readers, h3 under the index's "The terms" h2.
         for rubric in (n for node in parsed for n in node.findall(nodes.rubric)):
-            rubric["heading-level"] = SECTION_HEADING_LEVEL
+            rubric["heading-level"] = INDEX_SECTION_HEADING_LEVEL
         return parsed
 
 
