@@ -534,13 +534,13 @@ SCROLL_SETTLED = """() => new Promise((resolve) => {
 })"""
 
 
-def preview_slug(href: str) -> str:
-    """``http://…/glossary/relu.html#relu`` → ``relu``."""
+def page_name(href: str) -> str:
+    """``http://…/glossary/relu.html#relu`` → ``relu``; ``../index.html`` → ``index``."""
     return urlsplit(href).path.rsplit("/", 1)[-1].removesuffix(".html")
 
 
 def expected_preview(href: str) -> tuple[str, str]:
-    t = registry.term(preview_slug(href))
+    t = registry.term(page_name(href))
     return f"{t.name} · {t.zh}", t.summary
 
 
@@ -804,10 +804,6 @@ START_STATE = """() => ({
 })"""
 
 
-def stem(href: str) -> str:
-    return Path(urlsplit(href).path).stem
-
-
 def path_problems(slug: str, state: dict) -> list[str]:
     """What the page's Before this / Read next lines and related terms get wrong."""
     from glossary_site.reading_path import next_in_order
@@ -824,13 +820,13 @@ def path_problems(slug: str, state: dict) -> list[str]:
             found.append(f"a link of the {label} line is hidden")
     if found:
         return found
-    before = [stem(href) for href, _ in state["before"]["links"]]
+    before = [page_name(href) for href, _ in state["before"]["links"]]
     first = [t.slug for t in registry.before(slug)]
     if first and before != first:
         found.append(f"Before this links {before}, the registry says {first}")
     if not first and (before != ["index"] or "starting point" not in state["before"]["text"]):
         found.append(f"a starting point's Before this line links {before}, not Start here")
-    after = [stem(href) for href, _ in state["next"]["links"]]
+    after = [page_name(href) for href, _ in state["next"]["links"]]
     then = [t.slug for t in registry.after(slug)] or [
         t.slug for t in [next_in_order(slug)] if t is not None]
     if after != then:
@@ -838,7 +834,7 @@ def path_problems(slug: str, state: dict) -> list[str]:
     if not then and "goal" not in state["next"]["text"]:
         found.append("the last page's Read next line does not say it is the goal")
     kinds = {t.slug: kind for t, kind in registry.relations(slug)}
-    shown = {stem(item["href"]): item["label"] for item in state["related"]}
+    shown = {page_name(item["href"]): item["label"] for item in state["related"]}
     if set(shown) != set(kinds):
         found.append(f"related terms {sorted(shown)}, the registry says {sorted(kinds)}")
     for other, label in shown.items():
