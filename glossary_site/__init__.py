@@ -27,6 +27,8 @@ sections, related terms and claim texts are written once:
 - :mod:`.provenance`: the versions and commit behind the outputs, on every page;
 - :mod:`.math_render`: every formula typeset by MathJax at build time
   (:mod:`.mathjax_engine` runs it), so the pages load no math script;
+- :mod:`.code_spans`: highlighted code without the spans that draw nothing
+  different (checked against the styles on every build);
 - :mod:`.downloads`: every page as a notebook and a script that run without
   this project (:mod:`.standalone` gathers the code they need);
 - :mod:`.search`: every name of every term in the general index and the
@@ -54,9 +56,9 @@ if TYPE_CHECKING:
 def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
-    from . import (accessibility, autolink, claim_layout, claims, downloads, execution, maps,
-                   math_render, numbers, plots, previews, provenance, reading_path, search,
-                   sources, terms, upstream, zh_lang)
+    from . import (accessibility, autolink, claim_layout, claims, code_spans, downloads,
+                   execution, maps, math_render, numbers, plots, previews, provenance,
+                   reading_path, search, sources, terms, upstream, zh_lang)
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
@@ -76,6 +78,7 @@ def setup(app: Sphinx) -> dict:
     zh_lang.setup(app)
     accessibility.setup(app)
     math_render.setup(app)
+    code_spans.setup(app)
     app.add_css_file("glossary.css")
     # env_version: bump when what the extension stores or reads changes, so
     # existing doctrees are discarded and every page is read again.

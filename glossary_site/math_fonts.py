@@ -25,6 +25,7 @@ from sphinx.application import Sphinx
 from . import mathjax_engine, settings
 
 FOLDER = "mathjax-fonts"  # in _static
+SHARED_CSS = "glossary-math.css"  # in _static, written by math_render: MathJax's common rules
 STYLE = re.compile(r'<style id="glossary-math">(.*?)</style>', re.S)
 CHAR_RULE = re.compile(r'^mjx-c\.mjx-c[0-9A-F]+((?:\.[A-Z0-9-]+)*)::before \{[^}]*?content: "((?:[^"\\]|\\.)*)"',
                        re.M)
@@ -48,10 +49,13 @@ def unescape(css: str) -> str:
 def characters(html: Path) -> dict[str, set[str]]:
     """Font file name -> the characters the math stylesheets of the site's pages draw in it."""
     found: dict[str, set[str]] = {}
+    # The font files and the variant classes' families are in the shared rules.
+    shared = html / "_static" / SHARED_CSS
+    common = shared.read_text(encoding="utf-8") if shared.is_file() else ""
     for page in sorted(html.rglob("*.html")):
         for style in STYLE.findall(page.read_text(encoding="utf-8")):
-            files = dict(FONT_FACE.findall(style))
-            families = dict(CLASS_FAMILY.findall(style))
+            files = dict(FONT_FACE.findall(common + style))
+            families = dict(CLASS_FAMILY.findall(common + style))
             for classes, content in CHAR_RULE.findall(style):
                 variants = [families[c] for c in classes.split(".") if c in families]
                 for family in variants or PLAIN:

@@ -11,9 +11,11 @@ page and moved the text when it had typeset (layout shift).
 - Each formula is cached on disk (``_build/math``), keyed by its TeX and the
   engine's :func:`~.mathjax_engine.fingerprint`: a page written again costs a
   file read per formula, and MathJax starts only for a formula never seen.
-- A page's CSS is MathJax's common rules plus the rules its formulas need,
-  in a ``<style>`` in the page's head (a few KB); the fonts, cut to the
-  characters the site uses, in ``_static/mathjax-fonts`` (:mod:`.math_fonts`).
+- MathJax's common rules (the same on every page, 12 KB) are one stylesheet,
+  ``_static/glossary-math.css``, that the browser fetches once for the whole
+  site; the rules a page's own formulas need (a few KB) are in a ``<style>``
+  in its head. The fonts, cut to the characters the site uses, are in
+  ``_static/mathjax-fonts`` (:mod:`.math_fonts`).
 - A display formula wider than a phone's column (:data:`SCROLL_WIDTH_EM`)
   scrolls sideways in its box, which shows a shadow on the side with more
   (``glossary.css``), and is focusable, so it scrolls from the keyboard too
@@ -188,9 +190,24 @@ def compact(rule: str) -> str:
     return re.sub(r"\s*\n\s*", "", rule)
 
 
+SHARED_CSS = math_fonts.SHARED_CSS  # in _static: the rules every page with math needs
+
+
+def shared_css(cache: Path) -> str:
+    """MathJax's rules for every page with math, as the file in ``_static``."""
+    css = "\n".join(compact(rule) for rule in base_rules(cache))
+    # MJXZERO comes first in every math font-family, so its metrics place every line
+    # of a formula: inline (1.8 KB), it is there at the first layout, and the layout
+    # does not move when the other fonts arrive (with a fallback's metrics instead,
+    # a fraction was 7 px taller until then: a layout shift).
+    css = css.replace(f"{mathjax_engine.FONT_URL}/{ZERO_FONT}", _zero_font_url())
+    return css.replace(mathjax_engine.FONT_URL, math_fonts.FOLDER) + "\n"
+
+
 def add_page_style(app: Sphinx, pagename: str, templatename: str, context: dict,
                    doctree) -> None:
-    """A page with formulas gets their CSS, in its head (Sphinx's ``metatags`` slot)."""
+    """A page with formulas links the shared rules and has its own in its head
+    (Sphinx's ``metatags`` slot)."""
     if pagename in _page_scrolls:
         _page_scrolls.discard(pagename)
         # Called from html-page-context: for this page only.
@@ -198,19 +215,24 @@ def add_page_style(app: Sphinx, pagename: str, templatename: str, context: dict,
     rules = _page_rules.pop(pagename, None)
     if not rules:
         return
+    app.add_css_file(SHARED_CSS)  # for this page only, as the script above
     # Wrappers (mjx-mfrac ...) before characters, as in MathJax's own sheet.
     chars = [r for r in rules if r.startswith("mjx-c.")]
     css = "\n".join(compact(rule) for rule in [
-        *base_rules(settings.math_cache_dir(Path(app.confdir))),
         *(r for r in rules if not r.startswith("mjx-c.")), *chars])
-    # MJXZERO comes first in every math font-family, so its metrics place every line
-    # of a formula: inline (1.8 KB), it is there at the first layout, and the layout
-    # does not move when the other fonts arrive (with a fallback's metrics instead,
-    # a fraction was 7 px taller until then: a layout shift).
-    css = css.replace(f"{mathjax_engine.FONT_URL}/{ZERO_FONT}", _zero_font_url())
-    fonts = context["pathto"](f"_static/{math_fonts.FOLDER}", 1)
-    css = css.replace(mathjax_engine.FONT_URL, fonts)
     context["metatags"] = context.get("metatags", "") + f'\n<style id="glossary-math">\n{css}\n</style>\n'
+
+
+def write_shared_css(app: Sphinx, exception: Exception | None) -> None:
+    """``_static/glossary-math.css``, written after every build (before the fonts are
+    cut: :mod:`.math_fonts` reads the font families from it)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / SHARED_CSS
+    css = shared_css(settings.math_cache_dir(Path(app.confdir)))
+    if not target.is_file() or target.read_text(encoding="utf-8") != css:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(css, encoding="utf-8")
 
 
 def setup(app: Sphinx) -> None:
@@ -218,3 +240,4 @@ def setup(app: Sphinx) -> None:
                                block_renderers=(visit_displaymath, None))
     math_fonts.setup(app)
     app.connect("html-page-context", add_page_style)
+    app.connect("build-finished", write_shared_css, priority=400)  # math_fonts' is at 500

@@ -5,9 +5,12 @@ leaving the sentence. After references are resolved (``doctree-resolved``),
 every link to a term page, whatever made it (an autolink, a ``{ref}``, the
 related terms, the index, the claims page), is wrapped in a
 :class:`term_preview` node carrying the registry's English name, Chinese name
-and summary. The node's own HTML visitor writes them as ``data-`` attributes
-of a ``<span class="term-preview">`` around the link, with a ``title``: without
-JavaScript, the browser's own tooltip over the link still gives the definition.
+and summary. The node's own HTML visitor writes them as the ``title`` of a
+``<span class="term-preview">`` around the link, "Name · 中文名 — summary":
+without JavaScript, the browser's own tooltip over the link gives the
+definition, and the script reads the popover's two lines from it (one
+attribute, not four: a page has a hundred such links, and the site's weight
+is budgeted).
 (The span, not the link, carries the title: Sphinx writes a link's attributes
 itself, and only through its undocumented ``reftitle``.)
 ``docs/_static/term-preview.js`` turns the attributes into a popover on hover,
@@ -28,8 +31,9 @@ from glossary_examples._lib import registry
 from .terms import PAGE_PREFIX, built_terms, slug_of
 
 PREVIEW_CLASS = "term-preview"
-# The attributes the script reads (docs/_static/term-preview.js).
-DATA_ATTRIBUTES = ("data-term-name", "data-term-zh", "data-term-summary")
+# Between a term's names and its summary in the title (docs/_static/term-preview.js
+# splits there): no term's names may hold it.
+NAMES_END = " — "
 
 
 class term_preview(nodes.inline):
@@ -41,8 +45,9 @@ class term_preview(nodes.inline):
 
 
 def title_of(term: registry.Term) -> str:
-    """The ``title`` around a link to ``term``: what the browser shows without the script."""
-    return f"{term.title} — {term.summary}"
+    """The ``title`` around a link to ``term``: what the browser shows without the
+    script, and what the script shows."""
+    return f"{term.title}{NAMES_END}{term.summary}"
 
 
 def term_uris(app: Sphinx, docname: str) -> dict[str, str]:
@@ -73,18 +78,13 @@ def add_previews(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         if slug is None:
             continue
         term = registry.term(slug)
-        wrapper = term_preview(
-            "", classes=[PREVIEW_CLASS], term_name=term.name, term_zh=term.zh,
-            term_summary=term.summary, title=title_of(term),
-        )
+        wrapper = term_preview("", classes=[PREVIEW_CLASS], title=title_of(term))
         ref.replace_self(wrapper)
         wrapper += ref
 
 
 def visit_term_preview(self, node: term_preview) -> None:
-    data = {attribute: node[attribute.removeprefix("data-").replace("-", "_")]
-            for attribute in DATA_ATTRIBUTES}
-    self.body.append(self.starttag(node, "span", "", title=node["title"], **data))
+    self.body.append(self.starttag(node, "span", "", title=node["title"]))
 
 
 def depart_term_preview(self, node: term_preview) -> None:

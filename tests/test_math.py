@@ -112,9 +112,13 @@ def test_display_tex_is_what_sphinx_mathjax_would_typeset():
 def test_fonts_are_cut_to_the_characters_each_draws(engine, tmp_path):
     x = engine.render("x", display=False)  # Math-Italic's x
     bold = engine.render(r"\mathbf{W}", display=False)  # Main-Bold's W
-    css = "\n".join(math_render.compact(r) for r in [*engine.base_rules(), *x.rules, *bold.rules])
+    # As a build writes them: MathJax's common rules (the @font-faces, the variants'
+    # families) in the shared stylesheet, the formulas' own rules in the page.
     site = tmp_path / "html"
-    site.mkdir()
+    (site / "_static").mkdir(parents=True)
+    common = "\n".join(math_render.compact(r) for r in engine.base_rules())
+    (site / "_static" / math_fonts.SHARED_CSS).write_text(common, encoding="utf-8")
+    css = "\n".join(math_render.compact(r) for r in [*x.rules, *bold.rules])
     (site / "page.html").write_text(f'<style id="glossary-math">\n{css}\n</style>', encoding="utf-8")
     drawn = math_fonts.characters(site)
     assert drawn["MathJax_Math-Italic.woff"] == {"x"}
@@ -149,6 +153,8 @@ def test_a_formula_mathjax_cannot_typeset_fails_the_build_naming_page_and_formul
     html = (project / "_build" / "html" / "a.html").read_text(encoding="utf-8")
     assert html.count("<mjx-container") == 2 and '<style id="glossary-math">' in html
     assert "mathjax" not in html.split("<style", 1)[0].lower()  # no script, no stylesheet link
+    assert 'href="_static/glossary-math.css' in html  # MathJax's common rules, shared
+    assert "MJXZERO" in (project / "_build" / "html" / "_static" / math_fonts.SHARED_CSS).read_text()
     fonts = project / "_build" / "html" / "_static" / math_fonts.FOLDER
     assert (fonts / "MathJax_Main-Regular.woff").is_file()
     shutil.rmtree(project)

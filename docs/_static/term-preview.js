@@ -2,8 +2,9 @@
  * A term's names and one-line summary, where the reader meets a link to it.
  *
  * glossary_site/previews.py wraps every link to a term page in
- * <span class="term-preview" title data-term-name data-term-zh data-term-summary>
- * (the title: the browser's own tooltip when this script does not run). This script shows one popover (role="tooltip",
+ * <span class="term-preview" title="Name · 中文名 — summary"> (the browser's own
+ * tooltip when this script does not run; the names come before the first " — ",
+ * which no name holds: tests/test_site.py). This script shows one popover (role="tooltip",
  * named by the link's aria-describedby while it is shown):
  * - mouse: while the pointer is over the link or the popover;
  * - keyboard: while the link has keyboard focus (:focus-visible, so the focus
@@ -83,10 +84,10 @@
     cancelHide();
     if (current === link && !tip.hidden) return;
     if (current) current.removeAttribute("aria-describedby");
-    const data = link.parentElement.dataset;
-    setText(heading, `${data.termName} · ${data.termZh}`);
+    const text = described.get(link);
+    setText(heading, text.names);
     heading.href = link.href;
-    setText(summary, data.termSummary);
+    setText(summary, text.summary);
     current = link;
     link.setAttribute("aria-describedby", tip.id);
     tip.hidden = false;
@@ -108,7 +109,10 @@
     hideTimer = setTimeout(hide, HIDE_DELAY);
   };
 
+  const described = new Map(); // link -> {names, summary}, from its span's title
   for (const link of links) {
+    const [names, ...rest] = link.parentElement.title.split(" — ");
+    described.set(link, { names, summary: rest.join(" — ") });
     // The popover says it now; two tooltips at once would cover each other.
     link.parentElement.removeAttribute("title");
     link.addEventListener("pointerenter", (e) => {
