@@ -105,8 +105,8 @@ def test_the_dark_png_maps_each_colour_to_one_colour_and_keeps_the_size():
     dark = plots.png_bytes(plots.dark_rendering(light))
     assert plots.png_size(dark) == (30, 20)
     # Six colours fit a palette exactly: the light rendering is the drawn image.
-    assert np.array_equal(np.asarray(light.convert("RGB")), pixels)
-    out = np.asarray(Image.open(io.BytesIO(dark)).convert("RGB"))
+    assert np.array_equal(np.asarray(light.convert("RGBA").convert("RGB")), pixels)
+    out = np.asarray(Image.open(io.BytesIO(dark)).convert("RGBA").convert("RGB"))
     for color in palette:
         where = (pixels == color).all(axis=2)
         assert len(np.unique(out[where], axis=0)) == 1  # a legend's colour is its line's
@@ -143,7 +143,7 @@ def test_the_palette_keeps_what_a_reader_sees_and_drops_the_metadata():
     out = plots.png_bytes(light)
     assert light.mode == "P" and b"Software" not in out
     before = np.asarray(Image.open(io.BytesIO(drawn)).convert("RGB")).astype(int)
-    after = np.asarray(light.convert("RGB")).astype(int)
+    after = np.asarray(light.convert("RGBA").convert("RGB")).astype(int)
     moved = np.abs(before - after).max(axis=2)
     # Anti-aliased edges may move a little; no region does, and nothing moves far.
     assert (moved > 12).mean() < 0.01 and moved.max() <= 60

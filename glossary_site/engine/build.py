@@ -23,22 +23,31 @@ this process may use (:mod:`glossary_site.engine.jobs`).
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import hashlib
-import os
-import shutil
 import signal
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
-from .. import settings
-from . import interrupts
-from .jobs import default_jobs
-from .lock import build_lock
-from .publish import html_folders, recover
+# Ctrl-C while the modules below are still being imported (tenths of a second on a
+# busy machine) would end in a traceback: it is noted here instead, and acted on
+# when main() can say its one line.
+_PENDING: list[int] = []
+if __name__ == "__main__":
+    for _signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(_signum, lambda signum, frame: _PENDING.append(signum))
+
+import argparse  # noqa: E402 (after the handlers above, on purpose)
+import contextlib  # noqa: E402
+import hashlib  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from .. import settings  # noqa: E402
+from . import interrupts  # noqa: E402
+from .jobs import default_jobs  # noqa: E402
+from .lock import build_lock  # noqa: E402
+from .publish import html_folders, recover  # noqa: E402
 
 
 def build_temp_dir(root: Path) -> Path:
@@ -92,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     temp = build_temp_dir(root)
     with interrupts.stop_on_signals():
         try:
+            if _PENDING:  # asked to stop before the handlers above were in place
+                interrupts.stop(_PENDING[0], None)
             holder = f"the build with process id {os.getpid()}"
             with build_lock(settings.build_dir(root) / ".lock", holder):
                 try:

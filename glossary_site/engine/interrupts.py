@@ -48,7 +48,8 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
-def _interrupt(signum: int, frame) -> None:
+def stop(signum: int, frame) -> None:
+    """Raise :class:`Interrupted` (the handler :func:`stop_on_signals` installs)."""
     for s in SIGNALS:  # once is enough: the clean-up that follows must not be cut short
         signal.signal(s, signal.SIG_IGN)
     raise Interrupted(signum)
@@ -57,7 +58,7 @@ def _interrupt(signum: int, frame) -> None:
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[None]:
     """In the command: inside the block, SIGINT and SIGTERM raise :class:`Interrupted`."""
-    previous = {s: signal.signal(s, _interrupt) for s in SIGNALS}
+    previous = {s: signal.signal(s, stop) for s in SIGNALS}
     try:
         yield
     finally:
