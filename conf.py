@@ -78,6 +78,13 @@ templates_path = ["docs/_templates"]
 # page of a name first (html_search_options["dict"], html_search_scorer).
 html_search_language = "zh"
 html_last_updated_fmt = None
+
+# --- The Chinese edition (glossary_site.translations) -------------------------
+# One gettext catalog per page, locales/zh_CN/LC_MESSAGES/<page>.po (relative
+# to docs/, as Sphinx reads locale_dirs). The English build is language "en";
+# the engine builds the Chinese edition with -D language=zh_CN.
+locale_dirs = ["../locales/"]
+gettext_compact = False
 html_show_sourcelink = False
 html_copy_source = False
 # Copy what a reader runs: ">>> " and "$ " prompts are stripped, lines without

@@ -29,6 +29,8 @@ sections, related terms and claim texts are written once:
   (:mod:`.mathjax_engine` runs it), so the pages load no math script;
 - :mod:`.code_spans`: highlighted code without the spans that draw nothing
   different (checked against the styles on every build);
+- :mod:`.translations`: after an English build, how much of each page the
+  Chinese edition's catalogs translate (``_build/translations.json``);
 - :mod:`.downloads`: every page as a notebook and a script that run without
   this project (:mod:`.standalone` gathers the code they need);
 - :mod:`.search`: every name of every term in the general index and the
@@ -58,7 +60,7 @@ def setup(app: Sphinx) -> dict:
     # glossary_site.engine) and needs none of it.
     from . import (accessibility, autolink, claim_layout, claims, code_spans, downloads,
                    execution, maps, math_render, numbers, plots, previews, provenance,
-                   reading_path, search, sources, terms, upstream, zh_lang)
+                   reading_path, search, sources, terms, translations, upstream, zh_lang)
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
     terms.setup(app)
@@ -79,6 +81,7 @@ def setup(app: Sphinx) -> dict:
     accessibility.setup(app)
     math_render.setup(app)
     code_spans.setup(app)
+    translations.setup(app)
     app.add_css_file("glossary.css")
     # env_version: bump when what the extension stores or reads changes, so
     # existing doctrees are discarded and every page is read again.

@@ -1,0 +1,309 @@
+"""The Chinese edition's catalogs, and whether they keep up with the English pages.
+
+The site is written once, in English (``docs/``, MyST). The Chinese edition is
+the same pages through Sphinx's own i18n: one gettext catalog per page,
+``locales/zh_CN/LC_MESSAGES/<page>.po`` (``gettext_compact`` off), whose
+``msgid`` are the page's translatable messages exactly as Sphinx extracts them
+(:func:`sphinx.util.nodes.extract_messages`, what the ``gettext`` builder
+uses): headings, paragraphs, list items, figure captions, in MyST.
+
+- **Drift.** After every English build the messages of each page, taken from
+  the doctrees that build wrote, are compared with its catalog. A message the
+  catalog has no translation for (new English, or English that changed) is
+  *untranslated*; a translation marked fuzzy (by :func:`update`, when the
+  English it was made for changed) is *fuzzy*: Sphinx shows neither, the page
+  shows English there. The count, page by page, is written to
+  ``_build/translations.json``; the build command prints it
+  (:mod:`glossary_site.engine.publish`) and ``tests/test_translations.py``
+  fails on any.
+- ``python -m glossary_site.translations update`` (``make translations``)
+  brings every catalog up to the pages of the last build, as ``msgmerge``
+  would: a new message is added untranslated, a changed one keeps the old
+  translation marked fuzzy (babel's fuzzy matching), a removed one goes.
+  Translating is then editing the ``.po`` files and removing ``fuzzy`` flags.
+
+The catalogs are written with no dates and no source locations, so that an
+update that changes no message changes no file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import settings
+
+LANGUAGE = "zh_CN"  # Sphinx's name of the language, and the edition's folder in the site
+LOCALES = "locales"  # at the top of the project, as Sphinx's locale_dirs
+REPORT = "translations.json"  # in _build
+_FIXED_DATE = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def catalog_dir(root: Path = settings.ROOT) -> Path:
+    return root / LOCALES / LANGUAGE / "LC_MESSAGES"
+
+
+def catalog_path(docname: str, root: Path = settings.ROOT) -> Path:
+    return catalog_dir(root) / f"{docname}.po"
+
+
+def report_path(root: Path = settings.ROOT) -> Path:
+    return settings.build_dir(root) / REPORT
+
+
+def page_messages(doctree, toctrees=()) -> list[str]:
+    """A page's translatable messages, in order, each once (as the gettext builder
+    extracts them, toctree captions included)."""
+    from sphinx.util.nodes import extract_messages
+
+    found: dict[str, None] = {}
+    for tree in (*toctrees, doctree):
+        for _node, message in extract_messages(tree):
+            found.setdefault(message, None)
+    return list(found)
+
+
+def read_catalog(path: Path):
+    from babel.messages.pofile import read_po
+
+    if not path.is_file():
+        return None
+    with path.open("rb") as f:
+        return read_po(f, locale=LANGUAGE)
+
+
+@dataclass(frozen=True)
+class PageStatus:
+    messages: int
+    untranslated: int
+    fuzzy: int
+
+    @property
+    def translated(self) -> int:
+        return self.messages - self.untranslated - self.fuzzy
+
+    @property
+    def percent(self) -> float:
+        return 100.0 if not self.messages else 100.0 * self.translated / self.messages
+
+
+def status(messages: list[str], catalog) -> PageStatus:
+    """How much of a page's ``messages`` its catalog translates (None: no catalog)."""
+    untranslated = fuzzy = 0
+    for message in messages:
+        entry = catalog.get(message) if catalog is not None else None
+        if entry is None or not entry.string:
+            untranslated += 1
+        elif entry.fuzzy:
+            fuzzy += 1
+    return PageStatus(len(messages), untranslated, fuzzy)
+
+
+def write_report(root: Path, messages: dict[str, list[str]]) -> dict:
+    """``_build/translations.json``: every page's messages and how many are translated."""
+    pages = {}
+    for docname in sorted(messages):
+        found = status(messages[docname], read_catalog(catalog_path(docname, root)))
+        pages[docname] = {"messages": found.messages, "untranslated": found.untranslated,
+                          "fuzzy": found.fuzzy}
+    report = {"language": LANGUAGE, "pages": pages, "msgids": messages}
+    path = report_path(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    return report
+
+
+def summary(report: dict) -> list[str]:
+    """What the build prints: a line of totals, then a line for each page not done."""
+    pages = report["pages"]
+    total = sum(p["messages"] for p in pages.values())
+    untranslated = sum(p["untranslated"] for p in pages.values())
+    fuzzy = sum(p["fuzzy"] for p in pages.values())
+    done = total - untranslated - fuzzy
+    percent = 100.0 * done / total if total else 100.0
+    lines = [f"Chinese edition: {done} of {total} messages translated ({percent:.1f} %), "
+             f"{untranslated} untranslated, {fuzzy} fuzzy"]
+    for docname, p in pages.items():
+        if p["untranslated"] or p["fuzzy"]:
+            page_percent = 100.0 * (p["messages"] - p["untranslated"] - p["fuzzy"]) / p["messages"]
+            lines.append(f"  {docname}: {page_percent:.0f} % ({p['untranslated']} untranslated, "
+                         f"{p['fuzzy']} fuzzy) in {LOCALES}/{LANGUAGE}/LC_MESSAGES/{docname}.po")
+    return lines
+
+
+# --- What a translation must keep of its English -----------------------------------------------
+
+# A page's section titles, in both editions (terms.py checks the English ones).
+SECTION_TITLES = {
+    "Definition": "定义", "Formula": "公式", "Example": "示例", "Plot": "图示",
+    "NumPy vs Keras": "NumPy 与 Keras 对照", "Source claims checked": "来源说法核查",
+    "Pitfalls": "常见陷阱", "Related terms": "相关术语", "Run it yourself": "亲自运行",
+}
+_ROLE = re.compile(r"\{([\w:.-]+)\}`([^`]*)`")
+_CODE = re.compile(r"``[^`]+``|`[^`]+`")
+_MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
+_LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def lint(english: str, chinese: str) -> list[str]:
+    """What a translation lost of its English: the problems, in words (none: fine).
+
+    Code, math, link targets and glued numbers ({glue:...} roles, whose numbers
+    come from the code) are kept exactly; other roles keep their names; a
+    message with no words to translate (a formula, code) is copied; the others
+    are Chinese; a section title is the edition's own.
+
+    >>> lint("Set `rate` to {glue:text}`p:.2f` at $x$.", "将 `rate` 设为 {glue:text}`p:.2f`，见 $x$。")
+    []
+    >>> lint("Set `rate` to {glue:text}`p:.2f`.", "将 rate 设为 0.5。")
+    ['glued numbers differ: {glue:text}`p:.2f` became (none)', 'code differs: `rate` became (none)']
+    """
+    if english in SECTION_TITLES:
+        return [] if chinese == SECTION_TITLES[english] else [
+            f"section title {english!r} is {SECTION_TITLES[english]!r} in this edition"]
+    problems = []
+
+    def compare(what: str, before: list[str], after: list[str]) -> None:
+        if sorted(before) != sorted(after):
+            lost = [x for x in before if x not in after] or ["(none)"]
+            new = [x for x in after if x not in before] or ["(none)"]
+            problems.append(f"{what}: {' '.join(lost)} became {' '.join(new)}")
+
+    roles = list(_ROLE.finditer(english)), list(_ROLE.finditer(chinese))
+    glued = [[m.group(0) for m in found if m.group(1).startswith("glue")] for found in roles]
+    other = [[m.group(1) for m in found if not m.group(1).startswith("glue")] for found in roles]
+    compare("glued numbers differ", *glued)
+    compare("roles differ", *other)
+    bare = _ROLE.sub("", english), _ROLE.sub("", chinese)
+    compare("math differs", _MATH.findall(_CODE.sub("", bare[0])), _MATH.findall(_CODE.sub("", bare[1])))
+    compare("code differs", _CODE.findall(bare[0]), _CODE.findall(bare[1]))
+    compare("link targets differ", _LINK_TARGET.findall(english), _LINK_TARGET.findall(chinese))
+    words = re.sub(r"[^A-Za-z]", "", _MATH.sub("", _CODE.sub("", bare[0])))
+    if len(words) >= 3 and not _HAN.search(chinese):
+        problems.append("not translated: no Chinese in it")
+    if len(words) < 3 and chinese != english and not _HAN.search(chinese):
+        problems.append("no words to translate: copy the English as it is")
+    return problems
+
+
+# --- Bringing the catalogs up to the English pages -------------------------------------------
+
+def _template(messages: list[str]):
+    from babel.messages.catalog import Catalog
+
+    template = Catalog(locale=None, creation_date=_FIXED_DATE, fuzzy=False)
+    for message in messages:
+        template.add(message)
+    return template
+
+
+def updated_catalog(messages: list[str], existing):
+    """The catalog for a page with ``messages``, keeping what ``existing`` translated."""
+    from babel.messages.catalog import Catalog
+
+    template = _template(messages)
+    catalog = existing or Catalog(
+        locale=LANGUAGE, project="Deep learning glossary", version="", fuzzy=False,
+        header_comment="# The Chinese edition of a page of the deep learning glossary.\n"
+                       "# Made and updated by `make translations` (glossary_site/translations.py).",
+        msgid_bugs_address="", last_translator="", language_team="zh_CN",
+        creation_date=_FIXED_DATE)
+    catalog.update(template, update_creation_date=False)
+    for message in catalog:
+        # babel marks a message with braces (a glue role) as python-brace-format: it is not.
+        message.flags.discard("python-brace-format")
+        message.flags.discard("python-format")
+    catalog.obsolete.clear()  # the English they were made for is gone
+    catalog.revision_date = _FIXED_DATE
+    catalog.fuzzy = False  # the header: not a message
+    return catalog
+
+
+def catalog_bytes(catalog) -> bytes:
+    from babel.messages.pofile import write_po
+
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=0, no_location=True, omit_header=False,
+             include_previous=True)
+    return buffer.getvalue()
+
+
+def update(root: Path = settings.ROOT) -> list[Path]:
+    """Every page's catalog brought up to the last English build; the files it changed."""
+    path = report_path(root)
+    if not path.is_file():
+        raise SystemExit(f"error: no {path}: build the site first (make docs-en)")
+    messages = json.loads(path.read_text(encoding="utf-8"))["msgids"]
+    changed = []
+    for docname, page in messages.items():
+        target = catalog_path(docname, root)
+        data = catalog_bytes(updated_catalog(page, read_catalog(target)))
+        if not target.is_file() or target.read_bytes() != data:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            changed.append(target)
+    return changed
+
+
+# --- In the English build ----------------------------------------------------------------------
+
+def check_catalogs(app, exception) -> None:
+    """After an English build: the report of what the Chinese catalogs translate."""
+    if exception is not None or app.builder.format != "html" or app.config.language != "en":
+        return
+    from sphinx import addnodes
+
+    env = app.env
+    messages = {}
+    for docname in sorted(env.found_docs):
+        toc = env.tocs.get(docname)
+        toctrees = list(toc.findall(addnodes.toctree)) if toc is not None else []
+        messages[docname] = page_messages(env.get_doctree(docname), toctrees)
+    write_report(Path(app.confdir), messages)
+
+
+def setup(app) -> None:
+    app.connect("build-finished", check_catalogs)
+
+
+def lint_catalog(path: Path) -> list[str]:
+    """Each problem of a catalog's translations, on a line naming the file and message."""
+    problems = []
+    for message in read_catalog(path) or []:
+        if not message.id:
+            continue
+        where = f"{path}: {message.id[:60]!r}"
+        if not message.string:
+            problems.append(f"{where}: untranslated")
+            continue
+        if message.fuzzy:
+            problems.append(f"{where}: fuzzy")
+        problems += [f"{where}: {problem}" for problem in lint(message.id, message.string)]
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["lint"] and len(args) > 1:
+        problems = [p for path in args[1:] for p in lint_catalog(Path(path))]
+        print("\n".join(problems) or f"{len(args) - 1} catalogs: no problem")
+        return 1 if problems else 0
+    if args != ["update"]:
+        print("usage: python -m glossary_site.translations update | lint FILE.po...",
+              file=sys.stderr)
+        return 2
+    changed = update()
+    print(f"{len(changed)} catalogs changed in {catalog_dir().relative_to(settings.ROOT)}")
+    report = json.loads(report_path().read_text(encoding="utf-8"))
+    print("\n".join(summary(write_report(settings.ROOT, report["msgids"]))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
