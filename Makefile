@@ -15,7 +15,7 @@ SPHINXOPTS ?= -W --keep-going -q
 # Measured on 2 cores: more workers only add CPU time.
 PYTEST ?= $(BIN)/python -m pytest -n 2 --dist loadscope
 
-.PHONY: all venv docs test test-fast test-slow bench stress lock clean clean-cache serve
+.PHONY: all venv docs docs-en docs-zh translations test test-fast test-slow bench stress lock clean clean-cache serve
 
 all: docs
 
@@ -30,8 +30,23 @@ $(STAMP): requirements.lock pyproject.toml
 	echo '{"IPKernelApp": {"log_level": "ERROR"}}' > $(VENV)/etc/ipython/ipython_kernel_config.json
 	touch $@
 
+# Both editions: English at the top of _build/html, Chinese in _build/html/zh_CN
+# (translated from the English pages by the catalogs in locales/zh_CN/LC_MESSAGES;
+# the build prints how much of each page they translate).
 docs: $(STAMP)
 	$(BIN)/python -m glossary_site.engine.build $(SPHINXOPTS)
+
+docs-en: $(STAMP)
+	GLOSSARY_EDITIONS=en $(BIN)/python -m glossary_site.engine.build $(SPHINXOPTS)
+
+# The Chinese edition runs no code: it needs the English one's execution cache.
+docs-zh: $(STAMP)
+	GLOSSARY_EDITIONS=zh_CN $(BIN)/python -m glossary_site.engine.build $(SPHINXOPTS)
+
+# Bring every catalog up to the English pages of the last build: new English
+# untranslated, changed English fuzzy (then translate, and build again).
+translations: $(STAMP)
+	$(BIN)/python -m glossary_site.translations update
 
 # Every test but the slow ones (tests/conftest.py explains the markers). The
 # browser tests need the system's Chromium: found, installed (root on Debian),

@@ -31,6 +31,7 @@ sections, related terms and claim texts are written once:
   different (checked against the styles on every build);
 - :mod:`.translations`: after an English build, how much of each page the
   Chinese edition's catalogs translate (``_build/translations.json``);
+- :mod:`.editions`: every page links to its twin in the other edition;
 - :mod:`.downloads`: every page as a notebook and a script that run without
   this project (:mod:`.standalone` gathers the code they need);
 - :mod:`.search`: every name of every term in the general index and the
@@ -59,7 +60,7 @@ def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
     from . import (accessibility, autolink, claim_layout, claims, code_spans, downloads,
-                   execution, maps, math_render, numbers, plots, previews, provenance,
+                   editions, execution, maps, math_render, numbers, plots, previews, provenance,
                    reading_path, search, sources, terms, translations, upstream, zh_lang)
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
@@ -82,6 +83,7 @@ def setup(app: Sphinx) -> dict:
     math_render.setup(app)
     code_spans.setup(app)
     translations.setup(app)
+    editions.setup(app)
     app.add_css_file("glossary.css")
     # env_version: bump when what the extension stores or reads changes, so
     # existing doctrees are discarded and every page is read again.

@@ -4,7 +4,7 @@ Readers meet a term in a definition and want its page one click away; writers
 should not have to remember every slug. After a page is read, the first time
 the English name (or an English alias) of another registered term appears in
 running text, it becomes a link to that term, unless the page links to that
-term already. Only paragraphs and list items are searched: never headings,
+term already; in the Chinese edition, its Chinese names too. Only paragraphs and list items are searched: never headings,
 code, cell outputs, math, existing links or quoted source claims.
 
 The links are ordinary ``{ref}`` cross-references, resolved and checked by
@@ -34,18 +34,24 @@ SKIP = (
 )
 
 
-@lru_cache(maxsize=1)
-def _patterns() -> list[tuple[str, re.Pattern]]:
-    """(slug, regex) for every name and alias, longest names first."""
+@lru_cache(maxsize=2)
+def _patterns(language: str = "en") -> list[tuple[str, re.Pattern]]:
+    """(slug, regex) for every name and alias, longest names first.
+
+    In the Chinese edition, the Chinese names too (the main one and the aliases
+    of two characters or more: a one-character alias such as 轴 is part of too
+    many other words), matched anywhere: Chinese has no spaces between words.
+    """
     names = []
     for t in registry.TERMS:
         for name in (t.name, *t.aliases):
-            names.append((t.slug, name))
+            names.append((t.slug, rf"(?<![\w-]){re.escape(name)}s?(?![\w-])"))
+        if language != "en":
+            for name in (t.zh, *t.zh_aliases):
+                if len(name) >= 2:
+                    names.append((t.slug, re.escape(name)))
     names.sort(key=lambda pair: -len(pair[1]))
-    return [
-        (slug, re.compile(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", re.IGNORECASE))
-        for slug, name in names
-    ]
+    return [(slug, re.compile(pattern, re.IGNORECASE)) for slug, pattern in names]
 
 
 def _linked_slugs(doctree: nodes.document) -> set[str]:
@@ -95,7 +101,7 @@ def link_first_mentions(app: Sphinx, doctree: nodes.document) -> None:
         while current is not None:
             value = current.astext()
             best = None
-            for slug, pattern in _patterns():
+            for slug, pattern in _patterns(app.config.language):
                 if slug in done or slug not in built:
                     continue
                 m = pattern.search(value)

@@ -7,6 +7,8 @@ The user's settings, all optional (``README.md`` documents them):
 ``GLOSSARY_JOBS``          parallel readers; default: usable cores + 1, within memory
 ``GLOSSARY_ONLY``          comma-separated term slugs: a partial build
 ``GLOSSARY_CELL_TIMEOUT``  seconds a code cell may run (default 120)
+``GLOSSARY_EDITIONS``      ``en,zh_CN`` (default), ``en`` or ``zh_CN``: the
+                           editions a build writes (``make docs-en``, ``docs-zh``)
 ``GLOSSARY_CHROMIUM``      the browser of the browser tests and tools (default:
                            ``chromium`` on ``PATH``); the build needs none
 =========================  ==================================================
@@ -47,8 +49,9 @@ def source_dir(root: Path = ROOT) -> Path:
     return root / SOURCE
 
 
-def doctrees_dir(root: Path = ROOT) -> Path:
-    return build_dir(root) / "doctrees"
+def doctrees_dir(root: Path = ROOT, edition: str = "en") -> Path:
+    """What Sphinx read of every page: one folder per edition (their texts differ)."""
+    return build_dir(root) / ("doctrees" if edition == "en" else f"doctrees-{edition}")
 
 
 def cache_dir(root: Path = ROOT) -> Path:
@@ -147,9 +150,36 @@ def cell_timeout(environ: Mapping[str, str] = os.environ) -> int:
     return DEFAULT_CELL_TIMEOUT if seconds is None else seconds
 
 
+# The site's editions: English, the source, at the top of _build/html; the Chinese
+# edition, translated from it (glossary_site/translations.py), in _build/html/zh_CN.
+EDITIONS = ("en", "zh_CN")
+
+
+def editions(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """``GLOSSARY_EDITIONS``: the editions a build writes, in build order (English first:
+    the Chinese edition takes its outputs from the execution cache the English one fills).
+
+    >>> editions({})
+    ['en', 'zh_CN']
+    >>> editions({"GLOSSARY_EDITIONS": "zh"})
+    Traceback (most recent call last):
+    ...
+    glossary_site.settings.SettingError: GLOSSARY_EDITIONS: unknown edition 'zh' (the editions are en, zh_CN)
+    """
+    names = [n.strip() for n in environ.get("GLOSSARY_EDITIONS", ",".join(EDITIONS)).split(",")
+             if n.strip()]
+    for name in names:
+        if name not in EDITIONS:
+            raise SettingError(f"GLOSSARY_EDITIONS: unknown edition {name!r} "
+                               f"(the editions are {', '.join(EDITIONS)})")
+    if not names:
+        raise SettingError(f"GLOSSARY_EDITIONS names no edition (the editions are {', '.join(EDITIONS)})")
+    return [e for e in EDITIONS if e in names]
+
+
 def check_all(environ: Mapping[str, str] = os.environ) -> None:
     """Every user setting, read once: the build command calls this before anything starts."""
-    kernels(environ), jobs(environ), only(environ), cell_timeout(environ)
+    kernels(environ), jobs(environ), only(environ), cell_timeout(environ), editions(environ)
 
 
 # --- The browser of the tests and tools ----------------------------------------------

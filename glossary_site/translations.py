@@ -151,6 +151,33 @@ _LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]+(?:\{[^{}]*\})?")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _is_formula(message: str) -> bool:
+    r"""Whether a message is a display formula's TeX (``$$`` blocks reach the catalog
+    without their ``$$``): TeX commands, and no run of words outside them.
+
+    >>> _is_formula(r"m_i \sim \operatorname{Bernoulli}(1 - p), \[4pt] 	ext{training}")
+    True
+    >>> _is_formula(r"The rate $p$ is the fraction dropped.")
+    False
+    """
+    if "$" in message or "`" in message or not re.search(r"[\\^_=]", message):
+        return False
+    rest = _TEX_COMMAND.sub(" ", message)
+    return not re.search(r"[A-Za-z]{3,}[ ,;:]+[A-Za-z]{3,}", rest)
+
+
+def _term_titles() -> dict[str, str]:
+    from glossary_examples._lib import registry
+
+    from .terms import zh_title
+
+    return {t.title: zh_title(t) for t in registry.TERMS}
+
+
 def lint(english: str, chinese: str) -> list[str]:
     """What a translation lost of its English: the problems, in words (none: fine).
 
@@ -167,6 +194,10 @@ def lint(english: str, chinese: str) -> list[str]:
     if english in SECTION_TITLES:
         return [] if chinese == SECTION_TITLES[english] else [
             f"section title {english!r} is {SECTION_TITLES[english]!r} in this edition"]
+    titles = _term_titles()
+    if english in titles:
+        return [] if chinese == titles[english] else [
+            f"a term page's title is {titles[english]!r} in this edition"]
     problems = []
 
     def compare(what: str, before: list[str], after: list[str]) -> None:
@@ -184,6 +215,8 @@ def lint(english: str, chinese: str) -> list[str]:
     compare("math differs", _MATH.findall(_CODE.sub("", bare[0])), _MATH.findall(_CODE.sub("", bare[1])))
     compare("code differs", _CODE.findall(bare[0]), _CODE.findall(bare[1]))
     compare("link targets differ", _LINK_TARGET.findall(english), _LINK_TARGET.findall(chinese))
+    if _is_formula(english):  # a display formula's TeX: copied as it is
+        return [] if chinese == english else ["a formula: copy the English as it is"]
     words = re.sub(r"[^A-Za-z]", "", _MATH.sub("", _CODE.sub("", bare[0])))
     if len(words) >= 3 and not _HAN.search(chinese):
         problems.append("not translated: no Chinese in it")
@@ -268,8 +301,31 @@ def check_catalogs(app, exception) -> None:
     write_report(Path(app.confdir), messages)
 
 
+def executes_nothing(app, env, docnames) -> None:
+    """An edition other than English runs no code: its outputs are the English build's,
+    from the execution cache. A page whose notebook is not there stops the build."""
+    if app.config.language == "en":
+        return
+    will_execute = getattr(env, "glossary_will_execute", None) or []
+    if will_execute:
+        from sphinx.errors import ExtensionError
+
+        raise ExtensionError(
+            f"the {app.config.language} edition runs no code, and {len(will_execute)} pages "
+            f"have no outputs in the execution cache ({', '.join(will_execute[:3])}"
+            f"{', ...' if len(will_execute) > 3 else ''}): build the English edition first "
+            "(make docs-en)")
+
+
 def setup(app) -> None:
+    from . import upstream
+
+    upstream.read_glue_in_translations()
+    app.connect("doctree-read", lambda app, doctree: upstream.forget_page_renderer(app.env.docname))
     app.connect("build-finished", check_catalogs)
+    # After the engine has found which pages would execute (glossary_site.engine.deps),
+    # before its kernels start (priority 900).
+    app.connect("env-before-read-docs", executes_nothing, priority=800)
 
 
 def lint_catalog(path: Path) -> list[str]:

@@ -29,6 +29,20 @@ Replacements (an attribute of another package is reassigned):
   after the stemmer's file, and retires this entry). The one other use of the
   name is the build log's "dumping search index in English (code: zh)".
 
+- ``glue in translations``: the ``retrieve_glue_data`` that myst-nb's glue
+  roles look up in their module. Sphinx's i18n (``sphinx.transforms.i18n``)
+  parses each translated message into a document of its own, which has no
+  notebook renderer: every ``{glue:text}`` number in a translated paragraph
+  failed with "No key ... found in glue data for this document" (the Chinese
+  edition). The replacement looks the value up in the notebook of the page
+  being read when the document is a translated message's (Sphinx names its
+  source ``<page>:<line>:<translated>``), noted as the page's own glue roles
+  (the same, in English: ``glossary_site.translations`` checks it) were read. ``tests/test_translations.py`` holds
+  the reproduction for upstream (a MyST-NB page with a glued number, a
+  catalog that translates its paragraph). Glue roles that find their
+  notebook through the document's settings, or Sphinx keeping the page's
+  document attributes in the message's document, would retire this entry.
+
 Reach-ins (no reassignment, but an undocumented surface):
 
 - ``toctree caption level``: the captions of toctrees (the sidebar's section
@@ -493,6 +507,77 @@ def glue_paste_class() -> str:
     return GLUE_PASTE_CLASS
 
 
+# --- glue in translations: {glue:text} in a translated message --------------------
+
+TRANSLATED_SUFFIX = ":<translated>"  # Sphinx's source name of a translated message's document
+_page_renderers: dict[str, Any] = {}  # docname -> the notebook renderer of the page being read
+
+
+def _check_glue_in_translations() -> None:
+    import sphinx.transforms.i18n as i18n
+    from myst_nb.ext.glue import roles, utils
+
+    original = _installed.get("glue in translations original", utils.retrieve_glue_data)
+    _require(
+        roles.retrieve_glue_data in (utils.retrieve_glue_data, _installed.get("glue in translations"))
+        and list(inspect.signature(original).parameters) == ["document", "key"]
+        and _calls(roles.PasteTextRole.run, "retrieve_glue_data")
+        and "nb_renderer" in inspect.getsource(original),
+        "myst-nb", "glue in translations",
+        "its glue roles no longer call retrieve_glue_data(document, key) from their module, "
+        "reading the document's nb_renderer",
+    )
+    _require(
+        TRANSLATED_SUFFIX in inspect.getsource(i18n._publish_msgstr)
+        and i18n.Locale.default_priority == 20,
+        "sphinx", "glue in translations",
+        f"sphinx.transforms.i18n no longer names a translated message's document "
+        f"'...{TRANSLATED_SUFFIX}', or its Locale transform moved from priority 20",
+    )
+
+
+def forget_page_renderer(docname: str) -> None:
+    _page_renderers.pop(docname, None)
+
+
+def read_glue_in_translations() -> None:
+    """Have myst-nb's glue roles find a translated message's values in its page's notebook."""
+    from myst_nb.ext.glue import roles, utils
+
+    _check_glue_in_translations()
+    if "glue in translations" in _installed:
+        return
+    original = utils.retrieve_glue_data
+
+    def retrieve_glue_data(document, key):
+        env = getattr(document.settings, "env", None)
+        if env is None:
+            return original(document, key)
+        if str(document.get("source", "")).endswith(TRANSLATED_SUFFIX):
+            # (Such a document may have a renderer of its own, for the message parsed
+            # as a notebook without outputs: the page's holds the values.)
+            renderer = _page_renderers.get(env.docname)
+            if renderer is not None:
+                own = document.attributes.get("nb_renderer")
+                document["nb_renderer"] = renderer
+                try:
+                    return original(document, key)
+                finally:  # the document is pickled with the page's nodes: no renderer in it
+                    if own is None:
+                        document.attributes.pop("nb_renderer", None)
+                    else:
+                        document["nb_renderer"] = own
+        elif "nb_renderer" in document:
+            # The page itself, while myst-nb parses it (it removes the renderer from the
+            # document at the end): the same roles in English came first.
+            _page_renderers[env.docname] = document["nb_renderer"]
+        return original(document, key)
+
+    roles.retrieve_glue_data = retrieve_glue_data
+    _installed["glue in translations"] = retrieve_glue_data
+    _installed["glue in translations original"] = original
+
+
 def _check_glue_text() -> None:
     from myst_nb.core import variables
 
@@ -779,13 +864,15 @@ CHECKS = {
     "toctree caption level": _check_toctree_caption,
     "theme fragments": _check_theme_fragments,
     "mathjax at build": _check_mathjax_at_build,
+    "glue in translations": _check_glue_in_translations,
 }
 
 
 # The entries each extension relies on: it checks them when it is set up.
 CONTENT_ENTRIES = ("page labels", "glue pastes", "glue text", "executed notebooks",
                    "zh search stemmer", "search index entries", "search page",
-                   "toctree caption level", "theme fragments", "mathjax at build")
+                   "toctree caption level", "theme fragments", "mathjax at build",
+                   "glue in translations")
 ENGINE_ENTRIES = tuple(name for name in CHECKS if name not in CONTENT_ENTRIES)
 
 

@@ -25,6 +25,7 @@ time, Ctrl-C, clean-up); run on its own it does the same minus those.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -40,12 +41,15 @@ SITE_KEY = ".glossary-site-key"  # inside the site, like Sphinx's own .buildinfo
 REQUIRED_OPTIONS = ("-W", "--keep-going")
 
 
-def sphinx_args(root: Path, outdir: Path, extra: list[str] | None = None) -> list[str]:
-    """The sphinx-build arguments for the project at ``root``."""
+def sphinx_args(root: Path, outdir: Path, extra: list[str] | None = None,
+                edition: str = "en") -> list[str]:
+    """The sphinx-build arguments for the project at ``root``, for one edition."""
+    language = [] if edition == "en" else ["-D", f"language={edition}"]
     return [
         "-b", "html",
         "-c", str(root),
-        "-d", str(settings.doctrees_dir(root)),
+        "-d", str(settings.doctrees_dir(root, edition)),
+        *language,
         "-j", str(default_jobs()),
         *(extra or []),
         str(settings.source_dir(root)),
@@ -82,33 +86,57 @@ def forget_unpublished_environment(doctrees: Path) -> None:
         upstream.environment_pickle(doctrees).unlink(missing_ok=True)
 
 
+def edition_dir(site: Path, edition: str) -> Path:
+    """Where an edition is in the site: English at the top, the others in a folder each."""
+    return site if edition == "en" else site / edition
+
+
 def build_and_publish(root: Path, extra: list[str]) -> int:
-    """Sphinx's exit status; the site is published if it is 0."""
+    """Sphinx's exit status; the site is published if it is 0.
+
+    The editions are built one after the other into the one staging folder,
+    English first (its pages fill the execution cache the others read), and
+    published together: an edition that fails keeps every edition of the last
+    good site in place.
+    """
     from sphinx.cmd.build import build_main
 
+    from .. import translations
     from .reuse import site_key
 
     extra = [*extra, *(option for option in REQUIRED_OPTIONS if option not in extra)]
     html, staging = html_folders(root)
-    doctrees = settings.doctrees_dir(root)
+    editions = settings.editions()
+    doctrees = [settings.doctrees_dir(root, edition) for edition in editions]
     recover(html)
     shutil.rmtree(staging, ignore_errors=True)  # left by a killed build
-    forget_unpublished_environment(doctrees)
-    doctrees.mkdir(parents=True, exist_ok=True)
-    (doctrees / UNPUBLISHED).touch()
+    for folder in doctrees:
+        forget_unpublished_environment(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / UNPUBLISHED).touch()
     key = site_key(root, extra)
     reuse = (html / SITE_KEY).is_file() and (html / SITE_KEY).read_text() == key
     if reuse:
         # copy2 keeps modification times: Sphinx sees the pages as up to date
         shutil.copytree(html, staging, symlinks=True)
-    status = build_main(sphinx_args(root, staging, [*extra, "-D", f"glossary_reused_site={int(reuse)}"]))
-    if status != 0:
-        shutil.rmtree(staging, ignore_errors=True)
-        print(f"build failed; {html} still holds the last good site", file=sys.stderr)
-        return status
+    for edition in editions:
+        outdir = edition_dir(staging, edition)
+        # (An English build that changed a page empties the copy, the other editions too.)
+        reused = reuse and outdir.is_dir()
+        args = [*extra, "-D", f"glossary_reused_site={int(reused)}"]
+        status = build_main(sphinx_args(root, outdir, args, edition))
+        if status != 0:
+            shutil.rmtree(staging, ignore_errors=True)
+            print(f"build failed ({edition} edition); {html} still holds the last good site",
+                  file=sys.stderr)
+            return status
     (staging / SITE_KEY).write_text(key)
     publish(staging, html)  # (a kill in between: the next build's recover() puts it right)
-    (doctrees / UNPUBLISHED).unlink()
+    for folder in doctrees:
+        (folder / UNPUBLISHED).unlink()
+    report = translations.report_path(root)
+    if "en" in editions and report.is_file():
+        print("\n".join(translations.summary(json.loads(report.read_text(encoding="utf-8")))))
     return 0
 
 
