@@ -32,6 +32,8 @@ sections, related terms and claim texts are written once:
 - :mod:`.translations`: after an English build, how much of each page the
   Chinese edition's catalogs translate (``_build/translations.json``);
 - :mod:`.editions`: every page links to its twin in the other edition;
+- :mod:`.i18n`: the extension's own words (and the registry's texts) in the
+  edition's language, from the catalog ``glossary-site.po``;
 - :mod:`.downloads`: every page as a notebook and a script that run without
   this project (:mod:`.standalone` gathers the code they need);
 - :mod:`.search`: every name of every term in the general index and the
@@ -60,10 +62,11 @@ def setup(app: Sphinx) -> dict:
     # Imported here, not above: the build command imports this package (for
     # glossary_site.engine) and needs none of it.
     from . import (accessibility, autolink, claim_layout, claims, code_spans, downloads,
-                   editions, execution, maps, math_render, numbers, plots, previews, provenance,
+                   editions, execution, i18n, maps, math_render, numbers, plots, previews, provenance,
                    reading_path, search, sources, terms, translations, upstream, zh_lang)
 
     upstream.check_targets(upstream.CONTENT_ENTRIES)
+    i18n.setup(app)  # first: the other modules' words are in its catalog
     terms.setup(app)
     autolink.setup(app)
     reading_path.setup(app)

@@ -19,7 +19,8 @@ from __future__ import annotations
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from .claims import VERDICT_LABELS, claim_box
+from .claims import claim_box, verdict_label
+from .i18n import _
 from .provenance import NO_SEARCH, PROVENANCE_CLASS
 from .terms import NAMES_CLASS, slug_of
 
@@ -72,15 +73,15 @@ def claims_line(doctree: nodes.document, fromdocname: str) -> nodes.paragraph | 
             lambda n: isinstance(n, nodes.paragraph) and "claim-text" in n["classes"])))
         claim_texts[box["claim_id"]] = text.astext()
     para = nodes.paragraph(classes=[ON_PAGE_CLASS, NO_SEARCH])
-    para += nodes.Text("Claims checked on this page: ")
+    para += nodes.Text(_("Claims checked on this page: "))
     for i, box in enumerate(boxes):
         if i:
-            para += nodes.Text("; ")
+            para += nodes.Text(_("; "))
         ref = nodes.reference("", "", internal=True, refid=f"claim-{box['claim_id']}")
         ref += nodes.inline("", claim_texts[box["claim_id"]])
         para += ref
         para += nodes.Text(" ")
-        para += nodes.inline("", VERDICT_LABELS[box["verdict"]],
+        para += nodes.inline("", verdict_label(box["verdict"]),
                              classes=["claim-verdict", f"claim-{box['verdict']}"])
     return para
 

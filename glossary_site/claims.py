@@ -30,7 +30,8 @@ from glossary_examples._lib import registry
 from glossary_examples._lib.claims import VERDICTS
 
 from .execution import failed_cells
-from .terms import SECTION_HEADING_LEVEL, built_terms, slug_of
+from .i18n import N_, _
+from .terms import SECTION_HEADING_LEVEL, built_terms, page_title, slug_of
 
 # The class of a box's quoted source claim: quoted as its source wrote it, so
 # neither autolinked nor checked for typed numbers.
@@ -39,10 +40,15 @@ CLAIM_TEXT_CLASS = "claim-text"
 logger = logging.getLogger(__name__)
 
 VERDICT_LABELS = {
-    "holds": "Holds",
-    "conditions": "Holds under conditions",
-    "wrong": "Wrong",
+    "holds": N_("Holds"),
+    "conditions": N_("Holds under conditions"),
+    "wrong": N_("Wrong"),
 }
+
+
+def verdict_label(verdict: str) -> str:
+    """A verdict's label in the edition's language."""
+    return str(_(VERDICT_LABELS[verdict]))
 COMPUTED = re.compile(r"verdict\[(?P<id>[\w-]+)\]: (?P<verdict>\w+)")
 
 
@@ -106,10 +112,10 @@ class ClaimDirective(SphinxDirective):
         self.set_source_info(box)
 
         header = nodes.paragraph(classes=["claim-header"])
-        header += nodes.inline("", "Source claim", classes=["claim-kicker"])
-        header += nodes.inline("", VERDICT_LABELS[verdict], classes=["claim-verdict"])
+        header += nodes.inline("", _("Source claim"), classes=["claim-kicker"])
+        header += nodes.inline("", verdict_label(verdict), classes=["claim-verdict"])
         box += header
-        box += nodes.paragraph("", f"“{claim.text}”", classes=[CLAIM_TEXT_CLASS])
+        box += nodes.paragraph("", f"“{_(claim.text)}”", classes=[CLAIM_TEXT_CLASS])
         # No visible id line: readers do not need it; the id is in the box's
         # data-claim attribute and its anchor, for tools and links.
         box += self.parse_content_to_nodes()
@@ -195,22 +201,22 @@ def fill_claims_list(app: Sphinx, doctree: nodes.document, fromdocname: str) -> 
         if not group:
             continue
         # A real heading (h2, under the page's title), not a styled paragraph.
-        section = nodes.rubric("", f"{VERDICT_LABELS[verdict]} ({len(group)})",
+        section = nodes.rubric("", f"{verdict_label(verdict)} ({len(group)})",
                                **{"heading-level": SECTION_HEADING_LEVEL})
         items = nodes.bullet_list(classes=["claims-list", f"claims-{verdict}"])
         for r in group:
             uri = app.builder.get_relative_uri(fromdocname, r.docname) + "#" + r.anchor
             para = nodes.paragraph()
             ref = nodes.reference("", "", internal=True, refuri=uri)
-            ref += nodes.inline("", f"“{claim_text[r.claim_id]}”")
+            ref += nodes.inline("", f"“{_(claim_text[r.claim_id])}”")
             para += ref
-            para += nodes.Text(" — on ")
+            para += nodes.Text(_(" — on "))
             # A plain reference: pending cross-references are already resolved
             # by the time this runs.
             page = nodes.reference(
                 "", "", internal=True, refuri=app.builder.get_relative_uri(fromdocname, r.docname)
             )
-            page += nodes.inline("", registry.term(slug_of(r.docname)).title)
+            page += nodes.inline("", page_title(registry.term(slug_of(r.docname)), app.config))
             para += page
             items += nodes.list_item("", para, classes=["claims-item"])
         content += [section, items]

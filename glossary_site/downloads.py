@@ -43,13 +43,14 @@ from glossary_examples import ONE_THREAD_ENV, TENSORFLOW_ENV
 from glossary_examples._lib import registry
 
 from . import provenance, standalone, upstream
+from .i18n import N_, _
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
 FOLDER = "downloads"
 LINK_CLASS = "glossary-download"
-KINDS = (("ipynb", "Notebook"), ("py", "Python script"))
+KINDS = (("ipynb", N_("Notebook")), ("py", N_("Python script")))
 GLUE_MIME = "application/papermill.record/"
 RUNTIME = standalone.ROOT / "_lib" / "runtime.py"
 # What a download needs: the distribution to pip-install, and its key in provenance.facts.
@@ -380,10 +381,11 @@ def fill_run_locally(app: Sphinx, doctree: nodes.document, docname: str) -> None
                                and RUN_LOCALLY_CLASS in n["classes"]):
         links = " · ".join(
             f'<a class="reference {LINK_CLASS}" href="../{FOLDER}/{slug}.{ext}" download>'
-            f"{label} (<code>.{ext}</code>)</a>" for ext, label in KINDS)
-        html = (f'<p class="download-line">Download this page: {links}. Each runs on its own,'
-                f" in Jupyter or plain Python (<code>{requires_python()}</code>), with these packages installed"
-                " (no clone of this project needed):</p>")
+            f"{_(label)} (<code>.{ext}</code>)</a>" for ext, label in KINDS)
+        html = '<p class="download-line">' + str(_(
+            "Download this page: {links}. Each runs on its own, in Jupyter or plain Python "
+            "({python}), with these packages installed (no clone of this project needed):"
+        )).format(links=links, python=f"<code>{requires_python()}</code>") + "</p>"
         # One package a line: the line fits a phone, and a shell reads it as one command.
         pip = "pip install \\\n    " + requirements(facts, " \\\n    ")
         box.insert(0, nodes.literal_block(pip, pip, language="console"))

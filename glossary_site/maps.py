@@ -29,8 +29,9 @@ from sphinx.util.docutils import SphinxDirective
 from glossary_examples._lib import registry
 
 from . import concept_map
+from .i18n import N_, _, fill, name_of
 from .provenance import NO_SEARCH
-from .terms import PAGE_PREFIX, built_terms, term_link
+from .terms import PAGE_PREFIX, built_terms, page_title, term_link
 
 MAP_CLASS = "concept-map"
 SCROLL_CLASS = "concept-map-scroll"
@@ -82,13 +83,20 @@ def _layout() -> concept_map.Layout:
     return _LAYOUT[0]
 
 
-def legend() -> nodes.bullet_list:
+def section_names(section, config) -> str:
+    """A section's two names, the edition's language first."""
+    if config is not None and config.language != "en":
+        return f"{section.zh} · {section.name}"
+    return f"{section.name} · {section.zh}"
+
+
+def legend(config=None) -> nodes.bullet_list:
     """The section colours: one item per section, a swatch and the section's names."""
     listing = nodes.bullet_list(classes=["concept-map-legend", NO_SEARCH])
     for section in registry.sections():
         para = nodes.paragraph()
         para += nodes.inline("", "", classes=["cm-swatch", f"cm-sec-{section.key}"])
-        para += nodes.Text(f"{section.name} · {section.zh}")
+        para += nodes.Text(section_names(section, config))
         listing += nodes.list_item("", para)
     return listing
 
@@ -96,12 +104,13 @@ def legend() -> nodes.bullet_list:
 def names_list(terms: list[registry.Term], config) -> list[nodes.Node]:
     """``Tensor · 张量, Neuron · 神经元``, each a link; ``none`` for no term."""
     if not terms:
-        return [nodes.emphasis("none", "none")]
+        none = str(_("none"))
+        return [nodes.emphasis(none, none)]
     out: list[nodes.Node] = []
     for i, t in enumerate(terms):
         if i:
-            out.append(nodes.Text(", "))
-        out.append(term_link(t.slug, config, t.name))
+            out.append(nodes.Text(_(", ")))
+        out.append(term_link(t.slug, config, name_of(t, config)))
     return out
 
 
@@ -109,16 +118,14 @@ def text_version(config) -> list[nodes.Node]:
     """The graph as a list by section: each term, what to learn first, what to read next."""
     result: list[nodes.Node] = []
     for section in registry.sections():
-        result.append(nodes.rubric("", f"{section.name} · {section.zh}"))
+        result.append(nodes.rubric("", section_names(section, config)))
         listing = nodes.bullet_list(classes=["concept-map-text"])
         for t in registry.terms_in(section.key):
             para = nodes.paragraph()
-            para += term_link(t.slug, config, t.title)
-            para += nodes.Text(" — learn first: ")
-            para += names_list(registry.before(t.slug), config)
-            para += nodes.Text("; read next: ")
-            para += names_list(registry.after(t.slug), config)
-            para += nodes.Text(".")
+            para += term_link(t.slug, config, page_title(t, config))
+            para += fill(_(" — learn first: {before}; read next: {after}."),
+                         before=_group(names_list(registry.before(t.slug), config)),
+                         after=_group(names_list(registry.after(t.slug), config)))
             listing += nodes.list_item("", para)
         result.append(listing)
     return result
@@ -129,12 +136,12 @@ class ConceptMap(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         box = nodes.container(classes=[MAP_CLASS])
-        box += legend()
+        box += legend(self.config)
         box += concept_map_drawing()
         alternative = nodes.container(classes=["concept-map-text-version", NO_SEARCH])
         alternative += nodes.paragraph(
-            "", "The same map as text: each term, what to learn before it, and what to"
-            " read after it.")
+            "", _("The same map as text: each term, what to learn before it, and what to"
+                  " read after it."))
         alternative.extend(text_version(self.config))
         return [box, alternative]
 
@@ -144,11 +151,21 @@ class ConceptMap(SphinxDirective):
 NEIGHBOURHOOD_CLASS = "neighbourhood-map"
 
 
+# How the neighbourhood map names a relation that is more than an order.
+KIND_NAMES = {"part of": N_("part of"), "includes": N_("includes"), "contrast": N_("contrast")}
+
+
+def _group(parts: list[nodes.Node]) -> nodes.inline:
+    """Several nodes as one, to fill one placeholder of a sentence."""
+    return nodes.inline("", "", *parts)
+
+
 def _node(t: registry.Term, config, link: bool = True, kind: str | None = None) -> nodes.list_item:
     item = nodes.list_item(classes=["nm-node", f"cm-sec-{t.section}"])
     para = nodes.paragraph()
     if kind:
-        para += nodes.inline(kind, kind, classes=["nm-kind"])
+        shown = str(_(KIND_NAMES.get(kind, kind)))
+        para += nodes.inline(shown, shown, classes=["nm-kind"])
     para += term_link(t.slug, config, t.name) if link else nodes.strong(t.name, t.name)
     para += nodes.inline(t.zh, t.zh, classes=["nm-zh"])
     item += para
@@ -193,23 +210,23 @@ def neighbourhood_map(slug: str, config) -> nodes.container:
     label = lambda s: kinds[s] if kinds[s] in ("part of", "includes", "contrast") else None  # noqa: E731
     this = registry.term(slug)
     box = nodes.container(classes=[NEIGHBOURHOOD_CLASS, NO_SEARCH])
-    box += _column("before", "Learn first", [(registry.term(s), label(s)) for s in before],
-                   config, "Nothing: a place to start.")
+    box += _column("before", _("Learn first"), [(registry.term(s), label(s)) for s in before],
+                   config, _("Nothing: a place to start."))
     middle = nodes.container(classes=["nm-column", "nm-this"])
-    middle += nodes.paragraph("", "This term", classes=["nm-heading"])
+    middle += nodes.paragraph("", _("This term"), classes=["nm-heading"])
     listing = nodes.bullet_list(classes=["nm-list"])
     listing += _node(this, config, link=False)
     listing[0]["classes"].append("nm-self")
     middle += listing
     if others:
-        middle += nodes.paragraph("", "Also related", classes=["nm-heading", "nm-also"])
+        middle += nodes.paragraph("", _("Also related"), classes=["nm-heading", "nm-also"])
         also = nodes.bullet_list(classes=["nm-list"])
         for s, kind in others:
             also += _node(registry.term(s), config, kind=kind)
         middle += also
     box += middle
-    box += _column("after", "Read next", [(registry.term(s), label(s)) for s in after],
-                   config, "Nothing: a path ends here.")
+    box += _column("after", _("Read next"), [(registry.term(s), label(s)) for s in after],
+                   config, _("Nothing: a path ends here."))
     return box
 
 

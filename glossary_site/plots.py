@@ -50,6 +50,8 @@ from docutils import nodes
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 
+from .i18n import N_, _
+
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
 
@@ -63,7 +65,7 @@ OUTPUT_ELEMENT = "cell_code_output"
 PLOT_CLASS = "glossary-plot"
 DARK_NOTE_CLASS = "glossary-plot-note"
 # Said under every plot in the dark theme only: its colours are not the ones drawn.
-DARK_NOTE = "Dark theme: lightness inverted (black shows as light), hues kept."
+DARK_NOTE = N_("Dark theme: lightness inverted (black shows as light), hues kept.")
 
 # --- Colour: OKLab (Björn Ottosson, 2020), a space where lightness is one axis -----------
 
@@ -272,7 +274,7 @@ class PlotFigures(SphinxTransform):
                              location=(self.env.docname, cell.line or figure.line))
                 continue
             alt = " ".join(caption.astext().split())
-            _, path = self.env.relfn2path(image["uri"], self.env.docname)
+            _rel, path = self.env.relfn2path(image["uri"], self.env.docname)
             png = Path(path).read_bytes()
             key = hashlib.sha256(png + _CODE).hexdigest()[:16]
             size = png_size(png)
@@ -292,7 +294,7 @@ class PlotFigures(SphinxTransform):
                 figure["classes"].append(PLOT_CLASS)
                 # Raw HTML, not a paragraph: the same sentence on every plot is not
                 # something to search for.
-                figure += nodes.raw("", f'<p class="only-dark {DARK_NOTE_CLASS}">{DARK_NOTE}</p>',
+                figure += nodes.raw("", f'<p class="only-dark {DARK_NOTE_CLASS}">{_(DARK_NOTE)}</p>',
                                     format="html")
             image.replace_self([variants["light"], variants["dark"]])
 

@@ -28,7 +28,8 @@ from sphinx.application import Sphinx
 
 from glossary_examples._lib import registry
 
-from .terms import PAGE_PREFIX, built_terms, slug_of
+from .i18n import _
+from .terms import PAGE_PREFIX, built_terms, page_title, slug_of
 
 PREVIEW_CLASS = "term-preview"
 # Between a term's names and its summary in the title (docs/_static/term-preview.js
@@ -44,10 +45,12 @@ class term_preview(nodes.inline):
     """
 
 
-def title_of(term: registry.Term) -> str:
+def title_of(term: registry.Term, config=None) -> str:
     """The ``title`` around a link to ``term``: what the browser shows without the
-    script, and what the script shows."""
-    return f"{term.title}{NAMES_END}{term.summary}"
+    script, and what the script shows (in the edition's language)."""
+    if config is None or config.language == "en":
+        return f"{term.title}{NAMES_END}{term.summary}"
+    return f"{page_title(term, config)}{NAMES_END}{_(term.summary)}"
 
 
 def term_uris(app: Sphinx, docname: str) -> dict[str, str]:
@@ -78,7 +81,7 @@ def add_previews(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         if slug is None:
             continue
         term = registry.term(slug)
-        wrapper = term_preview("", classes=[PREVIEW_CLASS], title=title_of(term))
+        wrapper = term_preview("", classes=[PREVIEW_CLASS], title=title_of(term, app.config))
         ref.replace_self(wrapper)
         wrapper += ref
 

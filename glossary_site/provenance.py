@@ -67,16 +67,31 @@ def facts(root: Path) -> dict[str, str]:
     inside = (root / ".git").exists()
     found["commit"] = _git(root, "rev-parse", "--short=12", "HEAD") if inside else ""
     found["date"] = _git(root, "log", "-1", "--format=%cs") if found["commit"] else ""
-    if found["commit"] and _git(root, "status", "--porcelain", "--untracked-files=no"):
-        found["commit"] += " with uncommitted changes"  # the outputs are not that commit's
+    # Uncommitted changes: the outputs are not that commit's.
+    found["dirty"] = bool(found["commit"]) and bool(
+        _git(root, "status", "--porcelain", "--untracked-files=no"))
     return found
 
 
 def sentence(f: dict[str, str]) -> str:
-    versions = (f"Python {f['python']}, TensorFlow {f['tensorflow']}, Keras {f['keras']}"
-                f" and NumPy {f['numpy']}")
-    origin = f"commit {f['commit']} (of {f['date']})" if f["commit"] else "a copy outside git"
-    return f"Outputs computed when the site was built, with {versions}, from {origin}."
+    """The provenance sentence, in the edition's language."""
+    from .i18n import _
+
+    versions = {"python": f["python"], "tensorflow": f["tensorflow"], "keras": f["keras"],
+                "numpy": f["numpy"]}
+    if not f["commit"]:
+        message = _("Outputs computed when the site was built, with Python {python}, "
+                    "TensorFlow {tensorflow}, Keras {keras} and NumPy {numpy}, from a copy "
+                    "outside git.")
+    elif f.get("dirty"):
+        message = _("Outputs computed when the site was built, with Python {python}, "
+                    "TensorFlow {tensorflow}, Keras {keras} and NumPy {numpy}, from commit "
+                    "{commit} with uncommitted changes (of {date}).")
+    else:
+        message = _("Outputs computed when the site was built, with Python {python}, "
+                    "TensorFlow {tensorflow}, Keras {keras} and NumPy {numpy}, from commit "
+                    "{commit} (of {date}).")
+    return str(message).format(**versions, commit=f["commit"], date=f["date"])
 
 
 def add_line(app: Sphinx, doctree: nodes.document, docname: str) -> None:

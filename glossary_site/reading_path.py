@@ -30,14 +30,15 @@ from sphinx.util.docutils import SphinxDirective
 
 from glossary_examples._lib import registry
 
+from .i18n import N_, _, fill, name_of
 from .provenance import NO_SEARCH
 from .terms import NAMES_CLASS, built_terms, slug_of, term_link
 
 PATH_CLASS = "reading-path"
 BEFORE_CLASS = "path-before"
 NEXT_CLASS = "path-next"
-BEFORE_LABEL = "Before this · 先读"
-NEXT_LABEL = "Read next · 接着读"
+BEFORE_LABEL = N_("Before this · 先读")
+NEXT_LABEL = N_("Read next · 接着读")
 # The label of the index's Start here section ((start-here)= in docs/index.md).
 START_LABEL = "start-here"
 START_CLASS = "start-here"
@@ -48,22 +49,24 @@ FIRST_STEPS = 4
 
 def _labelled_line(label: str, classes: str) -> nodes.paragraph:
     para = nodes.paragraph(classes=[classes])
+    label = str(_(label))
     para += nodes.strong(label, label)
-    para += nodes.Text(": ")
+    para += nodes.Text(_(": "))
     return para
 
 
 def _links(para: nodes.paragraph, terms: list[registry.Term], config) -> None:
     for i, t in enumerate(terms):
         if i:
-            para += nodes.Text(", ")
-        para += term_link(t.slug, config, text=t.name)
+            para += nodes.Text(_(", "))
+        para += term_link(t.slug, config, text=name_of(t, config))
 
 
 def _start_here_link() -> nodes.Node:
     ref = pending_xref("", refdomain="std", reftype="ref", reftarget=START_LABEL,
                        refexplicit=True, refwarn=True)
-    ref += nodes.inline("Start here", "Start here")
+    text = str(_("Start here"))
+    ref += nodes.inline(text, text)
     return ref
 
 
@@ -86,9 +89,8 @@ def path_line(slug: str, config) -> nodes.container:
     if first:
         _links(before, first, config)
     else:
-        before += nodes.Text("nothing; this is a starting point (see ")
-        before += _start_here_link()
-        before += nodes.Text(").")
+        before += fill(_("nothing; this is a starting point (see {start})."),
+                       start=_start_here_link())
     box += before
     after = _labelled_line(NEXT_LABEL, NEXT_CLASS)
     then = registry.after(slug)
@@ -98,9 +100,9 @@ def path_line(slug: str, config) -> nodes.container:
     elif following is not None:
         # Nothing builds on this term: go on with the site's order.
         _links(after, [following], config)
-        after += nodes.Text(" (the next page)")
+        after += nodes.Text(_(" (the next page)"))
     else:
-        after += nodes.Text("nothing; this worked example is the goal the other pages lead to.")
+        after += nodes.Text(_("nothing; this worked example is the goal the other pages lead to."))
     box += after
     return box
 

@@ -153,6 +153,8 @@ def cell_timeout(environ: Mapping[str, str] = os.environ) -> int:
 # The site's editions: English, the source, at the top of _build/html; the Chinese
 # edition, translated from it (glossary_site/translations.py), in _build/html/zh_CN.
 EDITIONS = ("en", "zh_CN")
+# Each edition's name of the site (conf.py's html_title is the English one).
+SITE_TITLES = {"zh_CN": "深度学习术语表 · Deep learning glossary"}
 
 
 def editions(environ: Mapping[str, str] = os.environ) -> list[str]:

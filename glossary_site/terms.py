@@ -11,6 +11,7 @@ from sphinx.util.docutils import SphinxDirective
 from glossary_examples._lib import registry
 
 from . import upstream
+from .i18n import N_, _, fill
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,11 @@ def expected_sections(entry: registry.Term) -> list[str]:
 def zh_title(entry: registry.Term) -> str:
     """A term page's title in the Chinese edition: its Chinese name first."""
     return f"{entry.zh} · {entry.name}"
+
+
+def page_title(entry: registry.Term, config) -> str:
+    """A term page's title in the edition being built."""
+    return entry.title if config.language == "en" else zh_title(entry)
 
 
 def in_english(title: str, language: str) -> str:
@@ -84,13 +90,15 @@ def names_line(entry: registry.Term) -> nodes.paragraph:
     listed under "Related terms" instead.
     """
     para = nodes.paragraph(classes=[NAMES_CLASS])
-    para += nodes.Text("Chinese: ")
-    para += nodes.strong(entry.zh, entry.zh)
+    zh = nodes.strong(entry.zh, entry.zh)
     if entry.zh_aliases:
-        para += nodes.Text("; also written " + ", ".join(entry.zh_aliases))
-    para += nodes.Text(".")
+        para += fill(_("Chinese: {zh}; also written {aliases}."), zh=zh,
+                     aliases=_(", ").join(entry.zh_aliases))
+    else:
+        para += fill(_("Chinese: {zh}."), zh=zh)
     if entry.aliases:
-        para += nodes.Text(" Also called: " + ", ".join(entry.aliases) + ".")
+        para += nodes.Text(str(_(" Also called: {aliases}.")).format(
+            aliases=", ".join(entry.aliases)))
     return para
 
 
@@ -196,11 +204,11 @@ class GlossaryIndex(SphinxDirective):
 # How a related term relates to the page's, as the Related terms section groups
 # them, in this order (registry.RELATION_KINDS: the kinds; these: the labels).
 RELATION_LABELS = {
-    "prerequisite": "Before this · 先读",
-    "part of": "Part of · 属于",
-    "includes": "Includes · 包括",
-    "contrast": "Contrast · 对比",
-    "next": "Read next · 接着读",
+    "prerequisite": N_("Before this · 先读"),
+    "part of": N_("Part of · 属于"),
+    "includes": N_("Includes · 包括"),
+    "contrast": N_("Contrast · 对比"),
+    "next": N_("Read next · 接着读"),
 }
 RELATION_LABEL_CLASS = "relation-label"
 
@@ -235,14 +243,14 @@ class RelatedTerms(SphinxDirective):
         result = []
         for kind, related in relation_groups(slug):
             group = nodes.container(classes=["relation-group", relation_class(kind)])
-            label = RELATION_LABELS[kind]
+            label = str(_(RELATION_LABELS[kind]))
             # The same few labels on every page: not for the search index.
             group += nodes.paragraph(label, label, classes=[RELATION_LABEL_CLASS, NO_SEARCH])
             items = nodes.bullet_list(classes=["related-terms"])
             for other in related:
                 para = nodes.paragraph()
                 para += term_link(other.slug, self.config)
-                para += nodes.Text(f" — {other.summary}")
+                para += nodes.Text(f" — {_(other.summary)}")
                 items += nodes.list_item("", para)
             group += items
             result.append(group)
@@ -251,14 +259,14 @@ class RelatedTerms(SphinxDirective):
         concepts = registry.term(slug).concepts
         if concepts:
             lead = nodes.paragraph(
-                "", "Related concepts, not other names for this term:",
+                "", _("Related concepts, not other names for this term:"),
                 classes=["related-concepts-lead"],
             )
             listing = nodes.bullet_list(classes=["related-terms", "related-concepts"])
             for c in concepts:
                 para = nodes.paragraph()
                 para += nodes.strong(c.name, c.name)
-                para += nodes.Text(f" · {c.zh} — {c.note}")
+                para += nodes.Text(f" · {c.zh} — {_(c.note)}")
                 listing += nodes.list_item("", para)
             result += [lead, listing]
         return result
@@ -279,17 +287,16 @@ class RunLocally(SphinxDirective):
         clone = nodes.paragraph()
         from .downloads import requires_python
 
-        clone += nodes.Text("Or from a clone of the glossary's repository, with make and Python ")
-        clone += nodes.literal(requires_python(), requires_python())
-        clone += nodes.Text(": ")
-        clone += nodes.literal("make docs", "make docs")
-        clone += nodes.Text(" creates a virtual environment in ")
-        clone += nodes.literal(".venv", ".venv")
-        clone += nodes.Text(" with the pinned packages and builds this site; ")
-        clone += nodes.literal("pip install -e .", "pip install -e .")
-        clone += nodes.Text(" installs the examples into an environment of your own instead."
-                            " Then these print what this page shows, save its figures, and"
-                            " show its code:")
+        clone += fill(
+            _("Or from a clone of the glossary's repository, with make and Python {python}: "
+              "{make_docs} creates a virtual environment in {venv} with the pinned packages "
+              "and builds this site; {pip} installs the examples into an environment of your "
+              "own instead. Then these print what this page shows, save its figures, and "
+              "show its code:"),
+            python=nodes.literal(requires_python(), requires_python()),
+            make_docs=nodes.literal("make docs", "make docs"),
+            venv=nodes.literal(".venv", ".venv"),
+            pip=nodes.literal("pip install -e .", "pip install -e ."))
         box += clone
         commands = (
             f"python -m glossary_examples run {slug}\n"

@@ -36,7 +36,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import settings
+from . import i18n, settings
 
 LANGUAGE = "zh_CN"  # Sphinx's name of the language, and the edition's folder in the site
 LOCALES = "locales"  # at the top of the project, as Sphinx's locale_dirs
@@ -148,6 +148,8 @@ _ROLE = re.compile(r"\{([\w:.-]+)\}`([^`]*)`")
 _CODE = re.compile(r"``[^`]+``|`[^`]+`")
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
 _LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
+_FIELD = re.compile(r"\{\w+\}(?!`)")
+_CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uffef]+")  # ：、； as a translation
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -215,12 +217,15 @@ def lint(english: str, chinese: str) -> list[str]:
     compare("math differs", _MATH.findall(_CODE.sub("", bare[0])), _MATH.findall(_CODE.sub("", bare[1])))
     compare("code differs", _CODE.findall(bare[0]), _CODE.findall(bare[1]))
     compare("link targets differ", _LINK_TARGET.findall(english), _LINK_TARGET.findall(chinese))
+    # The extension's sentences: {name} is filled in with a node or a value.
+    compare("placeholders differ", _FIELD.findall(english), _FIELD.findall(chinese))
     if _is_formula(english):  # a display formula's TeX: copied as it is
         return [] if chinese == english else ["a formula: copy the English as it is"]
     words = re.sub(r"[^A-Za-z]", "", _MATH.sub("", _CODE.sub("", bare[0])))
     if len(words) >= 3 and not _HAN.search(chinese):
         problems.append("not translated: no Chinese in it")
-    if len(words) < 3 and chinese != english and not _HAN.search(chinese):
+    if len(words) < 3 and chinese != english and not _HAN.search(chinese) \
+            and not _CJK_PUNCTUATION.fullmatch(chinese.strip() or "x"):
         problems.append("no words to translate: copy the English as it is")
     return problems
 
@@ -298,6 +303,8 @@ def check_catalogs(app, exception) -> None:
         toc = env.tocs.get(docname)
         toctrees = list(toc.findall(addnodes.toctree)) if toc is not None else []
         messages[docname] = page_messages(env.get_doctree(docname), toctrees)
+    # The extension's own words and the registry's texts: a catalog like a page's.
+    messages[i18n.DOMAIN] = i18n.messages()
     write_report(Path(app.confdir), messages)
 
 
@@ -308,13 +315,16 @@ def executes_nothing(app, env, docnames) -> None:
         return
     will_execute = getattr(env, "glossary_will_execute", None) or []
     if will_execute:
-        from sphinx.errors import ExtensionError
+        from sphinx.util import logging
 
-        raise ExtensionError(
-            f"the {app.config.language} edition runs no code, and {len(will_execute)} pages "
-            f"have no outputs in the execution cache ({', '.join(will_execute[:3])}"
-            f"{', ...' if len(will_execute) > 3 else ''}): build the English edition first "
-            "(make docs-en)")
+        logging.getLogger(__name__).error(
+            "the %s edition runs no code, and %d pages have no outputs in the execution "
+            "cache (%s): build the English edition first (make docs-en)",
+            app.config.language, len(will_execute),
+            ", ".join(will_execute[:3]) + (", ..." if len(will_execute) > 3 else ""))
+        # Those pages are not read (no kernel starts); the error fails the build (-W).
+        docnames[:] = [d for d in docnames if d not in will_execute]
+        env.glossary_will_execute = []
 
 
 def setup(app) -> None:

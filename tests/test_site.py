@@ -722,11 +722,16 @@ def test_code_blocks_have_no_spans_that_draw_nothing_different(built_site):
 
 
 def test_the_site_weighs_at_most_10_mb_beside_its_downloads(built_site):
+    """Each edition (English at the top, Chinese in zh_CN/) on its own."""
     sizes = {p.relative_to(built_site).as_posix(): p.stat().st_size
              for p in built_site.rglob("*") if p.is_file()}
-    pages = {path: size for path, size in sizes.items() if not path.startswith(f"{OFFERED}/")}
-    biggest = sorted(pages.items(), key=lambda item: -item[1])[:5]
-    assert sum(pages.values()) <= SITE_BUDGET, f"{sum(pages.values())} bytes; biggest: {biggest}"
+    for edition in ("", "zh_CN/"):
+        pages = {path: size for path, size in sizes.items()
+                 if path.startswith(edition) and not path.startswith(f"{edition}{OFFERED}/")
+                 and (edition or not path.startswith("zh_CN/"))}
+        biggest = sorted(pages.items(), key=lambda item: -item[1])[:5]
+        assert pages and sum(pages.values()) <= SITE_BUDGET, (
+            f"{edition or 'English'}: {sum(pages.values())} bytes; biggest: {biggest}")
     # No MathJax tree: only its fonts, cut down (glossary_site/math_fonts.py).
     assert not [p for p in sizes if p.startswith("_static/mathjax/")]
     fonts = [p for p in sizes if p.startswith("_static/mathjax-fonts/")]

@@ -180,6 +180,9 @@ def _breakers():
         # A MathJax tree without the components (another MathJax, or none).
         "mathjax at build": ("sphinx-mathjax-offline", _replace(
             mathjax_engine, "MATHJAX_DIR", Path(__file__).parent)),
+        # Glue roles that find their values some other way than through the function.
+        "glue in translations": ("myst-nb", _replace(
+            roles, "retrieve_glue_data", lambda document, key, where=None: None)),
     }
 
 

@@ -44,7 +44,8 @@ REQUIRED_OPTIONS = ("-W", "--keep-going")
 def sphinx_args(root: Path, outdir: Path, extra: list[str] | None = None,
                 edition: str = "en") -> list[str]:
     """The sphinx-build arguments for the project at ``root``, for one edition."""
-    language = [] if edition == "en" else ["-D", f"language={edition}"]
+    language = [] if edition == "en" else [
+        "-D", f"language={edition}", "-D", f"html_title={settings.SITE_TITLES[edition]}"]
     return [
         "-b", "html",
         "-c", str(root),
@@ -107,6 +108,14 @@ def build_and_publish(root: Path, extra: list[str]) -> int:
     extra = [*extra, *(option for option in REQUIRED_OPTIONS if option not in extra)]
     html, staging = html_folders(root)
     editions = settings.editions()
+    english = settings.doctrees_dir(root, "en")
+    if "en" not in editions and (not upstream.environment_pickle(english).is_file()
+                                 or (english / UNPUBLISHED).exists()):
+        # The other editions run no code: their outputs are the English build's.
+        print(f"error: the {', '.join(editions)} edition runs no code and takes its outputs "
+              "from the English build's execution cache: build the English edition first "
+              "(make docs-en, or make docs for both)", file=sys.stderr)
+        return 2
     doctrees = [settings.doctrees_dir(root, edition) for edition in editions]
     recover(html)
     shutil.rmtree(staging, ignore_errors=True)  # left by a killed build

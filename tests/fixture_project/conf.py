@@ -18,6 +18,8 @@ extensions = ["myst_nb", "glossary_site", "glossary_site.engine"]
 myst_enable_extensions = ["dollarmath", "colon_fence"]  # math, as the real site
 html_theme = "basic"
 html_search_language = "zh"  # as the real site: Chinese search, with the registry's names
+locale_dirs = ["../locales/"]  # as the real site: a catalog per page (tests/test_translations.py)
+gettext_compact = False
 
 nb_execution_mode = "cache"
 nb_execution_cache_path = str(settings.cache_dir(Path(__file__).parent))
