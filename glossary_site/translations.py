@@ -113,8 +113,11 @@ def write_report(root: Path, messages: dict[str, list[str]]) -> dict:
                           "fuzzy": found.fuzzy}
     report = {"language": LANGUAGE, "pages": pages, "msgids": messages}
     path = report_path(root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    text = json.dumps(report, ensure_ascii=False, indent=1)
+    # Written only when it changes: the Chinese index, which shows it, is read again then.
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
     return report
 
 
@@ -327,8 +330,60 @@ def executes_nothing(app, env, docnames) -> None:
         env.glossary_will_execute = []
 
 
+def coverage_nodes(report: dict) -> list:
+    """What the Chinese index says of its translation: a sentence, then every page's figure."""
+    from docutils import nodes
+
+    from .i18n import _
+
+    pages = report["pages"]
+    total = sum(p["messages"] for p in pages.values())
+    done = {d: p["messages"] - p["untranslated"] - p["fuzzy"] for d, p in pages.items()}
+    below = [d for d, p in pages.items() if done[d] < p["messages"]]
+    if below:
+        text = _("{below} of {pages} pages of this edition are not fully translated yet: "
+                 "there, the English shows.")
+    else:
+        text = _("Every page of this edition is translated in full: {pages} pages, "
+                 "{messages} messages, from the English of this same build.")
+    lead = nodes.paragraph("", str(text).format(below=len(below), pages=len(pages),
+                                                messages=total))
+    items = nodes.bullet_list(classes=["translation-coverage-list"])
+    for docname, p in pages.items():
+        percent = 100.0 * done[docname] / p["messages"] if p["messages"] else 100.0
+        items += nodes.list_item("", nodes.paragraph(
+            "", f"{docname}: {percent:.0f} % ({done[docname]}/{p['messages']})"))
+    return [lead, items]
+
+
+def coverage_directive():
+    from sphinx.util.docutils import SphinxDirective
+
+    class TranslationCoverage(SphinxDirective):
+        """In an edition other than English: how much of each page is translated (from the
+        report of the English build before it). Nothing in the English edition."""
+
+        def run(self):
+            from docutils import nodes
+
+            if self.config.language == "en":
+                return []
+            root = Path(self.env.app.confdir)
+            path = report_path(root)
+            self.env.note_dependency(str(path))
+            if not path.is_file():
+                raise self.error("no translation report: build the English edition first")
+            box = nodes.container(classes=["translation-coverage"])
+            box += coverage_nodes(json.loads(path.read_text(encoding="utf-8")))
+            return [box]
+
+    return TranslationCoverage
+
+
 def setup(app) -> None:
     from . import upstream
+
+    app.add_directive("translation-coverage", coverage_directive())
 
     upstream.read_glue_in_translations()
     app.connect("doctree-read", lambda app, doctree: upstream.forget_page_renderer(app.env.docname))

@@ -16,6 +16,7 @@ from bs4 import BeautifulSoup
 from glossary_examples._lib import registry
 from glossary_examples._lib.claims import VERDICTS
 from glossary_site import code_spans, previews
+from glossary_site.terms import zh_title
 from glossary_site.claims import VERDICT_LABELS
 
 from .conftest import copy_project, run_build
@@ -737,3 +738,62 @@ def test_the_site_weighs_at_most_10_mb_beside_its_downloads(built_site):
     fonts = [p for p in sizes if p.startswith("_static/mathjax-fonts/")]
     assert fonts and all(p.endswith(".woff") for p in fonts)
     assert sum(sizes[p] for p in fonts) < 100_000
+
+
+# --- The Chinese edition (zh_CN/; glossary_site/translations.py, i18n.py) -----------------
+
+def zh_page(built_site, slug: str) -> BeautifulSoup:
+    path = built_site / "zh_CN" / "glossary" / f"{slug}.html"
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_a_chinese_page_names_every_term_as_the_registry_does(built_site, slug):
+    """Its title is the registry's Chinese name first; every link to a term in its running
+    text says that term's Chinese name (or a part of it: 层 for 输入层、隐藏层、输出层), one
+    of its other Chinese names, or its English name (at first use)."""
+    doc = zh_page(built_site, slug)
+    assert doc.find("h1").get_text().replace("¶", "").strip() == zh_title(registry.term(slug))
+    assert doc.find("html")["lang"] == "zh-CN"
+    problems = []
+    for a in article(doc).select("p a.reference.internal"):
+        if a.find_parent(class_=re.compile(r"related-terms|reading-path|claims-on-page|nm-")):
+            continue  # lists the extension writes from the registry
+        target = urlsplit(a["href"]).path
+        if "/" in target or not target.endswith(".html") or target[:-5] == slug:
+            continue
+        other = registry.term(target[:-5])
+        text = a.get_text().strip()
+        english = {n.lower() for n in (other.name, *other.aliases)}
+        if not (text in (other.zh, *other.zh_aliases, zh_title(other), other.title)
+                or text in other.zh or text.lower().removesuffix("s") in english
+                or text.lower() in english):
+            problems.append(f"{slug}: a link to {other.slug} says {text!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_page_links_to_its_twin_in_the_other_edition(built_site):
+    for english in built_site.glob("**/*.html"):
+        path = english.relative_to(built_site).as_posix()
+        if path.startswith(("zh_CN/", f"{OFFERED}/", "_")):
+            continue
+        chinese = built_site / "zh_CN" / path
+        assert chinese.is_file(), path
+        for page, other in ((english, chinese), (chinese, english)):
+            doc = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+            switch = doc.select_one("p.edition-switch a")
+            assert switch is not None, page
+            assert (page.parent / switch["href"]).resolve() == other.resolve(), (page, switch["href"])
+
+
+def test_the_chinese_index_says_every_page_is_translated_in_full(built_site):
+    doc = BeautifulSoup((built_site / "zh_CN" / "index.html").read_text(encoding="utf-8"),
+                        "html.parser")
+    box = doc.select_one(".translation-coverage")
+    assert box is not None
+    figures = [li.get_text() for li in box.select("li")]
+    assert len(figures) >= len(SLUGS) + 3
+    assert all(re.search(r": 100 % \((\d+)/\1\)$", f) for f in figures), figures
+    # The English index says nothing of it.
+    english = (built_site / "index.html").read_text(encoding="utf-8")
+    assert "translation-coverage" not in english
