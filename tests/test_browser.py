@@ -221,8 +221,39 @@ def visits(browser) -> dict[str, Visit]:
 
 
 def test_every_page_of_the_site_is_visited(built_site):
+    """Every page of the English edition; the Chinese edition has the same pages (its
+    templates, scripts and styles are the same: tests/test_site.py checks its pages, and
+    the test below loads one in the browser)."""
     on_disk = sorted(p.relative_to(built_site).as_posix() for p in built_site.rglob("*.html"))
-    assert on_disk == sorted(PAGES)
+    english = [p for p in on_disk if not p.startswith("zh_CN/")]
+    assert english == sorted(PAGES)
+    assert [p for p in on_disk if p.startswith("zh_CN/")] == sorted(f"zh_CN/{p}" for p in PAGES)
+
+
+def test_a_chinese_page_shows_its_switch_to_english_on_a_phone_and_a_desktop(browser):
+    """The Chinese dropout page: its edition switch is on screen at the top, and leads to
+    the English page; the page loads with no error."""
+
+    async def check(viewport):
+        context = await browser.context.browser.new_context(viewport=viewport)
+        page = await context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        await page.goto(f"{browser.base}zh_CN/glossary/dropout.html")
+        switch = page.locator("p.edition-switch a")
+        box = await switch.bounding_box()
+        heading = await page.locator("h1").inner_text()
+        await switch.click()
+        await page.wait_for_load_state()
+        landed = page.url
+        await context.close()
+        return box, heading, landed, errors
+
+    for viewport in (DESKTOP, PHONE):
+        box, heading, landed, errors = browser.run(check(viewport))
+        assert box is not None and box["y"] < 200 and box["height"] >= 24, (viewport, box)
+        assert heading.startswith("暂退法 · Dropout"), heading
+        assert landed == f"{browser.base}glossary/dropout.html" and not errors, (landed, errors)
 
 
 def table(problems: dict[str, list[str]]) -> str:

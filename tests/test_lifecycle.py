@@ -13,6 +13,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -158,7 +159,14 @@ def test_ctrl_c_at_any_moment_is_one_line_and_nothing_left(tmp_path):
     """Starting up, warming the fork server, reading pages: wherever Ctrl-C lands."""
     project = copy_project(tmp_path / "p")
     html = project / "_build" / "html"
-    for delay in (0.2, 0.8, 1.6):  # starting, warming the fork server, reading pages
+    # Python's own start-up comes first, before any line of the build's: a Ctrl-C in
+    # it is Python's (a traceback from its site module), so the delays start after the
+    # time an interpreter takes to start here, now (seconds on a loaded machine).
+    began = time.monotonic()
+    subprocess.run([sys.executable, "-c", "import pathlib, re"], check=True)
+    python = time.monotonic() - began
+    # starting (importing the build command), warming the fork server, reading pages
+    for delay in (python + 0.1, python + 0.7, python + 1.5):
         proc = start_build(project)
         time.sleep(delay)
         os.killpg(proc.pid, signal.SIGINT)

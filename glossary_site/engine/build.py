@@ -47,7 +47,7 @@ from .. import settings  # noqa: E402
 from . import interrupts  # noqa: E402
 from .jobs import default_jobs  # noqa: E402
 from .lock import build_lock  # noqa: E402
-from .publish import html_folders, recover  # noqa: E402
+from .publish import build_dir_of, html_folders, recover  # noqa: E402
 
 
 def build_temp_dir(root: Path) -> Path:
@@ -75,7 +75,8 @@ def _clean_up(sphinx: subprocess.Popen | None, root: Path, temp: Path) -> None:
     interrupts.kill_noted_kernels()
     html, staging = html_folders(root)
     recover(html)  # stopped between its two renames
-    shutil.rmtree(staging, ignore_errors=True)
+    for edition in settings.EDITIONS:
+        shutil.rmtree(build_dir_of(staging, edition), ignore_errors=True)
     shutil.rmtree(temp, ignore_errors=True)
 
 

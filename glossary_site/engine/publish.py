@@ -92,6 +92,13 @@ def edition_dir(site: Path, edition: str) -> Path:
     return site if edition == "en" else site / edition
 
 
+def build_dir_of(staging: Path, edition: str) -> Path:
+    """Where an edition is built: English in the staging folder; another beside it, and
+    moved into it once built. (myst-nb writes its executed notebooks beside the output
+    folder: built inside the staging folder, an edition would put them in the site.)"""
+    return staging if edition == "en" else staging.with_name(f"{staging.name}-{edition}")
+
+
 def build_and_publish(root: Path, extra: list[str]) -> int:
     """Sphinx's exit status; the site is published if it is 0.
 
@@ -118,27 +125,41 @@ def build_and_publish(root: Path, extra: list[str]) -> int:
         return 2
     doctrees = [settings.doctrees_dir(root, edition) for edition in editions]
     recover(html)
-    shutil.rmtree(staging, ignore_errors=True)  # left by a killed build
+    for edition in settings.EDITIONS:  # left by a killed build
+        shutil.rmtree(build_dir_of(staging, edition), ignore_errors=True)
     for folder in doctrees:
         forget_unpublished_environment(folder)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / UNPUBLISHED).touch()
     key = site_key(root, extra)
     reuse = (html / SITE_KEY).is_file() and (html / SITE_KEY).read_text() == key
+    others = [e for e in settings.EDITIONS if e != "en"]
     if reuse:
         # copy2 keeps modification times: Sphinx sees the pages as up to date
-        shutil.copytree(html, staging, symlinks=True)
+        shutil.copytree(html, staging, symlinks=True,
+                        ignore=lambda folder, names: others if Path(folder) == html else [])
+        for edition in others:
+            if edition_dir(html, edition).is_dir():
+                shutil.copytree(edition_dir(html, edition), build_dir_of(staging, edition),
+                                symlinks=True)
     for edition in editions:
-        outdir = edition_dir(staging, edition)
-        # (An English build that changed a page empties the copy, the other editions too.)
+        outdir = build_dir_of(staging, edition)
         reused = reuse and outdir.is_dir()
         args = [*extra, "-D", f"glossary_reused_site={int(reused)}"]
         status = build_main(sphinx_args(root, outdir, args, edition))
         if status != 0:
-            shutil.rmtree(staging, ignore_errors=True)
+            for built in settings.EDITIONS:
+                shutil.rmtree(build_dir_of(staging, built), ignore_errors=True)
             print(f"build failed ({edition} edition); {html} still holds the last good site",
                   file=sys.stderr)
             return status
+    if not staging.is_dir():  # the English edition was not built: as it was
+        shutil.copytree(html, staging, symlinks=True,
+                        ignore=lambda folder, names: others if Path(folder) == html else [])
+    for edition in others:
+        if build_dir_of(staging, edition).is_dir():
+            shutil.rmtree(edition_dir(staging, edition), ignore_errors=True)
+            build_dir_of(staging, edition).rename(edition_dir(staging, edition))
     (staging / SITE_KEY).write_text(key)
     publish(staging, html)  # (a kill in between: the next build's recover() puts it right)
     for folder in doctrees:
