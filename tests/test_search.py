@@ -157,7 +157,7 @@ def test_the_site_splits_chinese_into_names_and_their_words(built_site, edition)
         # In the Chinese edition a term inside a translated sentence is a word of its own:
         # the pages that explain with a term are found by it, not only its own page.
         for word, at_least in [("过拟合", 5), ("梯度", 10), ("暂退法", 3)]:
-            assert len(pages_of(index, terms[word])) >= at_least, word
+            assert len(pages_of(index, index["terms"][word])) >= at_least, word
 
 
 @pytest.mark.site
