@@ -85,6 +85,15 @@ html_last_updated_fmt = None
 # the engine builds the Chinese edition with -D language=zh_CN.
 locale_dirs = ["../locales/"]
 gettext_compact = False
+# Every figure the kernels display is drawn in Chinese too, its texts translated by
+# this catalog (glossary_examples/_lib/zh_figures.py); the Chinese edition shows that
+# rendering (the engine sets GLOSSARY_EDITION for each edition's build), the English never.
+os.environ["GLOSSARY_ZH_FIGURES"] = str(settings.plots_catalog())
+from glossary_examples._lib.zh_figures import MIME as _ZH_FIGURE  # noqa: E402 - no import of matplotlib
+
+nb_mime_priority_overrides = [
+    ("html", _ZH_FIGURE, 1 if os.environ.get("GLOSSARY_EDITION", "en") != "en" else None),
+]
 html_show_sourcelink = False
 html_copy_source = False
 # Copy what a reader runs: ">>> " and "$ " prompts are stripped, lines without

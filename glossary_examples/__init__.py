@@ -28,3 +28,10 @@ TENSORFLOW_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0",
                   "KERAS_BACKEND": "tensorflow"}
 for _var, _value in TENSORFLOW_ENV.items():
     _os.environ.setdefault(_var, _value)
+
+# While the site is built, every figure a kernel displays is drawn in Chinese too, for the
+# Chinese edition (glossary_examples/_lib/zh_figures.py); nothing of it outside a build.
+if _os.environ.get("GLOSSARY_ZH_FIGURES"):
+    from ._lib import zh_figures as _zh_figures
+
+    _zh_figures.install()

@@ -20,12 +20,12 @@ from docutils import nodes
 from sphinx.application import Sphinx
 
 from .claims import claim_box, verdict_label
-from .i18n import _
+from .i18n import N_, _
 from .provenance import NO_SEARCH, PROVENANCE_CLASS
 from .terms import NAMES_CLASS, slug_of
 
 EVIDENCE_CLASS = "claim-evidence"
-EVIDENCE_SUMMARY = "The check: its code, what it printed, and how to read it"
+EVIDENCE_SUMMARY = N_("The check: its code, what it printed, and how to read it")
 ON_PAGE_CLASS = "claims-on-page"
 
 
@@ -35,7 +35,7 @@ class evidence_fold(nodes.General, nodes.Element):
 
 def visit_evidence_fold(self, node: evidence_fold) -> None:
     self.body.append(self.starttag(node, "details", CLASS=EVIDENCE_CLASS))
-    self.body.append(f"<summary>{self.encode(EVIDENCE_SUMMARY)}</summary>\n")
+    self.body.append(f"<summary>{self.encode(str(_(EVIDENCE_SUMMARY)))}</summary>\n")
 
 
 def depart_evidence_fold(self, node: evidence_fold) -> None:

@@ -201,7 +201,8 @@ def fill_claims_list(app: Sphinx, doctree: nodes.document, fromdocname: str) -> 
         if not group:
             continue
         # A real heading (h2, under the page's title), not a styled paragraph.
-        section = nodes.rubric("", f"{verdict_label(verdict)} ({len(group)})",
+        section = nodes.rubric("", str(_("{verdict} ({count})")).format(
+                                   verdict=verdict_label(verdict), count=len(group)),
                                **{"heading-level": SECTION_HEADING_LEVEL})
         items = nodes.bullet_list(classes=["claims-list", f"claims-{verdict}"])
         for r in group:

@@ -466,7 +466,8 @@ def section_class(term: registry.Term) -> str:
 
 
 def render_svg(layout: Layout, hrefs: dict[str, str], title: str,
-               id_prefix: str = "concept-map") -> str:
+               id_prefix: str = "concept-map", words=lambda text: text,
+               chinese_first: bool = False) -> str:
     """The drawing as inline SVG; a term in ``hrefs`` is a link to that URI.
 
     The SVG is a group (it holds links, so not ``role="img"``) named by its
@@ -475,7 +476,8 @@ def render_svg(layout: Layout, hrefs: dict[str, str], title: str,
     English name only: a ``<title>`` can hold no element to mark Chinese text with its
     ``lang``, and the box shows the Chinese name, ``lang="zh-Hans"``).
     Colours are CSS classes (``docs/_static/glossary.css``), so the light and
-    the dark theme each colour it.
+    the dark theme each colour it. In the Chinese edition (``chinese_first``) a
+    box is named and described in Chinese (``words`` translates a summary).
     """
     esc = lambda s: html.escape(s, quote=True)  # noqa: E731
     w, h = number(layout.width), number(layout.height)
@@ -515,8 +517,9 @@ def render_svg(layout: Layout, hrefs: dict[str, str], title: str,
                  f' text-anchor="middle">{"".join(lines)}</text>')
         classes = f"cm-node {section_class(t)}"
         if slug in hrefs:
+            label, name = (f"{t.zh} · {t.name}", t.zh) if chinese_first else (t.title, t.name)
             out.append(f'<a href="{esc(hrefs[slug])}" class="{classes}" data-slug="{slug}"'
-                       f' aria-label="{esc(t.title)}"><title>{esc(t.name)} — {esc(t.summary)}'
+                       f' aria-label="{esc(label)}"><title>{esc(name)} — {esc(words(t.summary))}'
                        f'</title>{box}{text}</a>')
         else:  # not built (a partial build): the box, no link
             out.append(f'<g class="{classes} cm-unbuilt" data-slug="{slug}">'

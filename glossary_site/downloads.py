@@ -219,10 +219,23 @@ def executed_page(app: Sphinx, docname: str) -> nbformat.NotebookNode:
 
 
 def _shown_outputs(outputs: list) -> list:
-    """A cell's outputs without myst-nb's glue records (invisible on the page)."""
-    return [o for o in outputs
-            if not (o.get("output_type") == "display_data"
-                    and all(k.startswith(GLUE_MIME) for k in o.get("data", {})))]
+    """A cell's outputs without myst-nb's glue records (invisible on the page), and each
+    figure without its Chinese rendering (the Chinese edition's; a reader's own run of
+    the download draws the figure once)."""
+    from glossary_examples._lib.zh_figures import MIME as CHINESE_FIGURE
+
+    shown = []
+    for o in outputs:
+        if o.get("output_type") == "display_data" and all(
+                k.startswith(GLUE_MIME) for k in o.get("data", {})):
+            continue
+        if CHINESE_FIGURE in o.get("data", {}):
+            o = nbformat.from_dict({**o, "data": {k: v for k, v in o["data"].items()
+                                                  if k != CHINESE_FIGURE},
+                                    "metadata": {k: v for k, v in o.get("metadata", {}).items()
+                                                 if k != CHINESE_FIGURE}})
+        shown.append(o)
+    return shown
 
 
 def requirements(facts: dict[str, str], sep: str = " ") -> str:
@@ -381,7 +394,8 @@ def fill_run_locally(app: Sphinx, doctree: nodes.document, docname: str) -> None
                                and RUN_LOCALLY_CLASS in n["classes"]):
         links = " · ".join(
             f'<a class="reference {LINK_CLASS}" href="../{FOLDER}/{slug}.{ext}" download>'
-            f"{_(label)} (<code>.{ext}</code>)</a>" for ext, label in KINDS)
+            + str(_("{kind} ({extension})")).format(kind=_(label), extension=f"<code>.{ext}</code>")
+            + "</a>" for ext, label in KINDS)
         html = '<p class="download-line">' + str(_(
             "Download this page: {links}. Each runs on its own, in Jupyter or plain Python "
             "({python}), with these packages installed (no clone of this project needed):"

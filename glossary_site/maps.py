@@ -36,8 +36,8 @@ from .terms import PAGE_PREFIX, built_terms, page_title, term_link
 MAP_CLASS = "concept-map"
 SCROLL_CLASS = "concept-map-scroll"
 FRAME_CLASS = "concept-map-frame"
-MAP_TITLE = ("Concept map: every term of the glossary, an arrow from each term to the"
-             " terms that build on it")
+MAP_TITLE = N_("Concept map: every term of the glossary, an arrow from each term to the"
+              " terms that build on it")
 # The drawing never shrinks below the size at which its smallest text is 11 CSS px; a
 # narrower screen scrolls it sideways.
 MIN_FONT_PX = 11
@@ -54,7 +54,9 @@ def visit_drawing_html(self, node: concept_map_drawing) -> None:
     built = {t.slug for t in built_terms(builder.config)}
     hrefs = {slug: builder.get_relative_uri(docname, PAGE_PREFIX + slug) for slug in built}
     layout = _layout()
-    svg = concept_map.render_svg(layout, hrefs, MAP_TITLE)
+    svg = concept_map.render_svg(layout, hrefs, str(_(MAP_TITLE)),
+                                 words=lambda text: str(_(text)),
+                                 chinese_first=builder.config.language != "en")
     min_width = math.ceil(layout.width * MIN_SCALE)
     # The cue shows only where the column is narrower than the drawing's least width:
     # a container query on the frame, with this drawing's number.
@@ -62,10 +64,11 @@ def visit_drawing_html(self, node: concept_map_drawing) -> None:
         f'<div class="{FRAME_CLASS}" style="--cm-min-width: {min_width}px">'
         f'<style>@container concept-map (max-width: {min_width - 1}px) {{'
         ' .concept-map-scroll-cue { display: block; } }</style>\n'
-        '<p class="concept-map-scroll-cue" aria-hidden="true">The map is wider than the'
-        ' screen: scroll it sideways →, or read it as a list below.</p>\n'
+        '<p class="concept-map-scroll-cue" aria-hidden="true">'
+        + _("The map is wider than the screen: scroll it sideways →, or read it as a list below.")
+        + '</p>\n'
         f'<div class="{SCROLL_CLASS} {NO_SEARCH}" tabindex="0" role="region"'
-        f' aria-label="Concept map (scrolls sideways on a narrow screen)">{svg}</div></div>\n')
+        f' aria-label="{_("Concept map (scrolls sideways on a narrow screen)")}">{svg}</div></div>\n')
     raise nodes.SkipNode
 
 
@@ -166,8 +169,10 @@ def _node(t: registry.Term, config, link: bool = True, kind: str | None = None) 
     if kind:
         shown = str(_(KIND_NAMES.get(kind, kind)))
         para += nodes.inline(shown, shown, classes=["nm-kind"])
-    para += term_link(t.slug, config, t.name) if link else nodes.strong(t.name, t.name)
-    para += nodes.inline(t.zh, t.zh, classes=["nm-zh"])
+    # The edition's language first; the other name under it.
+    first, second = (t.name, t.zh) if config.language == "en" else (t.zh, t.name)
+    para += term_link(t.slug, config, first) if link else nodes.strong(first, first)
+    para += nodes.inline(second, second, classes=["nm-zh"])
     item += para
     return item
 

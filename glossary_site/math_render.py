@@ -39,11 +39,13 @@ from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.locale import _
+from sphinx.locale import _ as sphinx_words
 from sphinx.util import logging
 from sphinx.util.math import get_node_equation_number
 
 from . import math_fonts, mathjax_engine, settings
+from .i18n import N_
+from .i18n import _ as site_words
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,8 @@ NAME = "glossary-chtml"
 # column (358 px; math is at 120 % of 16 px, glossary.css): it gets a scroll
 # box that the keyboard reaches.
 SCROLL_WIDTH_EM = 17.5
+# The name a screen reader gives such a box, in the edition's language.
+SCROLL_LABEL = N_("formula (scrolls sideways)")
 
 # --- Rendering, through the disk cache -------------------------------------------------
 
@@ -157,13 +161,13 @@ def visit_displaymath(self, node: nodes.math_block) -> None:
     if rendered and rendered.width > SCROLL_WIDTH_EM:
         # Wider than a phone: it scrolls, so the keyboard must reach it.
         attributes.update({"tabindex": "0", "role": "group",
-                           "aria-label": "formula (scrolls sideways)"})
+                           "aria-label": str(site_words(SCROLL_LABEL))})
         _page_scrolls.add(self.builder.current_docname)
     self.body.append(self.starttag(node, "div", **attributes))
     if node["number"]:
         number = get_node_equation_number(self, node)
         self.body.append(f'<span class="eqno">({number})')
-        self.add_permalink_ref(node, _("Link to this equation"))
+        self.add_permalink_ref(node, sphinx_words("Link to this equation"))
         self.body.append("</span>")
     self.body.append(rendered.html if rendered else self.encode(tex))
     self.body.append("</div>\n")

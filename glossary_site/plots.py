@@ -232,10 +232,27 @@ def _in_cell_output(node: nodes.Node) -> bool:
     return False
 
 
-def plot_images(doctree: nodes.Node) -> list[nodes.image]:
-    """The images of a page's code-cell outputs: its plots."""
+def _shown_in(image: nodes.image, language: str) -> bool:
+    """Whether this edition shows the image: a figure's output holds its English PNG and
+    its Chinese one (glossary_site/zh_figures.py), and myst-nb keeps one of them."""
+    from glossary_examples._lib.zh_figures import MIME as CHINESE
+
+    parent = image.parent
+    while parent is not None and "mime_type" not in parent.attributes:
+        parent = parent.parent
+    if parent is None or parent.parent is None:
+        return True
+    kinds = {child.get("mime_type") for child in parent.parent.children}
+    chinese = language != "en" and CHINESE in kinds
+    return parent["mime_type"] == (CHINESE if chinese else parent["mime_type"]) and (
+        chinese or parent["mime_type"] != CHINESE)
+
+
+def plot_images(doctree: nodes.Node, language: str = "en") -> list[nodes.image]:
+    """The images of a page's code-cell outputs that this edition shows: its plots."""
     return [image for image in doctree.findall(nodes.image)
-            if _in_cell_output(image) and image["uri"].lower().endswith(".png")]
+            if _in_cell_output(image) and image["uri"].lower().endswith(".png")
+            and _shown_in(image, language)]
 
 
 def _variant(image: nodes.image, uri: str, size: tuple[int, int], alt: str,
@@ -254,7 +271,7 @@ class PlotFigures(SphinxTransform):
     default_priority = 800  # after myst-nb built the outputs, before images are collected
 
     def apply(self, **kwargs) -> None:
-        images = plot_images(self.document)
+        images = plot_images(self.document, self.config.language)
         if images:
             # A page with plots is read again when this module changes (Sphinx compares
             # the modification times of a page's dependencies).

@@ -54,6 +54,11 @@ def doctrees_dir(root: Path = ROOT, edition: str = "en") -> Path:
     return build_dir(root) / ("doctrees" if edition == "en" else f"doctrees-{edition}")
 
 
+def plots_catalog(root: Path = ROOT) -> Path:
+    """The catalog of the Chinese edition's plot texts (glossary_examples/_lib/zh_figures.py)."""
+    return root / "locales" / "zh_CN" / "LC_MESSAGES" / "glossary-plots.po"
+
+
 def cache_dir(root: Path = ROOT) -> Path:
     """jupyter-cache's folder: outside the site, so publishing never ships it."""
     return build_dir(root) / "jupyter_cache"
@@ -226,6 +231,7 @@ def chromium(environ: Mapping[str, str] = os.environ) -> str:
 
 
 # --- Between the build's own processes ------------------------------------------------
+EDITION_ENV = "GLOSSARY_EDITION"  # the edition a Sphinx run builds (set by the engine for conf.py)
 SUPERVISOR_ENV = "GLOSSARY_SUPERVISOR"  # process id of the build command, for the Sphinx process
 TEMP_ENV = "GLOSSARY_TEMP"  # the build's temporary folder
 FORKSERVER_ENV = "GLOSSARY_FORKSERVER"  # path of the running fork server's socket

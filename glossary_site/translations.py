@@ -183,7 +183,7 @@ def _term_titles() -> dict[str, str]:
     return {t.title: zh_title(t) for t in registry.TERMS}
 
 
-def lint(english: str, chinese: str) -> list[str]:
+def lint(english: str, chinese: str, names_may_stay: bool = False) -> list[str]:
     """What a translation lost of its English: the problems, in words (none: fine).
 
     Code, math, link targets and glued numbers ({glue:...} roles, whose numbers
@@ -222,9 +222,12 @@ def lint(english: str, chinese: str) -> list[str]:
     compare("link targets differ", _LINK_TARGET.findall(english), _LINK_TARGET.findall(chinese))
     # The extension's sentences: {name} is filled in with a node or a value.
     compare("placeholders differ", _FIELD.findall(english), _FIELD.findall(chinese))
-    if _is_formula(english):  # a display formula's TeX: copied as it is
+    if not names_may_stay and _is_formula(english):  # a display formula's TeX: copied
         return [] if chinese == english else ["a formula: copy the English as it is"]
     words = re.sub(r"[^A-Za-z]", "", _MATH.sub("", _CODE.sub("", bare[0])))
+    if names_may_stay and len(english.split()) <= 6 and (
+            chinese == english or not _HAN.search(chinese)):
+        return problems  # a plot's label of names and symbols: "ReLU", "Keras fit, SGD"
     if len(words) >= 3 and not _HAN.search(chinese):
         problems.append("not translated: no Chinese in it")
     if len(words) < 3 and chinese != english and not _HAN.search(chinese) \
@@ -308,6 +311,12 @@ def check_catalogs(app, exception) -> None:
         messages[docname] = page_messages(env.get_doctree(docname), toctrees)
     # The extension's own words and the registry's texts: a catalog like a page's.
     messages[i18n.DOMAIN] = i18n.messages()
+    # The figures' texts, as the kernels drew them (glossary_examples/_lib/zh_figures.py).
+    from . import zh_figures
+
+    texts = zh_figures.english_texts(app.config.nb_execution_cache_path)
+    if texts:
+        messages[zh_figures.PLOTS_DOMAIN] = texts
     write_report(Path(app.confdir), messages)
 
 
@@ -405,7 +414,9 @@ def lint_catalog(path: Path) -> list[str]:
             continue
         if message.fuzzy:
             problems.append(f"{where}: fuzzy")
-        problems += [f"{where}: {problem}" for problem in lint(message.id, message.string)]
+        names_may_stay = path.stem == "glossary-plots"
+        problems += [f"{where}: {problem}"
+                     for problem in lint(message.id, message.string, names_may_stay)]
     return problems
 
 

@@ -797,3 +797,18 @@ def test_the_chinese_index_says_every_page_is_translated_in_full(built_site):
     # The English index says nothing of it.
     english = (built_site / "index.html").read_text(encoding="utf-8")
     assert "translation-coverage" not in english
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_a_chinese_page_shows_its_plots_drawn_in_chinese(built_site, slug):
+    """As many plots as the English page, each another drawing (its texts in Chinese:
+    glossary_examples/_lib/zh_figures.py), with the same caption's Chinese as alt text."""
+    english = page(built_site, slug).select("figure.glossary-plot img.only-light, "
+                                            "figure.glossary-plot .only-light img")
+    chinese = zh_page(built_site, slug).select("figure.glossary-plot img.only-light, "
+                                               "figure.glossary-plot .only-light img")
+    assert len(chinese) == len(english)
+    for en, zh in zip(english, chinese):
+        assert (built_site / "glossary" / en["src"]).resolve().name != \
+            (built_site / "zh_CN" / "glossary" / zh["src"]).resolve().name
+        assert re.search(r"[\u4e00-\u9fff]", zh["alt"]), zh["alt"]

@@ -103,7 +103,7 @@ def imported_files(code: str, root: Path | None = None, package: str = PACKAGE) 
 
     >>> names = [p.name for p in imported_files("from glossary_examples._lib import claims")]
     >>> names
-    ['__init__.py', '__init__.py', 'claims.py', 'report.py']
+    ['__init__.py', '__init__.py', 'claims.py', 'report.py', 'zh_figures.py']
     """
     root = root or package_dir(package)
     try:
@@ -165,7 +165,11 @@ def _notebook_path(app: Sphinx, docname: str) -> Path | None:
 
 def _dependencies(app: Sphinx, path: Path) -> list[Path]:
     lock = settings.requirements_lock(Path(app.confdir))
-    return page_dependencies(path, lock, package=app.config.glossary_package)
+    found = page_dependencies(path, lock, package=app.config.glossary_package)
+    # The kernels draw every figure in Chinese too, with this catalog's translations:
+    # a new translation re-executes the pages (glossary_examples/_lib/zh_figures.py).
+    plots = settings.plots_catalog(Path(app.confdir))
+    return sorted({*found, plots}) if plots.is_file() else found
 
 
 @contextlib.contextmanager

@@ -146,6 +146,7 @@ def build_and_publish(root: Path, extra: list[str]) -> int:
         outdir = build_dir_of(staging, edition)
         reused = reuse and outdir.is_dir()
         args = [*extra, "-D", f"glossary_reused_site={int(reused)}"]
+        os.environ[settings.EDITION_ENV] = edition  # conf.py: which figures this edition shows
         status = build_main(sphinx_args(root, outdir, args, edition))
         if status != 0:
             for built in settings.EDITIONS:
