@@ -133,3 +133,14 @@ def test_the_chinese_edition_runs_no_code_and_pastes_the_english_builds_numbers(
     # Each page links to its twin in the other edition.
     assert 'href="../zh_CN/glossary/dropout.html"' in english_page
     assert 'href="../../glossary/dropout.html"' in chinese_page
+
+
+@pytest.mark.site
+def test_the_site_build_reports_every_message_translated(built_site):
+    """The drift report of this run's English build: every message of every page, of the
+    extension and of the figures has a translation, none fuzzy."""
+    report = json.loads((built_site.parent / translations.REPORT).read_text(encoding="utf-8"))
+    behind = {d: p for d, p in report["pages"].items() if p["untranslated"] or p["fuzzy"]}
+    assert not behind, behind
+    assert {i18n.DOMAIN, "glossary-plots"} <= set(report["pages"])
+    assert sum(p["messages"] for p in report["pages"].values()) > 2000
