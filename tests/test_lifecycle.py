@@ -166,7 +166,8 @@ def test_ctrl_c_at_any_moment_is_one_line_and_nothing_left(tmp_path):
     subprocess.run([sys.executable, "-c", "import pathlib, re"], check=True)
     python = time.monotonic() - began
     # starting (importing the build command), warming the fork server, reading pages
-    for delay in (python + 0.1, python + 0.7, python + 1.5):
+    first = python + 0.1
+    for delay in (first, python + 0.7, python + 1.5):
         proc = start_build(project)
         time.sleep(delay)
         os.killpg(proc.pid, signal.SIGINT)
@@ -174,9 +175,13 @@ def test_ctrl_c_at_any_moment_is_one_line_and_nothing_left(tmp_path):
         # The message is a string, not a tuple: pytest shows a string whole, so a
         # traceback in stderr is read in full, not cut to a repr's 240 characters.
         assert proc.returncode == -signal.SIGINT, f"Ctrl-C after {delay} s:\n{stderr}"
-        assert stderr.strip().splitlines() == [
-            f"build interrupted (SIGINT); {html} still holds the last good site"
-        ], f"Ctrl-C after {delay} s:\n{stderr}"
+        said = stderr.strip().splitlines()
+        one_line = [f"build interrupted (SIGINT); {html} still holds the last good site"]
+        # On a loaded machine the first Ctrl-C may still land before the interpreter
+        # ran a line (the start-up took longer than measured): the process ends as any
+        # program does then, silently. Never a traceback.
+        assert said == one_line or (delay == first and said == []), \
+            f"Ctrl-C after {delay} s:\n{stderr}"
         assert wait_until_gone(project, 5) == [], delay
         assert not build_temp_dir(project).exists(), delay
 

@@ -179,6 +179,7 @@ def page_with_a_plot(tmp_path, caption: str | None):
     document = new_document("page.md", get_default_settings(Parser))
     document.settings.env = SimpleNamespace(
         docname="glossary/page", relfn2path=lambda uri, docname: (uri, str(tmp_path / uri)),
+        config=SimpleNamespace(language="en"),
         dependencies=[], note_dependency=lambda path: document.settings.env.dependencies.append(path))
     bundle = nodes.container("", nodes.container("", nodes.image(uri="abc.png"),
                                                  mime_type="image/png"), nb_element="mime_bundle")
