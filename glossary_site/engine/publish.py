@@ -102,10 +102,12 @@ def build_dir_of(staging: Path, edition: str) -> Path:
 def build_and_publish(root: Path, extra: list[str]) -> int:
     """Sphinx's exit status; the site is published if it is 0.
 
-    The editions are built one after the other into the one staging folder,
-    English first (its pages fill the execution cache the others read), and
-    published together: an edition that fails keeps every edition of the last
-    good site in place.
+    The editions are built one after the other, English first (its pages fill
+    the execution cache the others read): English into the staging folder, each
+    other edition beside it (:func:`build_dir_of`) and then moved into it. They
+    are published together: an edition that fails keeps every edition of the
+    last good site in place. A build of the other editions alone keeps the
+    English edition as it was, and needs one to have been built (it runs no code).
     """
     from sphinx.cmd.build import build_main
 
