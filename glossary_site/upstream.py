@@ -74,7 +74,10 @@ Reach-ins (no reassignment, but an undocumented surface):
   the reproduction, ready to send upstream.
 - ``cache records``: jupyter-cache's ``NbCacheRecord.remove_records`` (to drop a
   record whose notebook file is gone: ``remove_cache`` raises exactly then),
-  ``cache.db.dispose()`` and ``PRAGMA journal_mode=WAL``.
+  ``cache.db.dispose()`` and ``PRAGMA journal_mode=WAL``; and how ``create_db``
+  makes the database (its tables, then ``__version__.txt``): a build stopped
+  between the two left a database without tables, and every later build failed
+  with "Unexpected error accessing jupyter cache" until it was deleted by hand.
 - ``notebook of a page``: myst-nb's ``create_nb_reader`` with the configuration
   it keeps on the environment, to hash a page the way myst-nb will.
 - ``myst-nb stylesheet``: myst-nb's ``add_global_html_resources`` handler, called
@@ -317,16 +320,36 @@ def cache_transactions_serialised(cache: Any) -> bool:
 # --- cache records: jupyter-cache's database and records --------------------------
 
 def _check_cache_records() -> None:
+    from jupyter_cache.cache import db
     from jupyter_cache.cache.db import NbCacheRecord
     from jupyter_cache.cache.main import JupyterCacheBase
 
+    creation = inspect.getsource(db.create_db)
     _require(
         callable(getattr(NbCacheRecord, "remove_records", None))
         and list(inspect.signature(NbCacheRecord.remove_records).parameters) == ["pks", "db"]
-        and isinstance(inspect.getattr_static(JupyterCacheBase, "db"), property),
+        and isinstance(inspect.getattr_static(JupyterCacheBase, "db"), property)
+        and db.DB_NAME == CACHE_DB
+        and 0 <= creation.find("create_all") < creation.find(CACHE_VERSION_FILE),
         "jupyter-cache", "cache records",
-        "NbCacheRecord.remove_records(pks, db) or the cache's db property changed",
+        "NbCacheRecord.remove_records(pks, db), the cache's db property, or how create_db "
+        f"makes {CACHE_DB} (its tables, then {CACHE_VERSION_FILE}) changed",
     )
+
+
+CACHE_DB = "global.db"  # jupyter-cache's database in its folder
+CACHE_VERSION_FILE = "__version__.txt"  # written by create_db once the tables exist
+
+
+def repair_half_made_cache(folder: Path) -> bool:
+    """A cache whose database a stopped build left without its tables: removed (it held
+    nothing: the tables come first). Whether it was."""
+    database = Path(folder) / CACHE_DB
+    if not database.exists() or (Path(folder) / CACHE_VERSION_FILE).exists():
+        return False
+    for path in Path(folder).glob(f"{CACHE_DB}*"):  # with SQLite's -wal and -shm files
+        path.unlink()
+    return True
 
 
 def remove_cache_record(cache: Any, pk: int) -> None:

@@ -240,3 +240,22 @@ def test_cache_transactions_are_tried_not_assumed(monkeypatch):
     with pytest.raises(upstream.UpstreamChanged) as error:
         upstream.CHECKS["cache transactions"]()
     assert f"written for sqlalchemy {upstream.WRITTEN_FOR['sqlalchemy']}" in str(error.value)
+
+
+def test_a_cache_database_left_without_its_tables_is_made_again(tmp_path):
+    """A build stopped while jupyter-cache was creating its database (the file made, its
+    tables not yet) no longer breaks every later build."""
+    import sqlite3
+
+    from jupyter_cache import get_cache
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    sqlite3.connect(folder / upstream.CACHE_DB).close()  # the file, no table
+    with pytest.raises(RuntimeError, match="may need to be cleared"):
+        get_cache(folder).list_cache_records()
+    assert upstream.repair_half_made_cache(folder)
+    cache = get_cache(folder)
+    assert cache.list_cache_records() == []
+    upstream.close_cache(cache)
+    assert not upstream.repair_half_made_cache(folder)  # a whole cache is left alone

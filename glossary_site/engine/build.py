@@ -67,6 +67,10 @@ def _use_temp_dir(path: Path) -> None:
 
 def _clean_up(sphinx: subprocess.Popen | None, root: Path, temp: Path) -> None:
     """However the build ended: nothing of it keeps running, no temporary file stays."""
+    # The kernels first: a kernel whose Sphinx vanished under it could abort in libzmq
+    # ("Assertion failed: pfd.revents & POLLIN"), on the build's stderr, before it was
+    # killed. Again after Sphinx: one may have started meanwhile.
+    interrupts.kill_noted_kernels()
     if sphinx is not None:
         # Sphinx, its readers and the fork server: one process group
         with contextlib.suppress(OSError):

@@ -232,6 +232,9 @@ def prepare_cache(app: Sphinx) -> None:
         return
     upstream.check_notebook_config(app.env)
     Path(app.config.nb_execution_cache_path).mkdir(parents=True, exist_ok=True)
+    if upstream.repair_half_made_cache(app.config.nb_execution_cache_path):
+        logger.info("removed the execution cache's half-made database (a build was stopped "
+                    "while it was being created)")
     upstream.serialise_cache_transactions(app.config.nb_execution_cache_path)
     with _open_cache(app) as cache:
         upstream.use_write_ahead_log(cache)
