@@ -372,7 +372,7 @@ def write(app: Sphinx, exception: Exception | None) -> None:
         (folder / f"{slug}.py").write_text(jupytext.writes(nb, fmt="py:percent"), encoding="utf-8")
         keys[slug] = key
     for stale in set(old_keys) - set(keys):  # a page removed, or left out of a partial build
-        for ext, _ in KINDS:
+        for ext, _kind in KINDS:
             (folder / f"{stale}.{ext}").unlink(missing_ok=True)
     keys_file.write_text(json.dumps(keys, indent=1, sort_keys=True) + "\n")
 

@@ -104,7 +104,7 @@ def from_oklab(lab: np.ndarray) -> np.ndarray:
 
     low, high = np.zeros(len(lab)), np.ones(len(lab))
     inside = fits(high)
-    for _ in range(20):  # the largest chroma that fits, to about 1e-6 of the original
+    for _step in range(20):  # the largest chroma that fits, to about 1e-6 of the original
         middle = (low + high) / 2
         ok = fits(middle)
         low, high = np.where(ok, middle, low), np.where(ok, high, middle)

@@ -93,7 +93,7 @@ def test_a_changed_english_sentence_is_untranslated_then_fuzzy_and_the_build_nam
     changed = run_build(project)
     assert changed.returncode == 0, log(changed)  # the English site is built all the same
     assert report(project)["a"]["untranslated"] == 1
-    line = f"  a: 50 % (1 untranslated, 0 fuzzy) in locales/zh_CN/LC_MESSAGES/a.po"
+    line = "  a: 50 % (1 untranslated, 0 fuzzy) in locales/zh_CN/LC_MESSAGES/a.po"
     assert line in log(changed).splitlines(), log(changed)
 
     translations.update(project)  # as make translations: the old translation, fuzzy
