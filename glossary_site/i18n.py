@@ -111,7 +111,7 @@ def compile_catalog(root: Path, language: str) -> Path | None:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    source = root / "locales" / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    source = settings.catalog_path(DOMAIN, root, language)
     if not source.is_file():
         return None
     target = compiled_dir(root) / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
@@ -139,5 +139,5 @@ def _depends_on_catalog(app, doctree) -> None:
     """In an edition other than English, every page is read again when the extension's
     catalog changes: its words are in the pages' doctrees."""
     if app.config.language != "en":
-        catalog = Path(app.confdir) / "locales" / app.config.language / "LC_MESSAGES" / f"{DOMAIN}.po"
+        catalog = settings.catalog_path(DOMAIN, Path(app.confdir), app.config.language)
         app.env.note_dependency(str(catalog))

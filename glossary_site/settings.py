@@ -54,9 +54,22 @@ def doctrees_dir(root: Path = ROOT, edition: str = "en") -> Path:
     return build_dir(root) / ("doctrees" if edition == "en" else f"doctrees-{edition}")
 
 
+LOCALES = "locales"  # the translations' catalogs: Sphinx's locale_dirs (conf.py)
+PLOTS_CATALOG = "glossary-plots"  # the catalog of the figures' texts
+
+
+def catalog_dir(root: Path = ROOT, language: str = "zh_CN") -> Path:
+    return root / LOCALES / language / "LC_MESSAGES"
+
+
+def catalog_path(name: str, root: Path = ROOT, language: str = "zh_CN") -> Path:
+    """A gettext catalog: a page's (``glossary/dropout``), or the extension's, or the plots'."""
+    return catalog_dir(root, language) / f"{name}.po"
+
+
 def plots_catalog(root: Path = ROOT) -> Path:
     """The catalog of the Chinese edition's plot texts (glossary_examples/_lib/zh_figures.py)."""
-    return root / "locales" / "zh_CN" / "LC_MESSAGES" / "glossary-plots.po"
+    return catalog_path(PLOTS_CATALOG, root)
 
 
 def cache_dir(root: Path = ROOT) -> Path:

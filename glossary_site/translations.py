@@ -39,17 +39,17 @@ from pathlib import Path
 from . import i18n, settings
 
 LANGUAGE = "zh_CN"  # Sphinx's name of the language, and the edition's folder in the site
-LOCALES = "locales"  # at the top of the project, as Sphinx's locale_dirs
+LOCALES = settings.LOCALES
 REPORT = "translations.json"  # in _build
 _FIXED_DATE = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 
 
-def catalog_dir(root: Path = settings.ROOT) -> Path:
-    return root / LOCALES / LANGUAGE / "LC_MESSAGES"
-
-
 def catalog_path(docname: str, root: Path = settings.ROOT) -> Path:
-    return catalog_dir(root) / f"{docname}.po"
+    return settings.catalog_path(docname, root, LANGUAGE)
+
+
+def catalog_dir(root: Path = settings.ROOT) -> Path:
+    return settings.catalog_dir(root, LANGUAGE)
 
 
 def report_path(root: Path = settings.ROOT) -> Path:
@@ -414,7 +414,7 @@ def lint_catalog(path: Path) -> list[str]:
             continue
         if message.fuzzy:
             problems.append(f"{where}: fuzzy")
-        names_may_stay = path.stem == "glossary-plots"
+        names_may_stay = path.stem == settings.PLOTS_CATALOG
         problems += [f"{where}: {problem}"
                      for problem in lint(message.id, message.string, names_may_stay)]
     return problems

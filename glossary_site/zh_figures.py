@@ -21,7 +21,9 @@ from pathlib import Path
 
 from glossary_examples._lib.zh_figures import MIME
 
-PLOTS_DOMAIN = "glossary-plots"  # the catalog of the figures' texts
+from . import settings
+
+PLOTS_DOMAIN = settings.PLOTS_CATALOG  # the catalog of the figures' texts
 
 
 class ChineseFigureRenderer:

@@ -17,7 +17,7 @@ import re
 
 import pytest
 
-from glossary_site import i18n, translations
+from glossary_site import i18n, settings, translations
 
 from .conftest import ROOT, edit, log, run_build
 from .fixture import MEASURED_SENTENCE, PAGE, make_fixture
@@ -142,5 +142,5 @@ def test_the_site_build_reports_every_message_translated(built_site):
     report = json.loads((built_site.parent / translations.REPORT).read_text(encoding="utf-8"))
     behind = {d: p for d, p in report["pages"].items() if p["untranslated"] or p["fuzzy"]}
     assert not behind, behind
-    assert {i18n.DOMAIN, "glossary-plots"} <= set(report["pages"])
+    assert {i18n.DOMAIN, settings.PLOTS_CATALOG} <= set(report["pages"])
     assert sum(p["messages"] for p in report["pages"].values()) > 2000

@@ -136,10 +136,15 @@ def build_and_publish(root: Path, extra: list[str]) -> int:
     key = site_key(root, extra)
     reuse = (html / SITE_KEY).is_file() and (html / SITE_KEY).read_text() == key
     others = [e for e in settings.EDITIONS if e != "en"]
-    if reuse:
-        # copy2 keeps modification times: Sphinx sees the pages as up to date
+
+    def copy_english() -> None:
+        """The last site's English edition into the staging folder (copy2 keeps
+        modification times: Sphinx sees the pages as up to date)."""
         shutil.copytree(html, staging, symlinks=True,
                         ignore=lambda folder, names: others if Path(folder) == html else [])
+
+    if reuse:
+        copy_english()
         for edition in others:
             if edition_dir(html, edition).is_dir():
                 shutil.copytree(edition_dir(html, edition), build_dir_of(staging, edition),
@@ -157,8 +162,7 @@ def build_and_publish(root: Path, extra: list[str]) -> int:
                   file=sys.stderr)
             return status
     if not staging.is_dir():  # the English edition was not built: as it was
-        shutil.copytree(html, staging, symlinks=True,
-                        ignore=lambda folder, names: others if Path(folder) == html else [])
+        copy_english()
     for edition in others:
         if build_dir_of(staging, edition).is_dir():
             shutil.rmtree(edition_dir(staging, edition), ignore_errors=True)
