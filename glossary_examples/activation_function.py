@@ -25,8 +25,8 @@ import numpy as np
 import tensorflow as tf
 
 from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
-from ._lib.report import glue, table
-from ._lib.seeds import SEEDS, Spread, separated
+from ._lib.report import Phrase, glue, table
+from ._lib.seeds import SEEDS, Spread, overlap
 from .neural_network import StackedMLP, train_stacked
 
 #: Widths of the stacks on this page: 2 inputs -> 16 -> 16 -> 1 output.
@@ -298,12 +298,12 @@ def show_xor() -> None:
     glue("steps", STEPS)
     glue("none_loss", none["training loss after"].mean)
     low, high = none["test accuracy"].min, none["test accuracy"].max
-    glue("none_test", f"{high:.1%} on every seed" if f"{low:.1%}" == f"{high:.1%}"
-         else f"between {low:.1%} and {high:.1%}")
+    glue("none_test", Phrase(f"{high:.1%} on every seed", f"每个随机种子上都是 {high:.1%}")
+         if f"{low:.1%}" == f"{high:.1%}"
+         else Phrase(f"between {low:.1%} and {high:.1%}", f"介于 {low:.1%} 和 {high:.1%} 之间"))
     glue("relu_loss_max", relu["training loss after"].max)
     glue("relu_test_min", relu["test accuracy"].min)
-    glue("test_ranges", "do not overlap" if separated(none["test accuracy"], relu["test accuracy"])
-         else "overlap")
+    glue("test_ranges", overlap(none["test accuracy"], relu["test accuracy"]))
 
 
 def show_cross_check() -> None:

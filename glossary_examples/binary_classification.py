@@ -25,7 +25,7 @@ import numpy as np
 
 from ._lib.report import glue, table
 from ._lib.runtime import full_batch_loop
-from ._lib.seeds import SEEDS, Spread, separated
+from ._lib.seeds import SEEDS, Spread, overlap, separated
 
 N_TRAIN = 200
 N_TEST = 200
@@ -317,10 +317,8 @@ def show_logits_mixups() -> None:
     glue("neither_loss_min", loss["neither"].min)
     glue("neither_loss_max", loss["neither"].max)
     glue("neither_outside", float(runs["neither"]["outside (0, 1)"].mean()))
-    glue("loss_separated", "do not overlap" if separated(loss["right"], loss["neither"])
-         else "overlap")
-    glue("accuracy_separated", "do not overlap" if separated(accuracy["right"],
-                                                              accuracy["neither"]) else "overlap")
+    glue("loss_separated", overlap(loss["right"], loss["neither"]))
+    glue("accuracy_separated", overlap(accuracy["right"], accuracy["neither"]))
     print(f"\ntrained {EPOCHS} steps from the same starts, {SEEDS} seeds each:")
     print(table({
         "test cross-entropy of σ(z): right": str(loss["right"]),

@@ -34,7 +34,7 @@ import numpy as np
 import tensorflow as tf
 
 from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
-from ._lib.report import glue, table
+from ._lib.report import Phrase, glue, table
 
 NUM_CLASSES = 10  # the digits 0..9: one output unit each
 PIXEL_MAX = 16.0  # load_digits counts ink in 0..16 per pixel (MNIST: 0..255)
@@ -305,8 +305,11 @@ def show_evaluation() -> None:
         return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
     named = [f"{a(i)} read as {a(j)} ({times(-v)})" for v, i, j in pairs]
-    glue("top_mistakes", "the most frequent are " + ", ".join(named[:-1]) + " and " + named[-1]
-         if len(named) > 1 else f"the most frequent is {named[0]}")
+    chinese = [f"把 {i} 认成 {j}（{-v} 次）" for v, i, j in pairs]
+    glue("top_mistakes", Phrase(
+        "the most frequent are " + ", ".join(named[:-1]) + " and " + named[-1]
+        if len(named) > 1 else f"the most frequent is {named[0]}",
+        "最常见的是" + "、".join(chinese)))
     print(table({
         "test images": n,
         "correct": n - len(wrong),

@@ -24,7 +24,7 @@ import numpy as np
 
 from ._lib.report import glue, table
 from ._lib.runtime import full_batch_loop
-from ._lib.seeds import SEEDS, Spread, separated
+from ._lib.seeds import SEEDS, Spread, overlap, separated
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype="float32")
 XOR_Y = np.array([0, 1, 1, 0], dtype="float32")
@@ -258,7 +258,7 @@ def show_seeds() -> None:
     glue("mlp_rows_min", int(rows[4].min))
     glue("loss_flat", loss[0].mean)
     glue("loss_mlp_max", loss[4].max)
-    glue("loss_separated", "do not overlap" if separated(loss[0], loss[4]) else "overlap")
+    glue("loss_separated", overlap(loss[0], loss[4]))
     print(table({
         f"rows right, no hidden layer ({SEEDS} seeds)": str(rows[0]),
         "rows right, MLP 2-4-1": str(rows[4]),

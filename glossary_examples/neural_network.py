@@ -30,7 +30,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ._lib.report import glue, table
+from ._lib.report import Phrase, glue, table
 from ._lib.runtime import full_batch_loop
 from ._lib.seeds import SEEDS, Spread, lower, separated
 
@@ -373,10 +373,14 @@ def show_example() -> None:
     pairs = list(zip(rest, rest[1:]))
     falling = all(held[b].mean < held[a].mean for a, b in pairs)
     overlapping = all(not separated(held[a], held[b]) for a, b in pairs)
-    glue("beyond_clear", ("a doubling still lowers the average error, but by less than the seeds"
-                          " spread" if falling else "a doubling no longer always lowers the"
-                          " average error") + (": the ranges of successive widths overlap"
-                                               if overlapping else ""))
+    trend = (Phrase("a doubling still lowers the average error, but by less than the seeds spread",
+                    "宽度每加倍一次，平均误差仍会降低，但降幅小于随机种子之间的差异") if falling
+             else Phrase("a doubling no longer always lowers the average error",
+                         "宽度加倍不再总能降低平均误差"))
+    if overlapping:
+        trend = Phrase(trend.en + ": the ranges of successive widths overlap",
+                       trend.zh + "：相邻宽度的范围有重叠")
+    glue("beyond_clear", trend)
     glue("clear_width", clear)
     glue("held_clear", held[clear].mean)
     glue("fall_clear", held[WIDTHS[0]].mean / held[clear].mean)
@@ -387,8 +391,9 @@ def show_example() -> None:
     glue("wide", wide)
     glue("train_wide", rows[wide]["training MSE"].mean)
     glue("held_wide", held[wide].mean)
-    glue("train_below_held", "on every seed" if lower(rows[wide]["training MSE"], held[wide])
-         else "on average, not on every seed")
+    glue("train_below_held", Phrase("on every seed", "在每个随机种子上都是如此")
+         if lower(rows[wide]["training MSE"], held[wide])
+         else Phrase("on average, not on every seed", "平均而言如此，但并非每个随机种子都是"))
 
 
 def show_cross_check() -> None:

@@ -21,7 +21,7 @@ import tensorflow as tf
 from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.seeds import SEEDS, Spread, lower, separated
+from ._lib.seeds import SEEDS, Spread, lower, overlap, separated
 from .neural_network import StackedMLP, mse_per_network, train_stacked
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
@@ -159,10 +159,10 @@ def glue_training() -> None:
     glue("sigmoid_min", min(shallow["sigmoid"].min, deep["sigmoid"].min))
     glue("relu_max", max(shallow["relu"].max, deep["relu"].max))
     for name, f in (("shallow", shallow), ("deep", deep)):
-        glue(f"{name}_relu", str(f["relu"]))
-        glue(f"{name}_tanh", str(f["tanh"]))
+        glue(f"{name}_relu", f["relu"])
+        glue(f"{name}_tanh", f["tanh"])
         glue(f"{name}_ratio", f["relu"].mean / f["tanh"].mean)
-        glue(f"{name}_vs_tanh", "do not overlap" if separated(f["relu"], f["tanh"]) else "overlap")
+        glue(f"{name}_vs_tanh", overlap(f["relu"], f["tanh"]))
 
 
 # --- Claim 2: about half the units are inactive -----------------------------

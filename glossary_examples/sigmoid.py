@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from ._lib.claims import ClaimCheck
-from ._lib.report import glue, table
+from ._lib.report import Phrase, glue, table
 from ._lib.runtime import full_batch_loop
 from ._lib.seeds import SEEDS, Spread, lower
 from .neural_network import StackedMLP, train_stacked
@@ -269,11 +269,12 @@ def check_sigmoid_output_layer() -> ClaimCheck:
     acc = [Spread.of(r[label]["accuracy"]) for label in OUTPUTS]
     glue("accuracy_low", min(a.min for a in acc))
     glue("accuracy_high", max(a.max for a in acc))
-    glue("loss_sigmoid", str(sig))
-    glue("loss_tanh_mse", str(loss["tanh + MSE, targets ±1"]))
-    glue("loss_rescaled", str(loss["(tanh + 1)/2 + BCE"]))
+    glue("loss_sigmoid", sig)
+    glue("loss_tanh_mse", loss["tanh + MSE, targets ±1"])
+    glue("loss_rescaled", loss["(tanh + 1)/2 + BCE"])
     glue("loss_best", float(r["true probabilities (best possible)"]["log-loss"][0]))
-    glue("loss_ranges", "overlap" if not (sigmoid_better or tanh_better) else "do not all overlap")
+    glue("loss_ranges", Phrase("overlap", "有重叠") if not (sigmoid_better or tanh_better)
+         else Phrase("do not all overlap", "并不都重叠"))
     glue("ratio_min", float(np.min(ratio)))
     glue("ratio_max", float(np.max(ratio)))
     return ClaimCheck("sigmoid-output-layer", verdict, evidence)

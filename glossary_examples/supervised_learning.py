@@ -24,7 +24,7 @@ import tensorflow as tf
 
 from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.report import glue, table
-from ._lib.seeds import SEEDS, Spread, separated
+from ._lib.seeds import SEEDS, Spread, overlap, separated
 
 RADIUS = float(np.sqrt(8 / np.pi))  # the disc covers half of the square [-2, 2]²
 N_TRAIN, N_TEST = 200, 1000
@@ -201,8 +201,7 @@ def show_shuffled_labels() -> None:
     glue("shuffled_acc_max", shuffled_acc.max)
     glue("shuffled_train_acc", float(sh["train accuracy"].mean()))
     glue("chance", e["chance accuracy"])
-    glue("acc_separated", "do not overlap" if separated(real["held-out accuracy"], shuffled_acc)
-         else "overlap")
+    glue("acc_separated", overlap(real["held-out accuracy"], shuffled_acc))
     glue("n_real", REAL)
     glue("n_shuffles", SHUFFLES)
     print(table({

@@ -24,7 +24,7 @@ import tensorflow as tf
 from ._lib import runtime  # noqa: F401 - TensorFlow quiet, on one thread, deterministic
 from ._lib.claims import ClaimCheck
 from ._lib.report import glue, table
-from ._lib.seeds import SEEDS, Spread, lower, separated
+from ._lib.seeds import SEEDS, Spread, lower, overlap, separated
 from .neural_network import StackedMLP, mse_per_network, train_stacked
 
 Z = np.linspace(-10, 10, 2001)  # the grid on which identities are checked
@@ -250,19 +250,17 @@ def show_training() -> None:
     glue("sgd_sigmoid_min", min(sgd["sigmoid"].min, sgd["sigmoid − 1/2"].min))
     glue("sgd_tanh_max", sgd["tanh"].max)
     glue("sgd_tanh1_diverged", SEEDS - len(diverged(OPTIMIZERS[0])["tanh + 1"]))
-    glue("sgd_fair_centred", str(sgd["sigmoid − 1/2, weights ×4"]))
+    glue("sgd_fair_centred", sgd["sigmoid − 1/2, weights ×4"])
     glue("sgd_fair_sigmoid_min", sgd["sigmoid, weights ×4"].min)
-    glue("sgd_tanh", str(sgd["tanh"]))
-    glue("sgd_fair_vs_tanh", "overlap" if not separated(sgd["sigmoid − 1/2, weights ×4"],
-                                                         sgd["tanh"]) else "do not overlap")
+    glue("sgd_tanh", sgd["tanh"])
+    glue("sgd_fair_vs_tanh", overlap(sgd["sigmoid − 1/2, weights ×4"], sgd["tanh"]))
     glue("adam_sigmoid", adam["sigmoid"].mean)
-    glue("adam_tanh", str(adam["tanh"]))
+    glue("adam_tanh", adam["tanh"])
     glue("adam_centred", adam["sigmoid − 1/2"].mean)
-    glue("adam_fair_sigmoid", str(adam["sigmoid, weights ×4"]))
-    glue("adam_fair_centred", str(adam["sigmoid − 1/2, weights ×4"]))
-    glue("adam_fair_vs_tanh", "overlap" if not separated(adam["sigmoid − 1/2, weights ×4"],
-                                                          adam["tanh"]) else "do not overlap")
-    glue("adam_tanh1", str(adam["tanh + 1"]))
+    glue("adam_fair_sigmoid", adam["sigmoid, weights ×4"])
+    glue("adam_fair_centred", adam["sigmoid − 1/2, weights ×4"])
+    glue("adam_fair_vs_tanh", overlap(adam["sigmoid − 1/2, weights ×4"], adam["tanh"]))
+    glue("adam_tanh1", adam["tanh + 1"])
     glue("as_tanh_gap", as_tanh_gap())
 
 

@@ -272,6 +272,10 @@ def updated_catalog(messages: list[str], existing):
 def catalog_bytes(catalog) -> bytes:
     from babel.messages.pofile import write_po
 
+    for message in catalog:
+        # Babel flags a message with {braces} as Python format on reading; ours are
+        # MyST roles and placeholders filled by name, and the files never carried it.
+        message.flags -= {"python-format", "python-brace-format"}
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=0, no_location=True, omit_header=False,
              include_previous=True)

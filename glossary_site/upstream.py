@@ -37,7 +37,11 @@ Replacements (an attribute of another package is reassigned):
   edition). The replacement looks the value up in the notebook of the page
   being read when the document is a translated message's (Sphinx names its
   source ``<page>:<line>:<translated>``), noted as the page's own glue roles
-  (the same, in English: ``glossary_site.translations`` checks it) were read. ``tests/test_translations.py`` holds
+  (the same, in English: ``glossary_site.translations`` checks it) were read.
+  In the Chinese edition it pastes a value's Chinese twin (glued under
+  ``report.CHINESE_KEY`` for words the code chose, "do not overlap") where
+  there is one: the part of this entry that stays ours when upstream
+  retires the rest. ``tests/test_translations.py`` holds
   the reproduction for upstream (a MyST-NB page with a glued number, a
   catalog that translates its paragraph). Glue roles that find their
   notebook through the document's settings, or Sphinx keeping the page's
@@ -545,7 +549,8 @@ def _check_glue_in_translations() -> None:
         roles.retrieve_glue_data in (utils.retrieve_glue_data, _installed.get("glue in translations"))
         and list(inspect.signature(original).parameters) == ["document", "key"]
         and _calls(roles.PasteTextRole.run, "retrieve_glue_data")
-        and "nb_renderer" in inspect.getsource(original),
+        and "nb_renderer" in inspect.getsource(original)
+        and "RetrievalError" in inspect.getsource(original),
         "myst-nb", "glue in translations",
         "its glue roles no longer call retrieve_glue_data(document, key) from their module, "
         "reading the document's nb_renderer",
@@ -564,8 +569,15 @@ def forget_page_renderer(docname: str) -> None:
 
 
 def read_glue_in_translations() -> None:
-    """Have myst-nb's glue roles find a translated message's values in its page's notebook."""
+    """Have myst-nb's glue roles find a translated message's values in its page's notebook.
+
+    In the Chinese edition a value glued with a Chinese twin (``glue`` of a
+    ``Phrase`` or a ``Spread``, under ``CHINESE_KEY``) pastes the twin.
+    """
+    from myst_nb.core.variables import RetrievalError
     from myst_nb.ext.glue import roles, utils
+
+    from glossary_examples._lib.report import CHINESE_KEY
 
     _check_glue_in_translations()
     if "glue in translations" in _installed:
@@ -584,6 +596,12 @@ def read_glue_in_translations() -> None:
                 own = document.attributes.get("nb_renderer")
                 document["nb_renderer"] = renderer
                 try:
+                    if env.config.language == "zh_CN":
+                        # Words the code chose ("do not overlap") have a Chinese twin.
+                        try:
+                            return original(document, CHINESE_KEY.format(name=key))
+                        except RetrievalError:
+                            pass
                     return original(document, key)
                 finally:  # the document is pickled with the page's nodes: no renderer in it
                     if own is None:

@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 
 from glossary_examples._lib import registry
 from glossary_examples._lib.claims import VERDICTS
-from glossary_site import code_spans, previews
+from glossary_site import code_spans, previews, upstream
 from glossary_site.terms import zh_title
 from glossary_site.claims import VERDICT_LABELS
 
@@ -812,3 +812,18 @@ def test_a_chinese_page_shows_its_plots_drawn_in_chinese(built_site, slug):
         assert (built_site / "glossary" / en["src"]).resolve().name != \
             (built_site / "zh_CN" / "glossary" / zh["src"]).resolve().name
         assert re.search(r"[\u4e00-\u9fff]", zh["alt"]), zh["alt"]
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_a_chinese_page_pastes_the_codes_words_in_chinese(built_site, slug):
+    """A value glued into a sentence that is words ("do not overlap", "… 5 seeds") is pasted
+    as its Chinese twin (report.Phrase, Spread.zh), not in English, into the Chinese edition;
+    the English edition pastes the English."""
+    pasted = [span.get_text() for span in
+              zh_page(built_site, slug).select(f"span.{upstream.glue_paste_class()}")]
+    english = [text for text in pasted if re.search(r"\b[a-z]{3,}\b", text)]
+    assert not english, english
+    chinese = [span.get_text() for span in
+               page(built_site, slug).select(f"span.{upstream.glue_paste_class()}")
+               if re.search(r"[\u4e00-\u9fff]", span.get_text())]
+    assert not chinese, chinese

@@ -45,6 +45,14 @@ def test_every_translation_keeps_what_its_english_must_keep(path):
     assert not problems, "\n".join(problems)
 
 
+def test_every_catalog_is_written_as_make_translations_writes_it():
+    # One form for every file (no format flags, no wrapped lines): an edit by hand
+    # or by another tool shows in review as what it changed, not as the whole file.
+    changed = [p.name for p in catalogs()
+               if translations.catalog_bytes(translations.read_catalog(p)) != p.read_bytes()]
+    assert not changed, changed
+
+
 def test_the_extension_catalog_holds_every_message_the_extension_writes():
     catalog = translations.read_catalog(translations.catalog_path(i18n.DOMAIN, ROOT))
     missing = [m for m in i18n.messages() if catalog.get(m) is None or not catalog.get(m).string]

@@ -35,6 +35,8 @@ import math
 
 import numpy as np
 
+from glossary_examples._lib.report import Phrase
+
 SEEDS = 5  # the fewest seeds a comparison of training runs uses
 
 
@@ -61,20 +63,44 @@ class Spread:
         return (f"Spread(mean={self.mean:.4g}, sd={self.sd:.4g}, min={self.min:.4g},"
                 f" max={self.max:.4g}, n={self.n})")
 
-    def __str__(self) -> str:
+    def _rounded(self) -> tuple[str, str, str, str]:
+        """Mean, spread, minimum and maximum as printed."""
         # Two significant digits of the spread, and the mean and range to the
         # same decimal place: digits below the seed-to-seed noise mean nothing.
         if not (self.sd > 0 and math.isfinite(self.sd)):
-            return f"{self.mean:.4g} ± {self.sd:.2g} ({self.min:.4g}–{self.max:.4g}, {self.n} seeds)"
+            return (f"{self.mean:.4g}", f"{self.sd:.2g}", f"{self.min:.4g}", f"{self.max:.4g}")
         place = 1 - math.floor(math.log10(self.sd))  # decimal places; negative: tens, hundreds
         def r(x: float) -> str:
             return f"{round(x, place):.{max(place, 0)}f}"
-        return f"{r(self.mean)} ± {r(self.sd)} ({r(self.min)}–{r(self.max)}, {self.n} seeds)"
+        return r(self.mean), r(self.sd), r(self.min), r(self.max)
+
+    def __str__(self) -> str:
+        mean, sd, low, high = self._rounded()
+        return f"{mean} ± {sd} ({low}–{high}, {self.n} seeds)"
+
+    @property
+    def zh(self) -> str:
+        """The same in Chinese, for the Chinese edition's sentences.
+
+        >>> Spread.of([0.10, 0.12, 0.11, 0.13, 0.12]).zh
+        '0.116 ± 0.011（0.100–0.130，5 个随机种子）'
+        """
+        mean, sd, low, high = self._rounded()
+        return f"{mean} ± {sd}（{low}–{high}，{self.n} 个随机种子）"
 
 
 def separated(a: Spread, b: Spread) -> bool:
     """True when the two ranges over seeds do not overlap: a difference that counts."""
     return a.max < b.min or b.max < a.min
+
+
+def overlap(a: Spread, b: Spread) -> Phrase:
+    """Whether the two ranges over seeds overlap, in words for a sentence ("the ranges ...").
+
+    >>> overlap(Spread.of([1, 2, 3, 4, 5]), Spread.of([6, 7, 8, 9, 10]))
+    Phrase(en='do not overlap', zh='互不重叠')
+    """
+    return Phrase("do not overlap", "互不重叠") if separated(a, b) else Phrase("overlap", "有重叠")
 
 
 def lower(a: Spread, b: Spread) -> bool:
