@@ -72,6 +72,10 @@ html_math_renderer = "glossary-chtml"
 html_static_path = ["docs/_static"]
 # The search page's own field and its message for a search that finds nothing.
 templates_path = ["docs/_templates"]
+# Sphinx's own template loader, but for furo's few words written without gettext
+# (its toggles' labels, its footer's credit), which it puts through gettext so the
+# Chinese edition translates them (glossary_site/upstream.py, "theme words").
+template_bridge = "glossary_site.upstream.theme_templates"
 # Chinese search: Sphinx splits the text with jieba (English words are still
 # stemmed), so 梯度 finds 梯度下降. glossary_site.search gives jieba a
 # dictionary of every name in the registry and Sphinx a scorer that puts the

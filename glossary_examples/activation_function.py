@@ -295,6 +295,7 @@ def show_xor() -> None:
         print(table({name: str(spread) for name, spread in numbers.items()}, indent="  "))
     none, relu = results["none"], results["relu"]
     glue("n_seeds", SEEDS)
+    glue("n_networks", none["test accuracy"].n + relu["test accuracy"].n)
     glue("steps", STEPS)
     glue("none_loss", none["training loss after"].mean)
     low, high = none["test accuracy"].min, none["test accuracy"].max

@@ -348,6 +348,11 @@ def show_constructions() -> None:
     print("  ".join(names))
     for r in rows:
         print("  ".join(f"{str(r[n]):>{len(n)}}" for n in names))
+    last = rows[-1]
+    glue("per_fold", last["deep: params"] - rows[-2]["deep: params"])
+    glue("folds", last["folds k"])
+    glue("deep_params", last["deep: params"])
+    glue("shallow_params", last["shallow: params"])
 
 
 def show_depth_comparison() -> None:

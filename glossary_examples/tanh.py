@@ -261,6 +261,11 @@ def show_training() -> None:
     glue("adam_fair_centred", adam["sigmoid − 1/2, weights ×4"])
     glue("adam_fair_vs_tanh", overlap(adam["sigmoid − 1/2, weights ×4"], adam["tanh"]))
     glue("adam_tanh1", adam["tanh + 1"])
+    # What the page's text concludes, checked: from the ×4 start the centred sigmoid
+    # is not told apart from tanh with SGD, and stays above it on every seed with Adam.
+    centred = "sigmoid − 1/2, weights ×4"
+    assert not separated(sgd[centred], sgd["tanh"]) and lower(adam["tanh"], adam[centred]), \
+        "the text says the x4 centred sigmoid overlaps tanh with SGD and stays above it with Adam"
     glue("as_tanh_gap", as_tanh_gap())
 
 

@@ -40,7 +40,7 @@ from glossary_examples._lib import registry
 
 # --- Sizes, in SVG user units (CSS pixels at scale 1) -----------------------------------
 NODE_WIDTH = 132
-NAME_SIZE = 12.5  # the English name, bold
+NAME_SIZE = 12.5  # the English name (bold where it comes first)
 ZH_SIZE = 12  # the Chinese name
 LINE = 15  # baseline to baseline
 PAD_X, PAD_Y = 7, 6  # inside a box, around the text
@@ -477,7 +477,8 @@ def render_svg(layout: Layout, hrefs: dict[str, str], title: str,
     ``lang``, and the box shows the Chinese name, ``lang="zh-Hans"``).
     Colours are CSS classes (``docs/_static/glossary.css``), so the light and
     the dark theme each colour it. In the Chinese edition (``chinese_first``) a
-    box is named and described in Chinese (``words`` translates a summary).
+    box shows its Chinese name first, in bold, and is named and described in
+    Chinese (``words`` translates a summary).
     """
     esc = lambda s: html.escape(s, quote=True)  # noqa: E731
     w, h = number(layout.width), number(layout.height)
@@ -502,24 +503,25 @@ def render_svg(layout: Layout, hrefs: dict[str, str], title: str,
         left, top = node.x - node.width / 2, node.y
         box = (f'<rect x="{number(left)}" y="{number(top)}" width="{number(node.width)}"'
                f' height="{number(node.height)}" rx="6"/>')
-        lines = []
+        # Each edition's name first and in bold: the box's height is the same either way.
+        name = (node.name_lines, "cm-name", NAME_SIZE, "")
+        chinese = (node.zh_lines, "cm-zh", ZH_SIZE, ' lang="zh-Hans"')
         y = top + PAD_Y + LINE - 4
-        for line in node.name_lines:
-            lines.append(f'<tspan x="{number(node.x)}" y="{number(y)}">{esc(line)}</tspan>')
-            y += LINE
-        text = (f'<text class="cm-name" font-size="{number(NAME_SIZE)}" text-anchor="middle">'
-                f'{"".join(lines)}</text>')
-        lines = []
-        for line in node.zh_lines:
-            lines.append(f'<tspan x="{number(node.x)}" y="{number(y)}">{esc(line)}</tspan>')
-            y += LINE
-        text += (f'<text class="cm-zh" lang="zh-Hans" font-size="{number(ZH_SIZE)}"'
-                 f' text-anchor="middle">{"".join(lines)}</text>')
+        text = ""
+        for rank, (rows, kind, size, lang) in enumerate(
+                (chinese, name) if chinese_first else (name, chinese)):
+            spans = []
+            for line in rows:
+                spans.append(f'<tspan x="{number(node.x)}" y="{number(y)}">{esc(line)}</tspan>')
+                y += LINE
+            first = " cm-first" if rank == 0 else ""
+            text += (f'<text class="{kind}{first}"{lang} font-size="{number(size)}"'
+                     f' text-anchor="middle">{"".join(spans)}</text>')
         classes = f"cm-node {section_class(t)}"
         if slug in hrefs:
-            label, name = (f"{t.zh} · {t.name}", t.zh) if chinese_first else (t.title, t.name)
+            label, shown = (t.zh_title, t.zh) if chinese_first else (t.title, t.name)
             out.append(f'<a href="{esc(hrefs[slug])}" class="{classes}" data-slug="{slug}"'
-                       f' aria-label="{esc(label)}"><title>{esc(name)} — {esc(words(t.summary))}'
+                       f' aria-label="{esc(label)}"><title>{esc(shown)} — {esc(words(t.summary))}'
                        f'</title>{box}{text}</a>')
         else:  # not built (a partial build): the box, no link
             out.append(f'<g class="{classes} cm-unbuilt" data-slug="{slug}">'

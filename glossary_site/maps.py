@@ -36,6 +36,8 @@ from .terms import PAGE_PREFIX, built_terms, page_title, term_link
 MAP_CLASS = "concept-map"
 SCROLL_CLASS = "concept-map-scroll"
 FRAME_CLASS = "concept-map-frame"
+# The name of the drawing's scrolling frame, for screen readers.
+MAP_REGION = N_("Concept map (scrolls sideways on a narrow screen)")
 MAP_TITLE = N_("Concept map: every term of the glossary, an arrow from each term to the"
               " terms that build on it")
 # The drawing never shrinks below the size at which its smallest text is 11 CSS px; a
@@ -68,7 +70,7 @@ def visit_drawing_html(self, node: concept_map_drawing) -> None:
         + _("The map is wider than the screen: scroll it sideways →, or read it as a list below.")
         + '</p>\n'
         f'<div class="{SCROLL_CLASS} {NO_SEARCH}" tabindex="0" role="region"'
-        f' aria-label="{_("Concept map (scrolls sideways on a narrow screen)")}">{svg}</div></div>\n')
+        f' aria-label="{_(MAP_REGION)}">{svg}</div></div>\n')
     raise nodes.SkipNode
 
 

@@ -171,8 +171,10 @@ def cell_timeout(environ: Mapping[str, str] = os.environ) -> int:
 # The site's editions: English, the source, at the top of _build/html; the Chinese
 # edition, translated from it (glossary_site/translations.py), in _build/html/zh_CN.
 EDITIONS = ("en", "zh_CN")
-# Each edition's name of the site (conf.py's html_title is the English one).
-SITE_TITLES = {"zh_CN": "深度学习术语表 · Deep learning glossary"}
+# What an edition's build sets beside its language (conf.py's values are the English
+# edition's): the site's name, and the footer's copyright line.
+EDITION_CONFIG = {"zh_CN": {"html_title": "深度学习术语表 · Deep learning glossary",
+                            "copyright": "2026，术语表编写组"}}
 
 
 def editions(environ: Mapping[str, str] = os.environ) -> list[str]:

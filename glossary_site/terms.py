@@ -30,14 +30,9 @@ def expected_sections(entry: registry.Term) -> list[str]:
     return [s for s in SECTION_ORDER if s != CLAIMS_SECTION or entry.claims]
 
 
-def zh_title(entry: registry.Term) -> str:
-    """A term page's title in the Chinese edition: its Chinese name first."""
-    return f"{entry.zh} · {entry.name}"
-
-
 def page_title(entry: registry.Term, config) -> str:
     """A term page's title in the edition being built."""
-    return entry.title if config.language == "en" else zh_title(entry)
+    return entry.title if config.language == "en" else entry.zh_title
 
 
 def in_english(title: str, language: str) -> str:
@@ -91,9 +86,12 @@ def names_line(entry: registry.Term) -> nodes.paragraph:
     """
     para = nodes.paragraph(classes=[NAMES_CLASS])
     zh = nodes.strong(entry.zh, entry.zh)
-    if entry.zh_aliases:
+    # An alias that is a part of the name (隐藏层 of 输入层、隐藏层、输出层) links and
+    # finds the page, but is no other way of writing the name.
+    written = [alias for alias in entry.zh_aliases if alias not in entry.zh]
+    if written:
         para += fill(_("Chinese: {zh}; also written {aliases}."), zh=zh,
-                     aliases=_(", ").join(entry.zh_aliases))
+                     aliases=_(", ").join(written))
     else:
         para += fill(_("Chinese: {zh}."), zh=zh)
     if entry.aliases:
@@ -151,7 +149,7 @@ def register_page_label(app: Sphinx, doctree: nodes.document) -> None:
         return
     title = section[0].astext()
     language = app.config.language
-    allowed = [entry.title] if language == "en" else [zh_title(entry), entry.title]
+    allowed = [entry.title] if language == "en" else [entry.zh_title, entry.title]
     if title not in allowed:
         logger.error("title %r does not match the registry's %r", title, allowed[0],
                      location=(docname, section[0].line) if section[0].line else docname)

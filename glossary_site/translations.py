@@ -156,6 +156,8 @@ _CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uffef]+")  # ：、； as 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
+# The theme's words may hold HTML (sphinx.po: furo's footer): its tags are kept as they are.
+_HTML_TAG = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?>")
 _TEX_COMMAND = re.compile(r"\\[A-Za-z]+(?:\{[^{}]*\})?")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 
@@ -169,7 +171,8 @@ def _is_formula(message: str) -> bool:
     >>> _is_formula(r"The rate $p$ is the fraction dropped.")
     False
     """
-    if "$" in message or "`" in message or not re.search(r"[\\^_=]", message):
+    if ("$" in message or "`" in message or _HTML_TAG.search(message)
+            or not re.search(r"[\\^_=]", message)):
         return False
     rest = _TEX_COMMAND.sub(" ", message)
     return not re.search(r"[A-Za-z]{3,}[ ,;:]+[A-Za-z]{3,}", rest)
@@ -178,9 +181,7 @@ def _is_formula(message: str) -> bool:
 def _term_titles() -> dict[str, str]:
     from glossary_examples._lib import registry
 
-    from .terms import zh_title
-
-    return {t.title: zh_title(t) for t in registry.TERMS}
+    return {t.title: t.zh_title for t in registry.TERMS}
 
 
 def lint(english: str, chinese: str, names_may_stay: bool = False) -> list[str]:
@@ -195,6 +196,8 @@ def lint(english: str, chinese: str, names_may_stay: bool = False) -> list[str]:
     []
     >>> lint("Set `rate` to {glue:text}`p:.2f`.", "将 rate 设为 0.5。")
     ['glued numbers differ: {glue:text}`p:.2f` became (none)', 'code differs: `rate` became (none)']
+    >>> lint('<a href="https://x.org/">Sphinx</a> and ', '<a href="x.org">Sphinx</a> 和 ')
+    ['markup differs: <a href="https://x.org/"> became <a href="x.org">']
     """
     if english in SECTION_TITLES:
         return [] if chinese == SECTION_TITLES[english] else [
@@ -220,6 +223,7 @@ def lint(english: str, chinese: str, names_may_stay: bool = False) -> list[str]:
     compare("math differs", _MATH.findall(_CODE.sub("", bare[0])), _MATH.findall(_CODE.sub("", bare[1])))
     compare("code differs", _CODE.findall(bare[0]), _CODE.findall(bare[1]))
     compare("link targets differ", _LINK_TARGET.findall(english), _LINK_TARGET.findall(chinese))
+    compare("markup differs", *(_HTML_TAG.findall(_CODE.sub("", text)) for text in bare))
     # The extension's sentences: {name} is filled in with a node or a value.
     compare("placeholders differ", _FIELD.findall(english), _FIELD.findall(chinese))
     if not names_may_stay and _is_formula(english):  # a display formula's TeX: copied

@@ -132,6 +132,13 @@ Reach-ins (no reassignment, but an undocumented surface):
   event or hook for "search finished" upstream would retire this entry. (The
   scorer, ``glossary_site/search_scorer.js``, uses only ``html_search_scorer``,
   Sphinx's documented hook, and is not an entry here.)
+- ``theme words``: furo's ``page.html`` as the template loader reads it. Its
+  sidebar and theme toggles' ``aria-label`` and its footer's "@pradyunsg's"
+  are written as plain English, not through gettext as its other words are:
+  the loader (Sphinx's own, through the documented ``template_bridge``)
+  wraps exactly these in ``_()`` / ``{% trans %}``, so the Chinese edition
+  reads them in Chinese (``locales/zh_CN/LC_MESSAGES/sphinx.po``). Furo
+  marking them for translation would retire this entry.
 """
 
 from __future__ import annotations
@@ -761,6 +768,55 @@ def theme_fragments() -> tuple[str, ...]:
     return tuple(THEME_FRAGMENTS)
 
 
+# --- theme words: furo's words that its templates write without gettext ---------------
+
+# In furo's page.html, as written there -> the same through the theme's gettext (the
+# "sphinx" catalog, where its other words are: locales/zh_CN/LC_MESSAGES/sphinx.po).
+THEME_WORDS = {
+    f'aria-label="{label}"': f'aria-label="{{{{ _({label!r}) }}}}"'
+    for label in ("Toggle site navigation sidebar", "Toggle table of contents sidebar",
+                  "Toggle Light / Dark / Auto color theme")
+} | {
+    # The footer's credit: furo translates "Made with", "Sphinx and" and "Furo", not this.
+    """<a class="muted-link" href="https://pradyunsg.me">@pradyunsg</a>'s""":
+    """{% trans %}<a class="muted-link" href="https://pradyunsg.me">@pradyunsg</a>'s{% endtrans %}""",
+}
+
+
+def _furo_page() -> Path:
+    import furo
+
+    return Path(furo.__file__).parent / "theme" / "furo" / "page.html"
+
+
+def _check_theme_words() -> None:
+    text = _furo_page().read_text(encoding="utf-8")
+    _require(
+        all(written in text for written in THEME_WORDS),
+        "furo", "theme words",
+        "furo's page.html no longer writes its sidebar and theme toggles' aria-labels and"
+        " its footer's credit as it did",
+    )
+
+
+def theme_templates():
+    """Sphinx's template loader (the ``template_bridge`` conf.py names), with furo's
+    fixed words in its page.html through gettext, so an edition translates them."""
+    from sphinx.jinja2glue import BuiltinTemplateLoader
+
+    page = _furo_page().resolve()
+
+    class ThemeTemplates(BuiltinTemplateLoader):
+        def get_source(self, environment, template):
+            source, filename, uptodate = super().get_source(environment, template)
+            if filename and Path(filename).resolve() == page:
+                for written, translatable in THEME_WORDS.items():
+                    source = source.replace(written, translatable)
+            return source, filename, uptodate
+
+    return ThemeTemplates()
+
+
 # --- toctree caption level: the heading level of Sphinx's toctree captions ------------
 
 # An element with role="heading" and no aria-level: its start tag, up to the ">".
@@ -906,6 +962,7 @@ CHECKS = {
     "theme fragments": _check_theme_fragments,
     "mathjax at build": _check_mathjax_at_build,
     "glue in translations": _check_glue_in_translations,
+    "theme words": _check_theme_words,
 }
 
 
@@ -913,7 +970,7 @@ CHECKS = {
 CONTENT_ENTRIES = ("page labels", "glue pastes", "glue text", "executed notebooks",
                    "zh search stemmer", "search index entries", "search page",
                    "toctree caption level", "theme fragments", "mathjax at build",
-                   "glue in translations")
+                   "glue in translations", "theme words")
 ENGINE_ENTRIES = tuple(name for name in CHECKS if name not in CONTENT_ENTRIES)
 
 

@@ -91,6 +91,22 @@ def test_every_term_is_drawn_once_with_its_names(layout):
     assert len(root.findall(f".//{SVG}path[@data-edge]")) == sum(len(t.learn_first) for t in registry.TERMS)
 
 
+def test_the_chinese_edition_draws_each_chinese_name_first_in_the_same_boxes(layout):
+    hrefs = {t.slug: t.slug for t in registry.TERMS}
+    english = ET.fromstring(cm.render_svg(layout, hrefs, "Map"))
+    chinese = ET.fromstring(cm.render_svg(layout, hrefs, "地图", chinese_first=True))
+    for en, zh, t in zip(english.findall(f".//{SVG}a"), chinese.findall(f".//{SVG}a"), registry.TERMS):
+        assert zh.get("aria-label") == t.zh_title and zh.find(f"{SVG}title").text.startswith(t.zh)
+        first, second = zh.findall(f"{SVG}text")
+        assert first.get("class") == "cm-zh cm-first" and first.get("lang") == "zh-Hans"
+        assert "".join(s.text for s in first) == t.zh and second.get("class") == "cm-name"
+        assert en.findall(f"{SVG}text")[0].get("class") == "cm-name cm-first"
+        # the same box, and the lines take the same vertical places
+        assert zh.find(f"{SVG}rect").attrib == en.find(f"{SVG}rect").attrib
+        assert ([s.get("y") for s in zh.iter(f"{SVG}tspan")]
+                == [s.get("y") for s in en.iter(f"{SVG}tspan")])
+
+
 def test_a_term_without_a_page_is_a_box_without_a_link(layout):
     """A partial build (GLOSSARY_ONLY) links only the pages it builds."""
     root = ET.fromstring(cm.render_svg(layout, {"dropout": "glossary/dropout.html"}, "Map"))

@@ -16,7 +16,6 @@ from bs4 import BeautifulSoup
 from glossary_examples._lib import registry
 from glossary_examples._lib.claims import VERDICTS
 from glossary_site import code_spans, previews, upstream
-from glossary_site.terms import zh_title
 from glossary_site.claims import VERDICT_LABELS
 
 from .conftest import copy_project, run_build
@@ -751,9 +750,10 @@ def zh_page(built_site, slug: str) -> BeautifulSoup:
 def test_a_chinese_page_names_every_term_as_the_registry_does(built_site, slug):
     """Its title is the registry's Chinese name first; every link to a term in its running
     text says that term's Chinese name (or a part of it: 层 for 输入层、隐藏层、输出层), one
-    of its other Chinese names, or its English name (at first use)."""
+    of its other Chinese names, a concept the registry lists under it (有效填充 under
+    填充), or its English name (at first use)."""
     doc = zh_page(built_site, slug)
-    assert doc.find("h1").get_text().replace("¶", "").strip() == zh_title(registry.term(slug))
+    assert doc.find("h1").get_text().replace("¶", "").strip() == registry.term(slug).zh_title
     assert doc.find("html")["lang"] == "zh-CN"
     problems = []
     for a in article(doc).select("p a.reference.internal"):
@@ -765,7 +765,8 @@ def test_a_chinese_page_names_every_term_as_the_registry_does(built_site, slug):
         other = registry.term(target[:-5])
         text = a.get_text().strip()
         english = {n.lower() for n in (other.name, *other.aliases)}
-        if not (text in (other.zh, *other.zh_aliases, zh_title(other), other.title)
+        concepts = {c.zh for c in other.concepts}  # 有效填充 for valid padding
+        if not (text in (other.zh, *other.zh_aliases, other.zh_title, other.title, *concepts)
                 or text in other.zh or text.lower().removesuffix("s") in english
                 or text.lower() in english):
             problems.append(f"{slug}: a link to {other.slug} says {text!r}")
@@ -827,3 +828,43 @@ def test_a_chinese_page_pastes_the_codes_words_in_chinese(built_site, slug):
                page(built_site, slug).select(f"span.{upstream.glue_paste_class()}")
                if re.search(r"[\u4e00-\u9fff]", span.get_text())]
     assert not chinese, chinese
+
+
+# Names the theme's footer credits, the same in every language.
+THEME_NAMES = {"Sphinx", "Furo", "@pradyunsg"}
+
+
+def theme_english(doc: BeautifulSoup) -> set[str]:
+    """The theme's words around a page's content (its text outside <article>, and the
+    labels, titles and placeholders of the whole page) that are English and nothing else."""
+    for element in doc(["script", "style", "svg", "pre", "code"]):
+        element.decompose()
+    found = set()
+    for element in doc.find_all(True):
+        for name in ("aria-label", "title", "alt", "placeholder"):
+            value = element.get(name)
+            if value and re.search(r"[A-Za-z]{3,}", value) and not re.search(r"[\u4e00-\u9fff]", value):
+                found.add(f"{element.name}[{name}]: {value}")
+    for text in doc.find_all(string=True):
+        if text.find_parent("article") or type(text).__name__ != "NavigableString":
+            continue
+        words = text.strip()
+        if (re.search(r"[A-Za-z]{3,}", words) and not re.search(r"[\u4e00-\u9fff]", words)
+                and words not in THEME_NAMES):
+            found.add(f"{text.parent.name}: {words}")
+    return found
+
+
+def test_the_chinese_edition_shows_the_theme_in_chinese(built_site):
+    """Furo's own words (skip link, toggles' labels, search field, footer) on every
+    Chinese page: translated by Sphinx's catalog, ours (sphinx.po), or, for the words
+    furo writes without gettext, through the upstream entry "theme words"."""
+    found = {}
+    for path in sorted((built_site / "zh_CN").glob("**/*.html")):
+        english = theme_english(BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser"))
+        if english:
+            found[path.relative_to(built_site).as_posix()] = sorted(english)
+    assert not found, next(iter(found.items()))
+    # The English edition keeps furo's English.
+    assert 'aria-label="Toggle site navigation sidebar"' in (built_site / "index.html").read_text(
+        encoding="utf-8")

@@ -59,6 +59,21 @@ def test_the_extension_catalog_holds_every_message_the_extension_writes():
     assert not missing, missing[:10]
 
 
+def test_no_message_of_the_extension_hides_inside_an_f_string():
+    """Babel's extractor reads no f-string on Python 3.11: a _("...") inside one would
+    be missing from the catalog, and stay English in every edition."""
+    import tokenize
+
+    hidden = []
+    for path in sorted((ROOT / "glossary_site").rglob("*.py")):
+        with path.open("rb") as f:
+            for token in tokenize.tokenize(f.readline):
+                prefix = re.match(r"[A-Za-z]*", token.string).group(0).lower()
+                if token.type == tokenize.STRING and "f" in prefix and re.search(r"\b_\(\s*[\"']", token.string):
+                    hidden.append(f"{path.name}:{token.start[0]}")
+    assert not hidden, hidden
+
+
 def test_the_drift_check_knows_a_formula_from_prose():
     assert translations.lint(r"\frac{1}{2} = x_i", r"\frac{1}{2} = x_i") == []
     assert translations.lint("The mean of $x$ is small.", "The mean of $x$ is small.") == [

@@ -176,13 +176,19 @@ def _breakers():
             myst_nb.core.variables, "format_plain_text", lambda text: text)),
         "executed notebooks": ("myst-nb", _replace(myst_nb.sphinx_ext, "OUTPUT_FOLDER", "_executed")),
         "toctree caption level": ("sphinx", _replace(HTML5Translator, "visit_title", visit_title)),
-        "theme fragments": ("furo", _navigation_tree_renamed),
+        # A sidebar that writes its navigation tree under another name.
+        "theme fragments": ("furo", _furo_with(
+            "sidebar/navigation.html", "furo_navigation_tree", "furo_sidebar_tree")),
         # A MathJax tree without the components (another MathJax, or none).
         "mathjax at build": ("sphinx-mathjax-offline", _replace(
             mathjax_engine, "MATHJAX_DIR", Path(__file__).parent)),
         # Glue roles that find their values some other way than through the function.
         "glue in translations": ("myst-nb", _replace(
             roles, "retrieve_glue_data", lambda document, key, where=None: None)),
+        # A furo that labels its toggles otherwise (translated, say).
+        "theme words": ("furo", _furo_with(
+            "page.html", 'aria-label="Toggle site navigation sidebar"',
+            'aria-label="{{ _(\'Open the navigation\') }}"')),
     }
 
 
@@ -203,22 +209,25 @@ def _search_summary_renamed(monkeypatch):
     monkeypatch.setattr(sphinx, "__file__", str(moved / "__init__.py"))
 
 
-def _navigation_tree_renamed(monkeypatch):
-    """A furo whose sidebar writes its navigation tree under another name."""
-    import atexit
-    import shutil
-    import tempfile
+def _furo_with(template: str, old: str, new: str):
+    """A furo whose ``template`` writes ``new`` where the pinned one writes ``old``."""
+    def breaker(monkeypatch):
+        import atexit
+        import shutil
+        import tempfile
 
-    import furo
+        import furo
 
-    theme = Path(furo.__file__).parent / "theme"
-    moved = Path(tempfile.mkdtemp(prefix="glossary-furo-"))
-    atexit.register(shutil.rmtree, moved, True)
-    shutil.copytree(theme, moved / "theme")
-    navigation = moved / "theme" / "furo" / "sidebar" / "navigation.html"
-    navigation.write_text(navigation.read_text(encoding="utf-8").replace(
-        "furo_navigation_tree", "furo_sidebar_tree"), encoding="utf-8")
-    monkeypatch.setattr(furo, "__file__", str(moved / "__init__.py"))
+        theme = Path(furo.__file__).parent / "theme"
+        moved = Path(tempfile.mkdtemp(prefix="glossary-furo-"))
+        atexit.register(shutil.rmtree, moved, True)
+        shutil.copytree(theme, moved / "theme")
+        path = moved / "theme" / "furo" / template
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new), encoding="utf-8")
+        monkeypatch.setattr(furo, "__file__", str(moved / "__init__.py"))
+    return breaker
 
 
 @pytest.mark.parametrize("entry", list(upstream.CHECKS))

@@ -99,6 +99,11 @@ class Term:
         return f"{self.name} · {self.zh}"
 
     @property
+    def zh_title(self) -> str:
+        """The Chinese edition's page title, Chinese first: ``暂退法 · Dropout``."""
+        return f"{self.zh} · {self.name}"
+
+    @property
     def names(self) -> tuple[str, ...]:
         """Every name of the term: English name, Chinese name, aliases, Chinese aliases."""
         return (self.name, self.zh, *self.aliases, *self.zh_aliases)

@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from glossary_examples._lib.report import Phrase
+from .report import Phrase
 
 SEEDS = 5  # the fewest seeds a comparison of training runs uses
 

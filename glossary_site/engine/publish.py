@@ -44,8 +44,9 @@ REQUIRED_OPTIONS = ("-W", "--keep-going")
 def sphinx_args(root: Path, outdir: Path, extra: list[str] | None = None,
                 edition: str = "en") -> list[str]:
     """The sphinx-build arguments for the project at ``root``, for one edition."""
-    language = [] if edition == "en" else [
-        "-D", f"language={edition}", "-D", f"html_title={settings.SITE_TITLES[edition]}"]
+    language = [] if edition == "en" else ["-D", f"language={edition}"] + [
+        arg for name, value in settings.EDITION_CONFIG[edition].items()
+        for arg in ("-D", f"{name}={value}")]
     return [
         "-b", "html",
         "-c", str(root),
