@@ -33,17 +33,22 @@ True
 
 from __future__ import annotations
 
+import functools
 import html
+import pathlib
 from dataclasses import dataclass, field
+
+import matplotlib
+from matplotlib.ft2font import FT2Font
 
 from glossary_examples._lib import registry
 
 # --- Sizes, in SVG user units (CSS pixels at scale 1) -----------------------------------
-NODE_WIDTH = 132
+NODE_WIDTH = 136
 NAME_SIZE = 12.5  # the English name (bold where it comes first)
 ZH_SIZE = 12  # the Chinese name
 LINE = 15  # baseline to baseline
-PAD_X, PAD_Y = 7, 6  # inside a box, around the text
+PAD_X, PAD_Y = 6, 6  # inside a box, around the text (room for "hyperparameters" in bold)
 LAYER_GAP = 46  # between the bottom of one layer's tallest box and the next layer's top
 GAP_NODES = 14  # between two boxes side by side
 GAP_DUMMY = 8  # between a box and an edge running past it, or two such edges
@@ -53,34 +58,46 @@ SWEEPS = 4  # barycenter sweeps (each down then up) for the order
 POSITION_PASSES = 12  # positioning passes (each down then up)
 
 
-def text_width(text: str, size: float) -> float:
-    """A generous estimate of a line's width in a sans-serif font, for wrapping.
+# Latin text is measured in DejaVu Sans Bold, which matplotlib ships: Linux's default sans
+# is DejaVu Sans, the widest a reader is likely to get (Helvetica, Segoe UI and San Francisco
+# are narrower), and every name is bold in one of the two editions (the English name in the
+# English one), so both editions wrap a name the same way and draw the same boxes.
+WIDTH_FONT = pathlib.Path(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans-Bold.ttf")
 
-    Chinese characters are a square em; Latin letters average about 0.6 em in
-    the wider system fonts (DejaVu Sans), narrow ones less.
+
+@functools.cache
+def _em(ch: str) -> float:
+    """A character's advance in em: CJK characters are a square em; others as the font has it."""
+    if ord(ch) >= 0x2E80:
+        return 1.0
+    font = _width_font()
+    if not font.get_char_index(ord(ch)):
+        return 1.0  # not in the font: the browser falls back to one at least as wide
+    return font.load_char(ord(ch)).linearHoriAdvance / 65536 / 100
+
+
+@functools.cache
+def _width_font() -> FT2Font:
+    font = FT2Font(str(WIDTH_FONT))
+    font.set_size(100, 72)  # 100 px to the em: advances in hundredths of an em
+    return font
+
+
+def text_width(text: str, size: float) -> float:
+    """A line's width at ``size`` px, without kerning (which only narrows it), for wrapping.
 
     >>> text_width("张量", 12), round(text_width("Tensor", 10), 1)
-    (24.0, 36.2)
+    (24.0, 38.5)
     """
-    width = 0.0
-    for ch in text:
-        if ord(ch) >= 0x2E80:
-            width += 1.0
-        elif ch in " ,.;:'|!iljtf()·":
-            width += 0.33
-        elif ch.isupper() or ch in "mw":
-            width += 0.72
-        else:
-            width += 0.58
-    return width * size
+    return sum(_em(ch) for ch in text) * size
 
 
 def wrap(text: str, size: float, width: float) -> list[str]:
     """``text`` in lines no wider than ``width``: at spaces, else (Chinese) between characters.
 
-    >>> wrap("Backpropagation through time", 12.5, 118)
+    >>> wrap("Backpropagation through time", 12.5, 124)
     ['Backpropagation', 'through time']
-    >>> wrap("输入层、隐藏层、输出层", 12, 118)
+    >>> wrap("输入层、隐藏层、输出层", 12, 124)
     ['输入层、隐藏层、', '输出层']
     """
     lines: list[str] = []

@@ -154,9 +154,11 @@ def test_the_drawing_is_the_same_bytes_in_another_process(layout):
 
 
 def test_names_fit_their_boxes_by_the_estimate(layout):
-    """Every line is within the box by the wrapping estimate (the browser test measures it)."""
+    """Every line is within the box by the wrapping estimate (the browser test measures it),
+    and an English name breaks only between words: no word is cut."""
     inner = cm.NODE_WIDTH - 2 * cm.PAD_X
     for n in layout.nodes.values():
+        assert " ".join(n.name_lines) == n.term.name, n.name_lines
         assert all(cm.text_width(line, cm.NAME_SIZE) <= inner for line in n.name_lines), n.name_lines
         assert all(cm.text_width(line, cm.ZH_SIZE) <= inner for line in n.zh_lines), n.zh_lines
         assert len(n.name_lines) <= 3 and len(n.zh_lines) <= 2

@@ -94,13 +94,24 @@ def separated(a: Spread, b: Spread) -> bool:
     return a.max < b.min or b.max < a.min
 
 
-def overlap(a: Spread, b: Spread) -> Phrase:
-    """Whether the two ranges over seeds overlap, in words for a sentence ("the ranges ...").
+def overlap(*ranges: Spread) -> Phrase:
+    """Whether ranges over seeds overlap, in words for a sentence ("the ranges ...").
+
+    Two ranges "do not overlap" when they are separated; of more, it is enough that one
+    pair is separated for them to "not all overlap".
 
     >>> overlap(Spread.of([1, 2, 3, 4, 5]), Spread.of([6, 7, 8, 9, 10]))
     Phrase(en='do not overlap', zh='互不重叠')
+    >>> low, mid, high = (Spread.of([k, k + 1, k + 2, k + 3, k + 4]) for k in (0, 3, 6))
+    >>> overlap(low, mid, high)
+    Phrase(en='do not all overlap', zh='并不都重叠')
     """
-    return Phrase("do not overlap", "互不重叠") if separated(a, b) else Phrase("overlap", "有重叠")
+    if len(ranges) < 2:
+        raise ValueError(f"overlap needs at least two ranges, got {len(ranges)}")
+    if not any(separated(a, b) for i, a in enumerate(ranges) for b in ranges[i + 1:]):
+        return Phrase("overlap", "有重叠")
+    return Phrase("do not overlap", "互不重叠") if len(ranges) == 2 else Phrase(
+        "do not all overlap", "并不都重叠")
 
 
 def lower(a: Spread, b: Spread) -> bool:
