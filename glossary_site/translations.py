@@ -73,8 +73,46 @@ def read_catalog(path: Path):
 
     if not path.is_file():
         return None
-    with path.open("rb") as f:
-        return read_po(f, locale=LANGUAGE)
+    data = path.read_bytes()
+    catalog = read_po(io.BytesIO(data), locale=LANGUAGE)
+    for msgid, previous in _previous_ids(data.decode("utf-8")).items():
+        message = catalog.get(msgid)
+        if message is not None:
+            message.previous_id = [previous]
+            message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
+    return catalog
+
+
+def _previous_ids(text: str) -> dict[str, str]:
+    r"""msgid -> the English it was translated from, the "#| msgid" of a fuzzy message.
+
+    Babel writes that line wrapped at 76 columns (as xgettext does, whatever the width),
+    breaking at whitespace, but reads it back as comments: a second `make translations`
+    would turn it into "# | msgid" comments that outlive the fuzzy. So it is read here.
+
+    >>> _previous_ids('#, fuzzy\n#| msgid "an old\n#| line"\nmsgid ""\n"new"\nmsgstr "x"\n')
+    {'new': 'an old line'}
+    """
+    from babel.messages.pofile import denormalize
+
+    found: dict[str, str] = {}
+    previous: list[str] = []
+    msgid: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("#|"):
+            previous.append(line[2:].strip())
+        elif line.startswith("msgid "):
+            msgid = [line[len("msgid "):]]
+        elif msgid is not None and line.startswith('"'):
+            msgid.append(line)
+        else:
+            if msgid is not None and previous and previous[0].startswith("msgid "):
+                found[denormalize("\n".join(msgid))] = denormalize(
+                    " ".join(previous).removeprefix("msgid "))
+            if msgid is not None or not line.startswith("#"):
+                previous = []
+            msgid = None
+    return found
 
 
 @dataclass(frozen=True)
@@ -251,6 +289,27 @@ def _template(messages: list[str]):
     return template
 
 
+def _note_previous(catalog, before: dict[str, str], kept: dict[str, list[str]]) -> None:
+    """Gives each fuzzy message the English it was translated from ("#| msgid").
+
+    Babel's update copies the closest old translation but does not say from which English,
+    as xgettext's msgmerge does, and drops what the file said: a message still fuzzy keeps
+    what it had (``kept``); one just matched gets the old message, now gone, whose
+    translation was copied (the closest of them if several had the same).
+    """
+    import difflib
+
+    gone = {msgid: string for msgid, string in before.items() if catalog.get(msgid) is None}
+    for message in catalog:
+        if message.fuzzy and message.id in kept:
+            message.previous_id = list(kept[message.id])
+        elif message.fuzzy and message.id and not message.previous_id and message.id not in before:
+            olds = [msgid for msgid, string in gone.items() if string == message.string]
+            if olds:
+                message.previous_id = [max(olds, key=lambda old: difflib.SequenceMatcher(
+                    None, old, message.id).ratio())]
+
+
 def updated_catalog(messages: list[str], existing):
     """The catalog for a page with ``messages``, keeping what ``existing`` translated."""
     from babel.messages.catalog import Catalog
@@ -262,7 +321,10 @@ def updated_catalog(messages: list[str], existing):
                        "# Made and updated by `make translations` (glossary_site/translations.py).",
         msgid_bugs_address="", last_translator="", language_team="zh_CN",
         creation_date=_FIXED_DATE)
+    before = {m.id: m.string for m in catalog if m.id and m.string} if existing else {}
+    kept = {m.id: m.previous_id for m in catalog if m.id and m.previous_id} if existing else {}
     catalog.update(template, update_creation_date=False)
+    _note_previous(catalog, before, kept)
     for message in catalog:
         # babel marks a message with braces (a glue role) as python-brace-format: it is not.
         message.flags.discard("python-brace-format")
@@ -280,6 +342,9 @@ def catalog_bytes(catalog) -> bytes:
         # Babel flags a message with {braces} as Python format on reading; ours are
         # MyST roles and placeholders filled by name, and the files never carried it.
         message.flags -= {"python-format", "python-brace-format"}
+        if not message.fuzzy:
+            # the English it was made for: kept while the translation is fuzzy, not after
+            message.previous_id = []
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=0, no_location=True, omit_header=False,
              include_previous=True)

@@ -53,6 +53,29 @@ def test_every_catalog_is_written_as_make_translations_writes_it():
     assert not changed, changed
 
 
+def test_a_fuzzy_message_keeps_the_english_it_was_made_for_until_it_is_mended(tmp_path):
+    """Babel writes the old English of a fuzzy message ("#| msgid", wrapped at 76 columns)
+    but reads it back as comments: read here, it stays what it was through any number of
+    `make translations`, and goes once the translation is mended."""
+    english = " ".join(f"The {n}th word of a paragraph long enough to wrap." for n in range(8))
+    page = tmp_path / "page.po"
+    catalog = translations.updated_catalog([english], None)
+    catalog.get(english).string = "译文。"
+    page.write_bytes(translations.catalog_bytes(catalog))
+    changed = english.replace("8th", "eighth").replace("wrap.", "wrap, twice.")
+    for _ in range(2):  # the English changes, then make translations runs again
+        data = translations.catalog_bytes(translations.updated_catalog(
+            [changed], translations.read_catalog(page)))
+        page.write_bytes(data)
+        message = translations.read_catalog(page).get(changed)
+        assert message.fuzzy and message.previous_id == [english], message.previous_id
+        assert not message.user_comments, message.user_comments
+    assert data.count(b"#| ") > 2  # wrapped: the case Babel does not read
+    mended = translations.read_catalog(page)
+    mended.get(changed).flags.discard("fuzzy")  # the translator mends it
+    assert b"#|" not in translations.catalog_bytes(mended)
+
+
 def test_the_extension_catalog_holds_every_message_the_extension_writes():
     catalog = translations.read_catalog(translations.catalog_path(i18n.DOMAIN, ROOT))
     missing = [m for m in i18n.messages() if catalog.get(m) is None or not catalog.get(m).string]
